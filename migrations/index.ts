@@ -1,0 +1,8 @@
+import type { Knex } from 'knex'
+import * as foundation from './20261122_001_foundation'
+
+/**
+ * Every migration, in order. Listed explicitly (rather than read from the folder) so the
+ * same list works under ts-jest, tsx and compiled JavaScript alike.
+ */
+export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]> = [['20261122_001_foundation', foundation]]

@@ -1,0 +1,117 @@
+import path from 'node:path'
+import { z } from 'zod'
+
+/**
+ * Every setting PlaceReady reads from the environment, validated once at start.
+ * A bad value stops the app with a message that names the variable, so an operator
+ * never has to guess which of a dozen settings is wrong.
+ */
+
+const onOff = z.enum(['on', 'off'])
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce
+    .number({ error: 'must be a whole number from 1 to 65535' })
+    .int('must be a whole number from 1 to 65535')
+    .min(1, 'must be a whole number from 1 to 65535')
+    .max(65535, 'must be a whole number from 1 to 65535')
+    .default(3000),
+  DATABASE_FILE: z.string().min(1, 'must not be empty').default('data/placeready.sqlite'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// connection string')
+    .optional(),
+  DEMO: onOff.optional(),
+  DEMO_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  DEMO_API_TOKEN: z.string().min(20, 'must be at least 20 characters').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('PlaceReady <no-reply@placeready.example>'),
+  BASE_URL: z.url('must be an absolute URL such as https://placeready.example.org').optional(),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  WEB_CONCURRENCY: z.coerce
+    .number({ error: 'must be a whole number from 1 to 64' })
+    .int('must be a whole number from 1 to 64')
+    .min(1, 'must be a whole number from 1 to 64')
+    .max(64, 'must be a whole number from 1 to 64')
+    .default(1),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+})
+
+export type DatabaseConfig = { client: 'sqlite'; filename: string } | { client: 'postgres'; connectionString: string }
+
+export interface AppConfig {
+  env: 'development' | 'production' | 'test'
+  production: boolean
+  port: number
+  database: DatabaseConfig
+  /** Whether the demo ICS should be seeded into an empty database. */
+  demo: boolean
+  demoPassword: string | undefined
+  demoApiToken: string | undefined
+  smtpUrl: string | undefined
+  mailFrom: string
+  baseUrl: string
+  sessionSecret: string | undefined
+  logLevel: string
+  webConcurrency: number
+  trustProxy: boolean
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Blank variables count as unset: `PORT= npm start` should mean "use the default". */
+function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
+  const result: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') result[key] = value.trim()
+  }
+  return result
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(withoutBlanks(env))
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = issue.path.join('.')
+      const given = env[variable]
+      const shown = variable.includes('PASSWORD') || variable.includes('SECRET') || variable.includes('TOKEN') ? '' : ` (got "${given}")`
+      return `${variable} ${issue.message}${given === undefined ? '' : shown}`
+    })
+    throw new ConfigError(problems)
+  }
+  const e = parsed.data
+  const production = e.NODE_ENV === 'production'
+  if (production && e.DEMO === 'on' && !e.DEMO_PASSWORD) {
+    throw new ConfigError(['DEMO_PASSWORD must be set when DEMO=on in production'])
+  }
+  const database: DatabaseConfig = e.DATABASE_URL
+    ? { client: 'postgres', connectionString: e.DATABASE_URL }
+    : { client: 'sqlite', filename: path.resolve(e.DATABASE_FILE) }
+  return {
+    env: e.NODE_ENV,
+    production,
+    port: e.PORT,
+    database,
+    // Demo is on by default for development, off by default in production.
+    demo: e.DEMO ? e.DEMO === 'on' : !production,
+    demoPassword: e.DEMO_PASSWORD,
+    demoApiToken: e.DEMO_API_TOKEN,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    baseUrl: (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+    sessionSecret: e.SESSION_SECRET,
+    logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
+    webConcurrency: e.WEB_CONCURRENCY,
+    trustProxy: e.TRUST_PROXY === 'true',
+  }
+}

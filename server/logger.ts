@@ -1,0 +1,24 @@
+import pino, { type Logger } from 'pino'
+
+/** Anything that could carry a secret is redacted before it reaches a log line. */
+export const redactedPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'body.password',
+  'body._csrf',
+]
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: { paths: redactedPaths, censor: '[redacted]' },
+    base: { service: 'placeready' },
+  })
+}
+
+export type { Logger }

@@ -1,0 +1,34 @@
+import { Router } from 'express'
+import type { Database } from '../db/connection'
+import { pendingMigrations } from '../db/migrate'
+
+export interface Lifecycle {
+  /** True once shutdown has begun: the instance should be taken out of the load balancer. */
+  draining: boolean
+}
+
+export function healthRoutes(db: Database, lifecycle: Lifecycle): Router {
+  const router = Router()
+  router.get('/healthz', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ status: 'ok' })
+  })
+  router.get('/readyz', async (_req, res) => {
+    res.set('Cache-Control', 'no-store')
+    if (lifecycle.draining) {
+      res.status(503).json({ status: 'draining' })
+      return
+    }
+    try {
+      await db.raw('select 1')
+      const pending = await pendingMigrations(db)
+      if (pending.length > 0) {
+        res.status(503).json({ status: 'migrations pending', pending })
+        return
+      }
+      res.json({ status: 'ready' })
+    } catch {
+      res.status(503).json({ status: 'database unavailable' })
+    }
+  })
+  return router
+}

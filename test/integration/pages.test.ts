@@ -1,0 +1,97 @@
+import request from 'supertest'
+import { createTestContext, type TestContext } from '../helpers/app'
+
+describe('public pages', () => {
+  let context: TestContext
+
+  beforeAll(async () => {
+    context = await createTestContext()
+  })
+  afterAll(() => context.close())
+
+  it('GET /healthz answers ok', async () => {
+    const response = await request(context.app).get('/healthz')
+    expect(response.status).toBe(200)
+    expect(response.body).toEqual({ status: 'ok' })
+  })
+
+  it('GET /readyz answers 200 when migrated, and 503 while draining', async () => {
+    expect((await request(context.app).get('/readyz')).status).toBe(200)
+    context.lifecycle.draining = true
+    try {
+      expect((await request(context.app).get('/readyz')).status).toBe(503)
+    } finally {
+      context.lifecycle.draining = false
+    }
+  })
+
+  it('the start page explains the service', async () => {
+    const response = await request(context.app).get('/')
+    expect(response.status).toBe(200)
+    expect(response.text).toContain('<h1>Assess your place partnership’s readiness for delegation</h1>')
+    expect(response.text).toContain('href="/framework"')
+  })
+
+  it('GET /framework shows every criterion with its code and four level descriptors', async () => {
+    const response = await request(context.app).get('/framework')
+    expect(response.status).toBe(200)
+    const codes = ['AV1', 'AV2', 'AV3', 'LC1', 'LC2', 'LC3', 'LC4', 'DD1', 'DD2', 'DD3', 'DD4', 'GV1', 'GV2', 'GV3', 'GV4', 'GV5']
+    for (const code of codes) expect(response.text).toContain(`id="criterion-${code}"`)
+    const sections = response.text.split('class="placeready-criterion"').slice(1)
+    expect(sections).toHaveLength(16)
+    for (const section of sections) {
+      for (const name of ['1 – Emerging', '2 – Developing', '3 – Maturing', '4 – Thriving']) expect(section).toContain(`<dt>${name}</dt>`)
+    }
+    expect(response.text).toContain('Financial framework')
+    expect(response.text).toContain('name="viewport"')
+  })
+
+  it('serves the framework JSON Schema', async () => {
+    const response = await request(context.app).get('/schemas/framework.json')
+    expect(response.status).toBe(200)
+    expect(response.headers['content-type']).toMatch(/application\/schema\+json/)
+    expect(response.body.$id).toBe('/schemas/framework.json')
+  })
+
+  it('shows a 404 page in the layout for an unknown address', async () => {
+    const response = await request(context.app).get('/no-such-page')
+    expect(response.status).toBe(404)
+    expect(response.text).toContain('<h1>Page not found</h1>')
+    expect(response.text).toContain('nhsuk-header')
+  })
+
+  it('serves NHS.UK styles from our own origin, without the licensed web font', async () => {
+    const response = await request(context.app).get('/assets/nhsuk-frontend.css')
+    expect(response.status).toBe(200)
+    expect(response.text).toContain('.nhsuk-header')
+    expect(response.text).not.toContain('@font-face')
+    expect(response.text).not.toContain('assets.nhs.uk')
+  })
+
+  it('sends a strict content security policy with a per-request nonce and no external origins', async () => {
+    const first = await request(context.app).get('/')
+    const second = await request(context.app).get('/')
+    const csp = first.headers['content-security-policy'] as string
+    expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/)
+    expect(csp).not.toMatch(/https?:/)
+    expect(csp).not.toBe(second.headers['content-security-policy'])
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]
+    expect(first.text).toContain(`nonce="${nonce}"`)
+  })
+})
+
+describe('errors in production', () => {
+  it('shows a 500 page with no stack trace', async () => {
+    const context = await createTestContext({ env: { NODE_ENV: 'production' } })
+    try {
+      await context.db.destroy()
+      const response = await request(context.app).get('/framework')
+      expect(response.status).toBe(500)
+      expect(response.text).toContain('Sorry, there is a problem with the service')
+      expect(response.text).not.toMatch(/at .*\.ts:\d+/)
+      expect(response.text).not.toContain('Technical details')
+    } finally {
+      await context.database.destroy().catch(() => undefined)
+    }
+  })
+})
