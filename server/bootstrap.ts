@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto'
+import { hashPassword } from './auth/passwords'
 import type { AppConfig } from './config'
 import type { Database } from './db/connection'
 import { migrateToLatest } from './db/migrate'
@@ -9,6 +11,16 @@ export interface PreparedDatabase {
   migrationsApplied: string[]
   frameworksLoaded: number
   demoSeeded: boolean
+  /** The demo users' password when it was generated at this start (DEMO_PASSWORD unset), to print. */
+  generatedDemoPassword?: string
+}
+
+/** A readable random password: four groups of five letters and digits. */
+export function generatePassword(): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789'
+  const bytes = randomBytes(20)
+  const chars = [...bytes].map((b) => alphabet[b % alphabet.length])
+  return [0, 5, 10, 15].map((i) => chars.slice(i, i + 5).join('')).join('-')
 }
 
 /**
@@ -20,7 +32,7 @@ export async function prepareDatabase(
   services: Services,
   config: AppConfig,
   logger: Logger,
-  options: { now?: Date; demoPasswordHash?: string } = {},
+  options: { now?: Date } = {},
 ): Promise<PreparedDatabase> {
   const migrationsApplied = await migrateToLatest(db)
   if (migrationsApplied.length > 0) logger.info({ migrations: migrationsApplied }, 'Database migrated')
@@ -28,13 +40,13 @@ export async function prepareDatabase(
   const created = imports.filter((i) => i.created)
   if (created.length > 0) logger.info({ versions: created.map((i) => i.version.slug) }, 'Frameworks loaded')
   let demoSeeded = false
+  let generatedDemoPassword: string | undefined
   if (config.demo) {
-    const result = await seedDemo(db, {
-      now: options.now ?? new Date(),
-      ...(options.demoPasswordHash ? { passwordHash: options.demoPasswordHash } : {}),
-    })
+    // The demo password is (re)applied at every start, so the one printed always works.
+    const password = config.demoPassword ?? (generatedDemoPassword = generatePassword())
+    const result = await seedDemo(db, { now: options.now ?? new Date(), passwordHash: await hashPassword(password) })
     demoSeeded = result.seeded
     if (!result.seeded) logger.warn(`Demo data not added: ${result.reason}`)
   }
-  return { migrationsApplied, frameworksLoaded: imports.length, demoSeeded }
+  return { migrationsApplied, frameworksLoaded: imports.length, demoSeeded, ...(generatedDemoPassword ? { generatedDemoPassword } : {}) }
 }

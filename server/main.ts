@@ -2,9 +2,12 @@ import { createApp } from './app'
 import { prepareDatabase } from './bootstrap'
 import { ConfigError, loadConfig } from './config'
 import { createDatabase } from './db/connection'
+import { demoIcs, demoUsers } from './demo/demoData'
 import { createLogger } from './logger'
 import type { Lifecycle } from './routes/health'
 import { createServices } from './services'
+
+const roleLabels = { ics_lead: 'ICS lead', place_lead: 'Wirral place lead', partner: 'Wirral Council partner', viewer: 'Board viewer' }
 
 async function main(): Promise<void> {
   let config
@@ -20,7 +23,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel)
   const db = createDatabase(config.database)
   const services = createServices(db, config, logger)
-  await prepareDatabase(db, services, config, logger)
+  const prepared = await prepareDatabase(db, services, config, logger)
+  if (config.demo) printDemoLogins(config.port, prepared.generatedDemoPassword)
 
   const lifecycle: Lifecycle = { draining: false }
   const app = createApp({ config, db, logger, services, lifecycle })
@@ -40,6 +44,20 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', () => shutdown('SIGTERM'))
   process.on('SIGINT', () => shutdown('SIGINT'))
+}
+
+function printDemoLogins(port: number, generatedPassword: string | undefined): void {
+  const password = generatedPassword ?? '(the value of DEMO_PASSWORD)'
+  console.log(
+    [
+      '',
+      `  PlaceReady demo – http://localhost:${port}`,
+      `  Demo ICS: ${demoIcs.name}`,
+      ...demoUsers.map((u) => `    ${u.email.padEnd(38)} ${roleLabels[u.role]}`),
+      `  Password for all demo users: ${password}`,
+      '',
+    ].join('\n'),
+  )
 }
 
 main().catch((error: unknown) => {

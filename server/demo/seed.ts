@@ -9,7 +9,7 @@ export const baselineRoundTitle = 'Place development self-assessment, October 20
 
 export interface DemoSeedOptions {
   now: Date
-  /** Argon2 hash of the demo password, set on demo users (sign-in arrives with accounts). */
+  /** Argon2 hash of the demo password, set on every demo user at each start. */
   passwordHash?: string
 }
 
@@ -104,7 +104,7 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
       const userId = await ensureRow(trx, 'users', { email: user.email }, { name: user.name, is_active: true, created_at: created })
       userIds.set(user.email, userId)
       if (options.passwordHash) {
-        await trx('users').where({ id: userId }).whereNull('password_hash').update({ password_hash: options.passwordHash })
+        await trx('users').where({ id: userId }).update({ password_hash: options.passwordHash })
       }
       const placeId = user.placeSlug ? (placeIds.get(user.placeSlug) ?? null) : null
       const organisationId = user.organisationName
