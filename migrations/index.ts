@@ -1,8 +1,12 @@
 import type { Knex } from 'knex'
 import * as foundation from './20261122_001_foundation'
+import * as accounts from './20261122_002_accounts'
 
 /**
  * Every migration, in order. Listed explicitly (rather than read from the folder) so the
  * same list works under ts-jest, tsx and compiled JavaScript alike.
  */
-export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]> = [['20261122_001_foundation', foundation]]
+export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]> = [
+  ['20261122_001_foundation', foundation],
+  ['20261122_002_accounts', accounts],
+]

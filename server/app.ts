@@ -1,17 +1,24 @@
 import { randomBytes } from 'node:crypto'
-import express, { type Express } from 'express'
+import express, { type Express, type RequestHandler } from 'express'
 import helmet from 'helmet'
 import { pinoHttp } from 'pino-http'
 import { assetsRouter } from './assets'
+import { resolveSessionSecret } from './bootstrap'
 import type { AppConfig } from './config'
 import type { Database } from './db/connection'
 import type { Logger } from './logger'
+import { loadCurrentUser, sessionMiddleware } from './auth/session'
+import { csrfToken, provideCsrfTokenWhenSignedIn } from './middleware/csrf'
 import { errorHandler, notFoundHandler } from './middleware/errors'
+import { databaseRateLimit } from './middleware/rateLimits'
+import { adminRoutes } from './routes/admin'
+import { authRoutes } from './routes/auth'
 import { frameworkRoutes } from './routes/framework'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { homeRoutes } from './routes/home'
 import type { Services } from './services'
 import { renderWithLayout, viewsDirectory } from './views/engine'
+import { viewHelpers } from './views/helpers'
 
 export interface AppDeps {
   config: AppConfig
@@ -23,6 +30,7 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Express {
   const { config, db, logger, services } = deps
+  const clock = services.clock
   const lifecycle = deps.lifecycle ?? { draining: false }
   const app = express()
 
@@ -33,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('views', viewsDirectory)
   if (config.production) app.enable('view cache')
   app.locals.serviceName = 'PlaceReady'
+  Object.assign(app.locals, viewHelpers)
 
   app.use(
     pinoHttp({
@@ -80,8 +89,41 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 }))
   app.use(express.json({ limit: '1mb' }))
 
+  // The signing secret may live in the database (shared by every instance), so the session
+  // middleware is built on the first request that needs it.
+  let sessions: Promise<RequestHandler> | undefined
+  app.use((req, res, next) => {
+    sessions ??= resolveSessionSecret(db, config).then((secret) => sessionMiddleware(config, services.sessions, secret))
+    sessions.then((handler) => handler(req, res, next), next)
+  })
+  app.use(loadCurrentUser(services.accounts, clock))
+  app.use(provideCsrfTokenWhenSignedIn)
+
+  const limits = {
+    signIn: databaseRateLimit(db, 'sign-in', { limit: config.rateLimits.signIn, windowMinutes: 15 }, clock, (req, res) => {
+      const body = req.body as Record<string, unknown>
+      res.render('pages/sign-in', {
+        title: 'Sign in',
+        csrfToken: csrfToken(req),
+        values: { email: typeof body.email === 'string' ? body.email.slice(0, 320) : '' },
+        errorSummary: [{ text: 'Too many sign-in attempts from your network – wait 15 minutes, then try again', href: '#email' }],
+        fieldErrors: {},
+      })
+    }),
+    tokens: databaseRateLimit(db, 'tokens', { limit: config.rateLimits.tokens, windowMinutes: 15 }, clock, (_req, res) => {
+      res.render('errors/problem', {
+        title: 'Too many attempts',
+        message: 'There have been too many attempts from your network. Wait 15 minutes, then try again.',
+      })
+    }),
+  }
+
   app.use(homeRoutes())
   app.use(frameworkRoutes(services.frameworks))
+  app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
+  app.use(
+    adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),
+  )
 
   app.use(notFoundHandler)
   app.use(errorHandler(logger, config.production))

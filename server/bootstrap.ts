@@ -3,6 +3,7 @@ import { hashPassword } from './auth/passwords'
 import type { AppConfig } from './config'
 import type { Database } from './db/connection'
 import { migrateToLatest } from './db/migrate'
+import { sharedSecret } from './data/secrets'
 import { seedDemo } from './demo/seed'
 import type { Logger } from './logger'
 import type { Services } from './services'
@@ -49,4 +50,9 @@ export async function prepareDatabase(
     if (!result.seeded) logger.warn(`Demo data not added: ${result.reason}`)
   }
   return { migrationsApplied, frameworksLoaded: imports.length, demoSeeded, ...(generatedDemoPassword ? { generatedDemoPassword } : {}) }
+}
+
+/** SESSION_SECRET when set; otherwise one secret kept in the database, the same for every instance. */
+export async function resolveSessionSecret(db: Database, config: AppConfig): Promise<string> {
+  return config.sessionSecret ?? sharedSecret(db, 'session')
 }

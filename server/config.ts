@@ -9,14 +9,14 @@ import { z } from 'zod'
 
 const onOff = z.enum(['on', 'off'])
 
+function wholeNumber(min: number, max: number, fallback: number) {
+  const message = `must be a whole number from ${min} to ${max}`
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback)
+}
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce
-    .number({ error: 'must be a whole number from 1 to 65535' })
-    .int('must be a whole number from 1 to 65535')
-    .min(1, 'must be a whole number from 1 to 65535')
-    .max(65535, 'must be a whole number from 1 to 65535')
-    .default(3000),
+  PORT: wholeNumber(1, 65535, 3000),
   DATABASE_FILE: z.string().min(1, 'must not be empty').default('data/placeready.sqlite'),
   DATABASE_URL: z
     .string()
@@ -33,13 +33,10 @@ const envSchema = z.object({
   BASE_URL: z.url('must be an absolute URL such as https://placeready.example.org').optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
-  WEB_CONCURRENCY: z.coerce
-    .number({ error: 'must be a whole number from 1 to 64' })
-    .int('must be a whole number from 1 to 64')
-    .min(1, 'must be a whole number from 1 to 64')
-    .max(64, 'must be a whole number from 1 to 64')
-    .default(1),
+  WEB_CONCURRENCY: wholeNumber(1, 64, 1),
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  SIGN_IN_RATE_LIMIT: wholeNumber(1, 10000, 20),
+  TOKEN_RATE_LIMIT: wholeNumber(1, 10000, 20),
 })
 
 export type DatabaseConfig = { client: 'sqlite'; filename: string } | { client: 'postgres'; connectionString: string }
@@ -60,6 +57,8 @@ export interface AppConfig {
   logLevel: string
   webConcurrency: number
   trustProxy: boolean
+  /** Attempts per 15 minutes from one address: sign-in, and links with tokens (reset, invitation). */
+  rateLimits: { signIn: number; tokens: number }
 }
 
 export class ConfigError extends Error {
@@ -113,5 +112,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     webConcurrency: e.WEB_CONCURRENCY,
     trustProxy: e.TRUST_PROXY === 'true',
+    rateLimits: { signIn: e.SIGN_IN_RATE_LIMIT, tokens: e.TOKEN_RATE_LIMIT },
   }
 }

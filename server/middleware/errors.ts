@@ -43,6 +43,15 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => {
 export function errorHandler(logger: Logger, production: boolean): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error)
+    if ((error as { code?: string } | null)?.code === 'EBADCSRFTOKEN') {
+      res.status(403)
+      if (wantsJson(req.path, req.get('accept'))) {
+        res.json({ error: { code: 'csrf', message: 'The form token is missing or out of date. Reload the page and try again.' } })
+        return
+      }
+      res.render('errors/csrf', { title: 'This page has expired' })
+      return
+    }
     const raw = error as { status?: number; statusCode?: number; type?: string; expose?: boolean; message?: string; code?: string }
     const status = error instanceof HttpError ? error.status : (raw.status ?? raw.statusCode ?? 500)
     const known = status < 500

@@ -1,20 +1,21 @@
-import { Router } from 'express'
+import { allow } from '../auth/access'
+import { guardedRouter } from '../auth/guardedRouter'
 import { frameworkSchema } from '../framework/validate'
-import type { FrameworkService } from '../services/frameworkService'
 import { NotFoundError } from '../middleware/errors'
+import type { FrameworkService } from '../services/frameworkService'
 
-export function frameworkRoutes(frameworks: FrameworkService): Router {
-  const router = Router()
+export function frameworkRoutes(frameworks: FrameworkService) {
+  const r = guardedRouter()
 
-  router.get('/framework', async (_req, res) => {
+  r.get('/framework', allow.public, async (_req, res) => {
     const version = await frameworks.defaultVersion()
     if (!version) throw new NotFoundError('No framework has been loaded')
     res.render('pages/framework', { title: version.document.title, version, framework: version.document })
   })
 
-  router.get('/schemas/framework.json', (_req, res) => {
+  r.get('/schemas/framework.json', allow.public, (_req, res) => {
     res.type('application/schema+json').json(frameworkSchema)
   })
 
-  return router
+  return r.router
 }

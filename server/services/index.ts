@@ -1,14 +1,40 @@
 import type { AppConfig } from '../config'
 import type { Database } from '../db/connection'
+import { DatabaseSessionStore } from '../data/sessionStore'
 import type { Logger } from '../logger'
+import { AccountService } from './accountService'
+import { AuditService } from './auditService'
 import { FrameworkService } from './frameworkService'
+import { InvitationService } from './invitationService'
+import { Mailer } from './mailer'
+import { UserAdminService } from './userAdminService'
+
+export type Clock = () => Date
 
 export interface Services {
+  clock: Clock
   frameworks: FrameworkService
+  audit: AuditService
+  mailer: Mailer
+  sessions: DatabaseSessionStore
+  accounts: AccountService
+  invitations: InvitationService
+  userAdmin: UserAdminService
 }
 
-export function createServices(db: Database, _config: AppConfig, _logger: Logger): Services {
+/** Every service, wired once; tests pass a clock to move time without waiting. */
+export function createServices(db: Database, config: AppConfig, logger: Logger, clock: Clock = () => new Date()): Services {
+  const audit = new AuditService(db, clock)
+  const mailer = new Mailer(db, config.smtpUrl, config.mailFrom, logger, clock)
+  const sessions = new DatabaseSessionStore(db, clock)
   return {
+    clock,
     frameworks: new FrameworkService(db),
+    audit,
+    mailer,
+    sessions,
+    accounts: new AccountService(db, config, audit, mailer, sessions, clock),
+    invitations: new InvitationService(db, config, audit, mailer, clock),
+    userAdmin: new UserAdminService(db, audit, sessions, clock),
   }
 }

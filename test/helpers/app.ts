@@ -8,38 +8,64 @@ import type { Lifecycle } from '../../server/routes/health'
 import { createServices, type Services } from '../../server/services'
 import { createTestDatabase, type TestDatabase } from './database'
 
+export const testDemoPassword = 'test-demo-password-42'
+
+/** A clock the test moves by hand, so timeouts and deadlines are tested without waiting. */
+export class TestClock {
+  constructor(private current: Date = new Date('2026-11-22T10:00:00Z')) {}
+  now = (): Date => new Date(this.current)
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms)
+  }
+  set(date: Date): void {
+    this.current = new Date(date)
+  }
+}
+
 export interface TestContext {
   app: Express
   db: Database
   config: AppConfig
   services: Services
+  clock: TestClock
   lifecycle: Lifecycle
   database: TestDatabase
+  /** A second app instance on the same database, as after a restart or behind a load balancer. */
+  anotherInstance(): Express
   close(): Promise<void>
 }
 
 /**
- * The real app on a fresh, migrated database. `demo` seeds the demo ICS; `env` overrides
- * configuration as an operator would with environment variables.
+ * The real app on a fresh, migrated database. `demo` seeds the demo ICS (its users'
+ * password is testDemoPassword); `env` overrides configuration as an operator would.
  */
 export async function createTestContext(options: { demo?: boolean; env?: Record<string, string>; now?: Date } = {}): Promise<TestContext> {
   const database = await createTestDatabase()
   const config: AppConfig = {
-    ...loadConfig({ NODE_ENV: 'test', DEMO: options.demo ? 'on' : 'off', ...options.env }),
+    ...loadConfig({ NODE_ENV: 'test', DEMO: options.demo ? 'on' : 'off', DEMO_PASSWORD: testDemoPassword, ...options.env }),
     database: database.config,
   }
+  const clock = new TestClock(options.now)
   const logger = createLogger('silent')
-  const services = createServices(database.db, config, logger)
-  await prepareDatabase(database.db, services, config, logger, options.now ? { now: options.now } : {})
+  const build = (db: Database) => {
+    const services = createServices(db, config, logger, clock.now)
+    return { services, app: createApp({ config, db, logger, services, lifecycle }) }
+  }
   const lifecycle: Lifecycle = { draining: false }
-  const app = createApp({ config, db: database.db, logger, services, lifecycle })
+  const { services, app } = build(database.db)
+  await prepareDatabase(database.db, services, config, logger, { now: clock.now() })
   return {
     app,
     db: database.db,
     config,
     services,
+    clock,
     lifecycle,
     database,
-    close: () => database.destroy(),
+    anotherInstance: () => build(database.reconnect()).app,
+    close: async () => {
+      services.mailer.close()
+      await database.destroy()
+    },
   }
 }

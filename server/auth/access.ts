@@ -1,0 +1,63 @@
+import type { CurrentUser, Role } from './types'
+
+/**
+ * Who may do what: the one place PlaceReady decides access. Routes declare a rule for who
+ * may reach them at all (see guardedRouter); services then ask the scope questions below
+ * about the particular ICS, place or organisation, and treat a "no" as "not found".
+ */
+
+export type AccessRule = { kind: 'public' } | { kind: 'signedIn' } | { kind: 'roles'; roles: readonly Role[] }
+
+export const allow = {
+  /** Anyone, signed in or not. */
+  public: { kind: 'public' } as AccessRule,
+  /** Any signed-in user, whatever their role. */
+  signedIn: { kind: 'signedIn' } as AccessRule,
+  /** Signed-in users holding at least one of these roles somewhere. */
+  roles: (...roles: Role[]): AccessRule => ({ kind: 'roles', roles }),
+}
+
+export type AccessDecision = 'allowed' | 'sign-in-needed' | 'forbidden'
+
+export function decide(rule: AccessRule, user: CurrentUser | undefined): AccessDecision {
+  if (rule.kind === 'public') return 'allowed'
+  if (!user) return 'sign-in-needed'
+  if (rule.kind === 'signedIn') return 'allowed'
+  return user.memberships.some((m) => rule.roles.includes(m.role)) ? 'allowed' : 'forbidden'
+}
+
+/** The ICSs where the user holds this role (ICS-wide memberships only, for ICS lead and viewer). */
+export function icsIdsWithRole(user: CurrentUser, role: Role): number[] {
+  return [...new Set(user.memberships.filter((m) => m.role === role && m.placeId === null).map((m) => m.icsId))]
+}
+
+export function isIcsLead(user: CurrentUser, icsId: number): boolean {
+  return user.memberships.some((m) => m.role === 'ics_lead' && m.icsId === icsId)
+}
+
+export function isPlaceLead(user: CurrentUser, placeId: number): boolean {
+  return user.memberships.some((m) => m.role === 'place_lead' && m.placeId === placeId)
+}
+
+/** ICS leads manage every place of their ICS; place leads manage their own place. */
+export function canManagePlace(user: CurrentUser, place: { id: number; icsId: number }): boolean {
+  return isIcsLead(user, place.icsId) || isPlaceLead(user, place.id)
+}
+
+/** Read access to a place's results: its managers, and viewers of the place or its whole ICS. */
+export function canViewPlace(user: CurrentUser, place: { id: number; icsId: number }): boolean {
+  return (
+    canManagePlace(user, place) ||
+    user.memberships.some((m) => m.role === 'viewer' && m.icsId === place.icsId && (m.placeId === null || m.placeId === place.id))
+  )
+}
+
+/** Only the organisation's own partner respondents answer for it. */
+export function canRespondFor(user: CurrentUser, organisationId: number): boolean {
+  return user.memberships.some((m) => m.role === 'partner' && m.organisationId === organisationId)
+}
+
+/** The places a user may manage, as ids, for filtering lists in SQL. */
+export function managedPlaceIds(user: CurrentUser): number[] {
+  return user.memberships.filter((m) => m.role === 'place_lead' && m.placeId !== null).map((m) => m.placeId!)
+}

@@ -1,0 +1,106 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import session from 'express-session'
+import type { AppConfig } from '../config'
+import type { DatabaseSessionStore } from '../data/sessionStore'
+import type { AccountService } from '../services/accountService'
+import type { CurrentUser } from './types'
+
+export const idleTimeoutMs = 30 * 60 * 1000
+export const absoluteTimeoutMs = 12 * 60 * 60 * 1000
+/** lastSeenAt is rewritten at most this often, so reading pages does not write a row per request. */
+const lastSeenResolutionMs = 60 * 1000
+
+export type SignedOutReason = 'idle' | 'expired' | 'ended' | 'signed-out'
+
+declare module 'express-session' {
+  interface SessionData {
+    userId: number
+    signedInAt: number
+    lastSeenAt: number
+    returnTo: string
+    signedOutReason: SignedOutReason
+    /** The scope a user with several memberships chose to work in (a membership id). */
+    membershipId: number
+  }
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    user?: CurrentUser
+  }
+}
+
+export const sessionCookieName = 'placeready.sid'
+
+export function sessionMiddleware(config: AppConfig, store: DatabaseSessionStore, secret: string): RequestHandler {
+  return session({
+    name: sessionCookieName,
+    secret,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.production,
+      maxAge: absoluteTimeoutMs,
+      path: '/',
+    },
+  })
+}
+
+export function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((error: unknown) => (error ? reject(error as Error) : resolve())))
+}
+
+export function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((error: unknown) => (error ? reject(error as Error) : resolve())))
+}
+
+/** Only a path on this site may be returned to, never another origin. */
+export function safeReturnPath(value: unknown): string | undefined {
+  return typeof value === 'string' && /^\/(?![/\\])/.test(value) && !value.startsWith('/sign-in') && !value.startsWith('/signed-out')
+    ? value
+    : undefined
+}
+
+/**
+ * Starts a signed-in session: a new session id (so a fixed id cannot be hijacked), the
+ * user id, and the clocks for the idle and absolute timeouts.
+ */
+export async function startSignedInSession(req: Request, userId: number, now: Date): Promise<string | undefined> {
+  const returnTo = req.session.returnTo
+  await regenerateSession(req)
+  req.session.userId = userId
+  req.session.signedInAt = now.getTime()
+  req.session.lastSeenAt = now.getTime()
+  await saveSession(req)
+  return returnTo
+}
+
+/**
+ * Loads the signed-in user on every request. A session past its idle or absolute timeout,
+ * or of a user who has been deactivated, is ended here, and the next page explains why.
+ */
+export function loadCurrentUser(accounts: AccountService, clock: () => Date): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const userId = req.session.userId
+    if (userId === undefined) return next()
+    const now = clock().getTime()
+    const lastSeen = req.session.lastSeenAt ?? 0
+    let reason: SignedOutReason | undefined
+    if (now - lastSeen > idleTimeoutMs) reason = 'idle'
+    else if (now - (req.session.signedInAt ?? 0) > absoluteTimeoutMs) reason = 'expired'
+    const user = reason ? undefined : await accounts.currentUser(userId)
+    if (!user) {
+      await regenerateSession(req)
+      req.session.signedOutReason = reason ?? 'ended'
+      return next()
+    }
+    req.user = user
+    res.locals.currentUser = user
+    if (now - lastSeen > lastSeenResolutionMs) req.session.lastSeenAt = now
+    next()
+  }
+}

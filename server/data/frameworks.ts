@@ -1,0 +1,207 @@
+import type { Knex } from 'knex'
+import type { Database } from '../db/connection'
+import { timestamp, toBoolean, toDate, toDateOrNull } from '../db/values'
+import type { FrameworkDescriptor, FrameworkDocument } from '../framework/types'
+
+export type Executor = Knex | Knex.Transaction
+
+export interface FrameworkVersionSummary {
+  id: number
+  frameworkId: number
+  slug: string
+  title: string
+  versionLabel: string
+  contentHash: string
+  createdAt: Date
+  lockedAt: Date | null
+}
+
+export interface CriterionRow {
+  id: number
+  code: string
+  title: string
+  description: string
+  domainCode: string
+  threshold: number
+  isGateway: boolean
+  position: number
+  descriptors: FrameworkDescriptor[]
+}
+
+export interface FrameworkVersion extends FrameworkVersionSummary {
+  document: FrameworkDocument
+}
+
+interface VersionRecord {
+  id: number
+  framework_id: number
+  slug: string
+  title: string
+  version_label: string
+  content_hash: string
+  created_at: unknown
+  locked_at: unknown
+  document?: string
+}
+
+const versionColumns = [
+  'v.id',
+  'v.framework_id',
+  'f.slug',
+  'f.title',
+  'v.version_label',
+  'v.content_hash',
+  'v.created_at',
+  'v.locked_at',
+]
+
+function toSummary(row: VersionRecord): FrameworkVersionSummary {
+  return {
+    id: row.id,
+    frameworkId: row.framework_id,
+    slug: row.slug,
+    title: row.title,
+    versionLabel: row.version_label,
+    contentHash: row.content_hash,
+    createdAt: toDate(row.created_at),
+    lockedAt: toDateOrNull(row.locked_at),
+  }
+}
+
+export class FrameworkData {
+  constructor(private readonly db: Database) {}
+
+  private versions(executor: Executor) {
+    return executor('framework_versions as v').join('frameworks as f', 'f.id', 'v.framework_id')
+  }
+
+  async findVersionByHash(hash: string, executor: Executor = this.db): Promise<FrameworkVersionSummary | undefined> {
+    const row = (await this.versions(executor).where('v.content_hash', hash).first(versionColumns)) as VersionRecord | undefined
+    return row && toSummary(row)
+  }
+
+  async getVersion(id: number, executor: Executor = this.db): Promise<FrameworkVersion | undefined> {
+    const row = (await this.versions(executor)
+      .where('v.id', id)
+      .first([...versionColumns, 'v.document'])) as VersionRecord | undefined
+    if (!row) return undefined
+    return { ...toSummary(row), document: JSON.parse(row.document ?? '{}') as FrameworkDocument }
+  }
+
+  /** The newest version of a framework, by slug. */
+  async latestVersionId(slug: string): Promise<number | undefined> {
+    const row = (await this.versions(this.db).where('f.slug', slug).orderBy('v.id', 'desc').first('v.id')) as
+      | { id: number }
+      | undefined
+    return row?.id
+  }
+
+  async listVersions(): Promise<FrameworkVersionSummary[]> {
+    const rows = (await this.versions(this.db).orderBy([{ column: 'f.title' }, { column: 'v.id', order: 'desc' }]).select(versionColumns)) as VersionRecord[]
+    return rows.map(toSummary)
+  }
+
+  async criteria(versionId: number, executor: Executor = this.db): Promise<CriterionRow[]> {
+    const rows = (await executor('framework_criteria as c')
+      .join('framework_domains as d', 'd.id', 'c.domain_id')
+      .where('c.version_id', versionId)
+      .orderBy('c.position')
+      .select('c.id', 'c.code', 'c.title', 'c.description', 'd.code as domain_code', 'c.threshold', 'c.is_gateway', 'c.position', 'c.descriptors')) as Array<{
+      id: number
+      code: string
+      title: string
+      description: string
+      domain_code: string
+      threshold: number
+      is_gateway: unknown
+      position: number
+      descriptors: string
+    }>
+    return rows.map((r) => ({
+      id: r.id,
+      code: r.code,
+      title: r.title,
+      description: r.description,
+      domainCode: r.domain_code,
+      threshold: r.threshold,
+      isGateway: toBoolean(r.is_gateway),
+      position: r.position,
+      descriptors: JSON.parse(r.descriptors) as FrameworkDescriptor[],
+    }))
+  }
+
+  async ensureFramework(slug: string, title: string, executor: Executor): Promise<number> {
+    const existing = (await executor('frameworks').where({ slug }).first('id')) as { id: number } | undefined
+    if (existing) {
+      await executor('frameworks').where({ id: existing.id }).update({ title })
+      return existing.id
+    }
+    const [row] = (await executor('frameworks').insert({ slug, title, created_at: timestamp() }, ['id'])) as Array<{ id: number }>
+    return row!.id
+  }
+
+  async insertVersion(frameworkId: number, document: FrameworkDocument, hash: string, executor: Executor): Promise<number> {
+    const [row] = (await executor('framework_versions').insert(
+      {
+        framework_id: frameworkId,
+        version_label: document.version,
+        content_hash: hash,
+        document: JSON.stringify(document),
+        created_at: timestamp(),
+      },
+      ['id'],
+    )) as Array<{ id: number }>
+    const versionId = row!.id
+    await this.insertStructure(versionId, document, executor)
+    return versionId
+  }
+
+  /** Rewrites a version that no round uses yet; the caller has checked it is unlocked. */
+  async replaceVersion(versionId: number, document: FrameworkDocument, hash: string, executor: Executor): Promise<void> {
+    await executor('framework_criteria').where({ version_id: versionId }).delete()
+    await executor('framework_domains').where({ version_id: versionId }).delete()
+    await executor('framework_versions')
+      .where({ id: versionId })
+      .update({ version_label: document.version, content_hash: hash, document: JSON.stringify(document) })
+    await this.insertStructure(versionId, document, executor)
+  }
+
+  private async insertStructure(versionId: number, document: FrameworkDocument, executor: Executor): Promise<void> {
+    const gateways = new Set(document.readiness.gatewayCriteria)
+    let criterionPosition = 0
+    for (const [domainIndex, domain] of document.domains.entries()) {
+      const [domainRow] = (await executor('framework_domains').insert(
+        {
+          version_id: versionId,
+          code: domain.code,
+          title: domain.title,
+          description: domain.description ?? null,
+          position: domainIndex + 1,
+        },
+        ['id'],
+      )) as Array<{ id: number }>
+      await executor('framework_criteria').insert(
+        domain.criteria.map((criterion) => ({
+          version_id: versionId,
+          domain_id: domainRow!.id,
+          code: criterion.code,
+          title: criterion.title,
+          description: criterion.description,
+          descriptors: JSON.stringify([...criterion.descriptors].sort((a, b) => a.level - b.level)),
+          threshold: criterion.threshold ?? document.readiness.defaultThreshold,
+          is_gateway: gateways.has(criterion.code),
+          position: ++criterionPosition,
+        })),
+      )
+    }
+  }
+
+  async isVersionUsedByRound(versionId: number, executor: Executor = this.db): Promise<boolean> {
+    const row = await executor('rounds').where({ framework_version_id: versionId }).first('id')
+    return row !== undefined
+  }
+
+  async lockVersion(versionId: number, executor: Executor): Promise<void> {
+    await executor('framework_versions').where({ id: versionId }).whereNull('locked_at').update({ locked_at: timestamp() })
+  }
+}

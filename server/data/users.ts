@@ -1,0 +1,218 @@
+import type { Database } from '../db/connection'
+import { timestamp, toBoolean, toDateOrNull } from '../db/values'
+import type { Membership, Role } from '../auth/types'
+import type { Executor } from './frameworks'
+
+export interface UserRecord {
+  id: number
+  email: string
+  name: string
+  passwordHash: string | null
+  isActive: boolean
+  failedSignIns: number
+  lockedUntil: Date | null
+  lastSignInAt: Date | null
+}
+
+interface UserRow {
+  id: number
+  email: string
+  name: string
+  password_hash: string | null
+  is_active: unknown
+  failed_sign_ins: number
+  locked_until: unknown
+  last_sign_in_at: unknown
+}
+
+function toUser(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    passwordHash: row.password_hash,
+    isActive: toBoolean(row.is_active),
+    failedSignIns: row.failed_sign_ins,
+    lockedUntil: toDateOrNull(row.locked_until),
+    lastSignInAt: toDateOrNull(row.last_sign_in_at),
+  }
+}
+
+export interface MembershipInput {
+  role: Role
+  icsId: number
+  placeId: number | null
+  organisationId: number | null
+}
+
+export interface IcsUserSummary {
+  id: number
+  email: string
+  name: string
+  isActive: boolean
+  lastSignInAt: Date | null
+  memberships: Membership[]
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase()
+}
+
+export class UserData {
+  constructor(private readonly db: Database) {}
+
+  async findByEmail(email: string, executor: Executor = this.db): Promise<UserRecord | undefined> {
+    const row = (await executor('users').where({ email: normaliseEmail(email) }).first()) as UserRow | undefined
+    return row && toUser(row)
+  }
+
+  async findById(id: number, executor: Executor = this.db): Promise<UserRecord | undefined> {
+    const row = (await executor('users').where({ id }).first()) as UserRow | undefined
+    return row && toUser(row)
+  }
+
+  async create(input: { email: string; name: string; passwordHash: string | null }, executor: Executor): Promise<number> {
+    const [row] = (await executor('users').insert(
+      { email: normaliseEmail(input.email), name: input.name, password_hash: input.passwordHash, is_active: true, created_at: timestamp() },
+      ['id'],
+    )) as Array<{ id: number }>
+    return row!.id
+  }
+
+  async setPassword(userId: number, passwordHash: string, executor: Executor = this.db): Promise<void> {
+    await executor('users').where({ id: userId }).update({ password_hash: passwordHash, failed_sign_ins: 0, locked_until: null })
+  }
+
+  async recordSuccessfulSignIn(userId: number, at: Date): Promise<void> {
+    await this.db('users').where({ id: userId }).update({ failed_sign_ins: 0, locked_until: null, last_sign_in_at: timestamp(at) })
+  }
+
+  /** Counts a failure atomically and returns the new count, so concurrent attempts all count. */
+  async recordFailedSignIn(userId: number): Promise<number> {
+    await this.db('users')
+      .where({ id: userId })
+      .update({ failed_sign_ins: this.db.raw('failed_sign_ins + 1') })
+    const row = (await this.db('users').where({ id: userId }).first('failed_sign_ins')) as { failed_sign_ins: number }
+    return row.failed_sign_ins
+  }
+
+  async lockUntil(userId: number, until: Date): Promise<void> {
+    await this.db('users').where({ id: userId }).update({ locked_until: timestamp(until) })
+  }
+
+  async setActive(userId: number, active: boolean, at: Date, executor: Executor = this.db): Promise<void> {
+    await executor('users')
+      .where({ id: userId })
+      .update({ is_active: active, deactivated_at: active ? null : timestamp(at) })
+  }
+
+  async memberships(userId: number, executor: Executor = this.db): Promise<Membership[]> {
+    return this.membershipRows(executor, { 'm.user_id': userId })
+  }
+
+  async hasMembership(userId: number, m: MembershipInput, executor: Executor): Promise<boolean> {
+    const row = await executor('memberships')
+      .where({ user_id: userId, role: m.role, ics_id: m.icsId })
+      .where((q) => (m.placeId === null ? q.whereNull('place_id') : q.where('place_id', m.placeId)))
+      .where((q) => (m.organisationId === null ? q.whereNull('organisation_id') : q.where('organisation_id', m.organisationId)))
+      .first('id')
+    return row !== undefined
+  }
+
+  async addMembership(userId: number, m: MembershipInput, executor: Executor): Promise<void> {
+    if (await this.hasMembership(userId, m, executor)) return
+    await executor('memberships').insert({
+      user_id: userId,
+      role: m.role,
+      ics_id: m.icsId,
+      place_id: m.placeId,
+      organisation_id: m.organisationId,
+      created_at: timestamp(),
+    })
+  }
+
+  async updateMembership(membershipId: number, m: MembershipInput, executor: Executor): Promise<void> {
+    await executor('memberships')
+      .where({ id: membershipId })
+      .update({ role: m.role, ics_id: m.icsId, place_id: m.placeId, organisation_id: m.organisationId })
+  }
+
+  async deleteMembership(membershipId: number, executor: Executor): Promise<void> {
+    await executor('memberships').where({ id: membershipId }).delete()
+  }
+
+  async findMembership(membershipId: number, executor: Executor = this.db): Promise<{ id: number; userId: number; icsId: number } | undefined> {
+    const row = (await executor('memberships').where({ id: membershipId }).first('id', 'user_id', 'ics_id')) as
+      | { id: number; user_id: number; ics_id: number }
+      | undefined
+    return row && { id: row.id, userId: row.user_id, icsId: row.ics_id }
+  }
+
+  /** Everyone with a role in the ICS, with every membership they hold there: two queries, no N+1. */
+  async listForIcs(icsId: number): Promise<IcsUserSummary[]> {
+    const users = (await this.db('users as u')
+      .whereIn('u.id', this.db('memberships').where({ ics_id: icsId }).select('user_id'))
+      .orderBy('u.name')
+      .select('u.id', 'u.email', 'u.name', 'u.is_active', 'u.last_sign_in_at')) as Array<{
+      id: number
+      email: string
+      name: string
+      is_active: unknown
+      last_sign_in_at: unknown
+    }>
+    const memberships = await this.membershipsInIcs(icsId)
+    return users.map((u) => ({
+      id: u.id,
+      email: u.email,
+      name: u.name,
+      isActive: toBoolean(u.is_active),
+      lastSignInAt: toDateOrNull(u.last_sign_in_at),
+      memberships: memberships.filter((m) => m.userId === u.id),
+    }))
+  }
+
+  private membershipsInIcs(icsId: number): Promise<Array<Membership & { userId: number }>> {
+    return this.membershipRows(this.db, { 'm.ics_id': icsId })
+  }
+
+  private async membershipRows(executor: Executor, where: Record<string, number>): Promise<Array<Membership & { userId: number }>> {
+    const rows = (await executor('memberships as m')
+      .join('ics as i', 'i.id', 'm.ics_id')
+      .leftJoin('places as p', 'p.id', 'm.place_id')
+      .leftJoin('organisations as o', 'o.id', 'm.organisation_id')
+      .where(where)
+      .orderBy(['i.name', 'p.name', 'o.name', 'm.id'])
+      .select(
+        'm.id',
+        'm.user_id',
+        'm.role',
+        'm.ics_id',
+        'i.name as ics_name',
+        'm.place_id',
+        'p.name as place_name',
+        'm.organisation_id',
+        'o.name as organisation_name',
+      )) as Array<{
+      id: number
+      user_id: number
+      role: Role
+      ics_id: number
+      ics_name: string
+      place_id: number | null
+      place_name: string | null
+      organisation_id: number | null
+      organisation_name: string | null
+    }>
+    return rows.map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      role: r.role,
+      icsId: r.ics_id,
+      icsName: r.ics_name,
+      placeId: r.place_id,
+      placeName: r.place_name,
+      organisationId: r.organisation_id,
+      organisationName: r.organisation_name,
+    }))
+  }
+}

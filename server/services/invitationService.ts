@@ -1,0 +1,425 @@
+import type { AppConfig } from '../config'
+import type { Database } from '../db/connection'
+import { timestamp, toDate, toDateOrNull } from '../db/values'
+import { hashPassword } from '../auth/passwords'
+import { canManagePlace, isIcsLead, managedPlaceIds } from '../auth/access'
+import { roleLabels, type CurrentUser, type Role } from '../auth/types'
+import { PlaceData } from '../data/places'
+import { TokenData, type TokenProblem } from '../data/tokens'
+import { UserData, normaliseEmail, type MembershipInput } from '../data/users'
+import { NotFoundError } from '../middleware/errors'
+import type { FormError } from '../forms/errors'
+import type { AuditService } from './auditService'
+import type { Mailer } from './mailer'
+
+export const invitationLifetimeMs = 14 * 24 * 60 * 60 * 1000
+
+export interface InvitationInput {
+  email: string
+  name: string
+  role: Role
+  placeId: number | null
+  organisationId: number | null
+}
+
+export type InvitationStatus = 'pending' | 'accepted' | 'expired' | 'revoked'
+
+export interface InvitationView {
+  id: number
+  email: string
+  name: string
+  role: Role
+  roleLabel: string
+  scope: string
+  placeId: number | null
+  status: InvitationStatus
+  createdAt: Date
+  lastSentAt: Date
+  invitedByName: string | null
+}
+
+export interface PendingInvitation {
+  invitationId: number
+  tokenId: number
+  email: string
+  name: string
+  roleLabel: string
+  scope: string
+  /** True when the e-mail already has an account: accepting adds the role, no new password. */
+  existingAccount: boolean
+}
+
+export class InvitationError extends Error {
+  constructor(readonly errors: FormError[]) {
+    super(errors.map((e) => e.text).join('; '))
+    this.name = 'InvitationError'
+  }
+}
+
+interface InvitationRow {
+  id: number
+  email: string
+  name: string
+  role: Role
+  ics_id: number
+  place_id: number | null
+  organisation_id: number | null
+  created_at: unknown
+  last_sent_at: unknown
+  accepted_at: unknown
+  revoked_at: unknown
+  ics_name: string
+  place_name: string | null
+  organisation_name: string | null
+  invited_by_name: string | null
+  latest_expiry: unknown
+}
+
+export class InvitationService {
+  private readonly users: UserData
+  private readonly places: PlaceData
+  private readonly tokens: TokenData
+
+  constructor(
+    private readonly db: Database,
+    private readonly config: AppConfig,
+    private readonly audit: AuditService,
+    private readonly mailer: Mailer,
+    private readonly clock: () => Date,
+  ) {
+    this.users = new UserData(db)
+    this.places = new PlaceData(db)
+    this.tokens = new TokenData(db)
+  }
+
+  /**
+   * Checks that the scope fits the role and that the inviter may grant it: an ICS lead any
+   * role in their ICS, a place lead only partners of their own place.
+   */
+  private async resolveScope(actor: CurrentUser, icsId: number, input: InvitationInput): Promise<MembershipInput> {
+    const errors: FormError[] = []
+    let placeId: number | null = null
+    let organisationId: number | null = null
+    if (input.role === 'partner') {
+      const organisation = input.organisationId === null ? undefined : await this.places.findOrganisation(input.organisationId)
+      if (!organisation || organisation.icsId !== icsId) errors.push({ text: 'Select the partner organisation', href: '#organisationId' })
+      else {
+        placeId = organisation.placeId
+        organisationId = organisation.id
+      }
+    } else if (input.role === 'place_lead' || (input.role === 'viewer' && input.placeId !== null)) {
+      const place = input.placeId === null ? undefined : await this.places.findPlace(input.placeId)
+      if (!place || place.icsId !== icsId) errors.push({ text: 'Select the place', href: '#placeId' })
+      else placeId = place.id
+    }
+    if (errors.length > 0) throw new InvitationError(errors)
+    const allowed =
+      isIcsLead(actor, icsId) || (input.role === 'partner' && placeId !== null && canManagePlace(actor, { id: placeId, icsId }))
+    if (!allowed) throw new InvitationError([{ text: 'You can only invite partner respondents for your own place', href: '#role' }])
+    return { role: input.role, icsId, placeId, organisationId }
+  }
+
+  async invite(actor: CurrentUser, icsId: number, input: InvitationInput, ip: string | undefined): Promise<number> {
+    const scope = await this.resolveScope(actor, icsId, input)
+    const email = normaliseEmail(input.email)
+    const now = this.clock()
+    const { invitationId, token } = await this.db.transaction(async (trx) => {
+      const existingUser = await this.users.findByEmail(email, trx)
+      if (existingUser && (await this.users.hasMembership(existingUser.id, scope, trx))) {
+        throw new InvitationError([{ text: `${email} already has this role`, href: '#email' }])
+      }
+      const pending = await trx('invitations')
+        .where({ email, role: scope.role, ics_id: icsId })
+        .where((q) => (scope.placeId === null ? q.whereNull('place_id') : q.where('place_id', scope.placeId)))
+        .where((q) => (scope.organisationId === null ? q.whereNull('organisation_id') : q.where('organisation_id', scope.organisationId)))
+        .whereNull('accepted_at')
+        .whereNull('revoked_at')
+        .where('last_sent_at', '>', timestamp(new Date(now.getTime() - invitationLifetimeMs)))
+        .first('id')
+      if (pending) {
+        throw new InvitationError([
+          { text: `${email} has already been invited to this role – resend that invitation from the list instead`, href: '#email' },
+        ])
+      }
+      const [row] = (await trx('invitations').insert(
+        {
+          email,
+          name: input.name.trim(),
+          role: scope.role,
+          ics_id: icsId,
+          place_id: scope.placeId,
+          organisation_id: scope.organisationId,
+          invited_by: actor.id,
+          created_at: timestamp(now),
+          last_sent_at: timestamp(now),
+        },
+        ['id'],
+      )) as Array<{ id: number }>
+      const id = row!.id
+      const issued = await this.tokens.issue('invitation', { invitationId: id }, now, invitationLifetimeMs, trx)
+      await this.audit.record(
+        {
+          kind: 'invitation.sent',
+          actorUserId: actor.id,
+          icsId,
+          subjectType: 'invitation',
+          subjectId: id,
+          details: { email, role: scope.role, placeId: scope.placeId, organisationId: scope.organisationId },
+          ip,
+        },
+        trx,
+      )
+      return { invitationId: id, token: issued }
+    })
+    await this.sendInvitation(invitationId, token, actor.name)
+    return invitationId
+  }
+
+  private async sendInvitation(invitationId: number, token: string, inviterName: string): Promise<void> {
+    const invitation = (await this.query().where('n.id', invitationId).first()) as InvitationRow
+    await this.mailer.send({
+      to: invitation.email,
+      icsId: invitation.ics_id,
+      subject: `You are invited to PlaceReady for ${invitation.place_name ?? invitation.ics_name}`,
+      text: [
+        `Dear ${invitation.name},`,
+        '',
+        `${inviterName} has invited you to PlaceReady as ${roleLabels[invitation.role].toLowerCase()} for ${scopeOf(invitation)}.`,
+        '',
+        'PlaceReady is where the partners of a place-based partnership self-assess the partnership’s maturity, so the Integrated Care Board can decide how much to delegate to the place.',
+        '',
+        'To accept and set your password, open this link:',
+        '',
+        `${this.config.baseUrl}/invitations/${token}`,
+        '',
+        'The link works once and expires in 14 days. If you were not expecting this invitation, you can ignore this e-mail.',
+      ].join('\n'),
+    })
+  }
+
+  private query() {
+    const latestExpiry = this.db('one_time_tokens as t')
+      .whereRaw('t.invitation_id = n.id')
+      .whereNull('t.revoked_at')
+      .max('t.expires_at')
+      .as('latest_expiry')
+    return this.db('invitations as n')
+      .join('ics as i', 'i.id', 'n.ics_id')
+      .leftJoin('places as p', 'p.id', 'n.place_id')
+      .leftJoin('organisations as o', 'o.id', 'n.organisation_id')
+      .leftJoin('users as u', 'u.id', 'n.invited_by')
+      .select(
+        'n.id',
+        'n.email',
+        'n.name',
+        'n.role',
+        'n.ics_id',
+        'n.place_id',
+        'n.organisation_id',
+        'n.created_at',
+        'n.last_sent_at',
+        'n.accepted_at',
+        'n.revoked_at',
+        'i.name as ics_name',
+        'p.name as place_name',
+        'o.name as organisation_name',
+        'u.name as invited_by_name',
+        latestExpiry,
+      )
+  }
+
+  private toView(row: InvitationRow): InvitationView {
+    const now = this.clock()
+    const expiry = toDateOrNull(row.latest_expiry)
+    const status: InvitationStatus = row.accepted_at
+      ? 'accepted'
+      : row.revoked_at
+        ? 'revoked'
+        : !expiry || expiry <= now
+          ? 'expired'
+          : 'pending'
+    return {
+      id: row.id,
+      email: row.email,
+      name: row.name,
+      role: row.role,
+      roleLabel: roleLabels[row.role],
+      scope: scopeOf(row),
+      placeId: row.place_id,
+      status,
+      createdAt: toDate(row.created_at),
+      lastSentAt: toDate(row.last_sent_at),
+      invitedByName: row.invited_by_name,
+    }
+  }
+
+  /** The invitations the actor may manage: all of an ICS for its lead, their own place's for a place lead. */
+  async list(actor: CurrentUser, icsId: number): Promise<InvitationView[]> {
+    const query = this.query().where('n.ics_id', icsId).orderBy('n.created_at', 'desc').limit(500)
+    if (!isIcsLead(actor, icsId)) query.whereIn('n.place_id', managedPlaceIds(actor))
+    return ((await query) as InvitationRow[]).map((r) => this.toView(r))
+  }
+
+  private async findManageable(actor: CurrentUser, invitationId: number): Promise<InvitationRow> {
+    const row = (await this.query().where('n.id', invitationId).first()) as InvitationRow | undefined
+    const manageable =
+      row &&
+      (isIcsLead(actor, row.ics_id) || (row.role === 'partner' && row.place_id !== null && managedPlaceIds(actor).includes(row.place_id)))
+    if (!row || !manageable) throw new NotFoundError()
+    return row
+  }
+
+  async resend(actor: CurrentUser, invitationId: number, ip: string | undefined): Promise<void> {
+    const row = await this.findManageable(actor, invitationId)
+    if (row.accepted_at || row.revoked_at)
+      throw new InvitationError([{ text: 'Only an invitation that has not been accepted or revoked can be resent', href: '#invitations' }])
+    const now = this.clock()
+    const token = await this.db.transaction(async (trx) => {
+      await this.tokens.revokeFor({ invitationId, purpose: 'invitation' }, now, trx)
+      const issued = await this.tokens.issue('invitation', { invitationId }, now, invitationLifetimeMs, trx)
+      await trx('invitations')
+        .where({ id: invitationId })
+        .update({ last_sent_at: timestamp(now) })
+      await this.audit.record(
+        {
+          kind: 'invitation.resent',
+          actorUserId: actor.id,
+          icsId: row.ics_id,
+          subjectType: 'invitation',
+          subjectId: invitationId,
+          details: { email: row.email },
+          ip,
+        },
+        trx,
+      )
+      return issued
+    })
+    await this.sendInvitation(invitationId, token, actor.name)
+  }
+
+  async revoke(actor: CurrentUser, invitationId: number, ip: string | undefined): Promise<void> {
+    const row = await this.findManageable(actor, invitationId)
+    if (row.accepted_at)
+      throw new InvitationError([
+        { text: 'An accepted invitation cannot be revoked – change the person’s role instead', href: '#invitations' },
+      ])
+    if (row.revoked_at) return
+    const now = this.clock()
+    await this.db.transaction(async (trx) => {
+      await trx('invitations')
+        .where({ id: invitationId })
+        .update({ revoked_at: timestamp(now) })
+      await this.tokens.revokeFor({ invitationId, purpose: 'invitation' }, now, trx)
+      await this.audit.record(
+        {
+          kind: 'invitation.revoked',
+          actorUserId: actor.id,
+          icsId: row.ics_id,
+          subjectType: 'invitation',
+          subjectId: invitationId,
+          details: { email: row.email },
+          ip,
+        },
+        trx,
+      )
+    })
+  }
+
+  /** What an invitation link offers, or why it cannot be used. */
+  async check(token: string): Promise<{ ok: true; invitation: PendingInvitation } | { ok: false; problem: TokenProblem }> {
+    const record = await this.tokens.find(token, 'invitation')
+    const problem = TokenData.problemWith(record, this.clock())
+    if (problem || !record?.invitationId) return { ok: false, problem: problem ?? 'unknown' }
+    const row = (await this.query().where('n.id', record.invitationId).first()) as InvitationRow | undefined
+    if (!row || row.revoked_at) return { ok: false, problem: 'revoked' }
+    if (row.accepted_at) return { ok: false, problem: 'used' }
+    const existing = await this.users.findByEmail(row.email)
+    return {
+      ok: true,
+      invitation: {
+        invitationId: row.id,
+        tokenId: record.id,
+        email: row.email,
+        name: row.name,
+        roleLabel: roleLabels[row.role],
+        scope: scopeOf(row),
+        existingAccount: Boolean(existing?.passwordHash && existing.isActive),
+      },
+    }
+  }
+
+  /**
+   * Accepts an invitation exactly once: creates the account (or adds the role to an existing
+   * one), sets the password for a new account, and returns the user id to sign in.
+   */
+  async accept(
+    token: string,
+    password: string | undefined,
+    ip: string | undefined,
+  ): Promise<{ ok: true; userId: number } | { ok: false; problem: TokenProblem }> {
+    const now = this.clock()
+    const passwordHash = password ? await hashPassword(password) : undefined
+    const result = await this.db.transaction(async (trx) => {
+      const record = await this.tokens.find(token, 'invitation', trx)
+      const problem = TokenData.problemWith(record, now)
+      if (problem || !record?.invitationId) return { ok: false as const, problem: problem ?? ('unknown' as const) }
+      const invitation = (await trx('invitations').where({ id: record.invitationId }).first()) as
+        | {
+            id: number
+            email: string
+            name: string
+            role: Role
+            ics_id: number
+            place_id: number | null
+            organisation_id: number | null
+            accepted_at: unknown
+            revoked_at: unknown
+          }
+        | undefined
+      if (!invitation || invitation.revoked_at) return { ok: false as const, problem: 'revoked' as const }
+      if (invitation.accepted_at || !(await this.tokens.consume(record.id, now, trx)))
+        return { ok: false as const, problem: 'used' as const }
+      const existing = await this.users.findByEmail(invitation.email, trx)
+      let userId: number
+      if (existing && existing.isActive && existing.passwordHash) {
+        userId = existing.id
+      } else if (existing) {
+        if (!passwordHash) return { ok: false as const, problem: 'unknown' as const }
+        userId = existing.id
+        await this.users.setPassword(userId, passwordHash, trx)
+        await this.users.setActive(userId, true, now, trx)
+      } else {
+        if (!passwordHash) return { ok: false as const, problem: 'unknown' as const }
+        userId = await this.users.create({ email: invitation.email, name: invitation.name, passwordHash }, trx)
+      }
+      await this.users.addMembership(
+        userId,
+        { role: invitation.role, icsId: invitation.ics_id, placeId: invitation.place_id, organisationId: invitation.organisation_id },
+        trx,
+      )
+      await trx('invitations')
+        .where({ id: invitation.id })
+        .update({ accepted_at: timestamp(now), accepted_user_id: userId })
+      await this.audit.record(
+        {
+          kind: 'invitation.accepted',
+          actorUserId: userId,
+          icsId: invitation.ics_id,
+          subjectType: 'invitation',
+          subjectId: invitation.id,
+          details: { email: invitation.email, role: invitation.role },
+          ip,
+        },
+        trx,
+      )
+      return { ok: true as const, userId }
+    })
+    return result
+  }
+}
+
+function scopeOf(row: { ics_name: string; place_name: string | null; organisation_name: string | null }): string {
+  if (row.organisation_name) return `${row.organisation_name}, ${row.place_name}`
+  if (row.place_name) return `${row.place_name}, ${row.ics_name}`
+  return row.ics_name
+}

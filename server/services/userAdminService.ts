@@ -1,0 +1,139 @@
+import type { Database } from '../db/connection'
+import { isIcsLead } from '../auth/access'
+import { roleLabels, type CurrentUser, type Role } from '../auth/types'
+import type { DatabaseSessionStore } from '../data/sessionStore'
+import { PlaceData } from '../data/places'
+import { UserData, type IcsUserSummary, type MembershipInput } from '../data/users'
+import type { FormError } from '../forms/errors'
+import { NotFoundError } from '../middleware/errors'
+import type { AuditService } from './auditService'
+
+export class UserAdminError extends Error {
+  constructor(readonly errors: FormError[]) {
+    super(errors.map((e) => e.text).join('; '))
+    this.name = 'UserAdminError'
+  }
+}
+
+/** An ICS lead's management of the people in their ICS: roles, scopes, deactivation. */
+export class UserAdminService {
+  private readonly users: UserData
+  private readonly places: PlaceData
+
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditService,
+    private readonly sessions: DatabaseSessionStore,
+    private readonly clock: () => Date,
+  ) {
+    this.users = new UserData(db)
+    this.places = new PlaceData(db)
+  }
+
+  private assertLead(actor: CurrentUser, icsId: number): void {
+    if (!isIcsLead(actor, icsId)) throw new NotFoundError()
+  }
+
+  async list(actor: CurrentUser, icsId: number): Promise<IcsUserSummary[]> {
+    this.assertLead(actor, icsId)
+    return this.users.listForIcs(icsId)
+  }
+
+  async get(actor: CurrentUser, icsId: number, userId: number): Promise<IcsUserSummary> {
+    const user = (await this.list(actor, icsId)).find((u) => u.id === userId)
+    if (!user) throw new NotFoundError()
+    return user
+  }
+
+  /** Changes one membership's role and scope, within the same ICS. */
+  async changeMembership(
+    actor: CurrentUser,
+    icsId: number,
+    membershipId: number,
+    input: { role: Role; placeId: number | null; organisationId: number | null },
+    ip: string | undefined,
+  ): Promise<void> {
+    this.assertLead(actor, icsId)
+    const membership = await this.users.findMembership(membershipId)
+    if (!membership || membership.icsId !== icsId) throw new NotFoundError()
+    const scope = await this.scopeFor(icsId, input)
+    if (
+      membership.userId === actor.id &&
+      scope.role !== 'ics_lead' &&
+      actor.memberships.filter((m) => m.role === 'ics_lead' && m.icsId === icsId).length === 1
+    ) {
+      throw new UserAdminError([{ text: 'You cannot remove your own ICS lead role – ask another ICS lead to do it', href: '#role' }])
+    }
+    await this.db.transaction(async (trx) => {
+      await this.users.updateMembership(membershipId, scope, trx)
+      await this.audit.record(
+        {
+          kind: 'membership.changed',
+          actorUserId: actor.id,
+          icsId,
+          subjectType: 'user',
+          subjectId: membership.userId,
+          details: { membershipId, role: scope.role, placeId: scope.placeId, organisationId: scope.organisationId },
+          ip,
+        },
+        trx,
+      )
+    })
+  }
+
+  private async scopeFor(
+    icsId: number,
+    input: { role: Role; placeId: number | null; organisationId: number | null },
+  ): Promise<MembershipInput> {
+    if (input.role === 'partner') {
+      const organisation = input.organisationId === null ? undefined : await this.places.findOrganisation(input.organisationId)
+      if (!organisation || organisation.icsId !== icsId)
+        throw new UserAdminError([{ text: 'Select the partner organisation', href: '#organisationId' }])
+      return { role: 'partner', icsId, placeId: organisation.placeId, organisationId: organisation.id }
+    }
+    if (input.role === 'place_lead' || (input.role === 'viewer' && input.placeId !== null)) {
+      const place = input.placeId === null ? undefined : await this.places.findPlace(input.placeId)
+      if (!place || place.icsId !== icsId) throw new UserAdminError([{ text: 'Select the place', href: '#placeId' }])
+      return { role: input.role, icsId, placeId: place.id, organisationId: null }
+    }
+    return { role: input.role, icsId, placeId: null, organisationId: null }
+  }
+
+  /**
+   * Deactivates an account whose roles are all in this ICS, and ends its sessions at once.
+   * Someone who also works in another ICS keeps their account there.
+   */
+  async deactivate(actor: CurrentUser, icsId: number, userId: number, ip: string | undefined): Promise<void> {
+    this.assertLead(actor, icsId)
+    if (userId === actor.id) throw new UserAdminError([{ text: 'You cannot deactivate your own account', href: '#deactivate' }])
+    const memberships = await this.users.memberships(userId)
+    if (!memberships.some((m) => m.icsId === icsId)) throw new NotFoundError()
+    if (memberships.some((m) => m.icsId !== icsId)) {
+      throw new UserAdminError([
+        {
+          text: 'This person also has a role in another ICS – change their roles here instead of deactivating the account',
+          href: '#deactivate',
+        },
+      ])
+    }
+    await this.db.transaction(async (trx) => {
+      await this.users.setActive(userId, false, this.clock(), trx)
+      await this.audit.record({ kind: 'user.deactivated', actorUserId: actor.id, icsId, subjectType: 'user', subjectId: userId, ip }, trx)
+    })
+    await this.sessions.destroyAllForUser(userId)
+  }
+
+  async reactivate(actor: CurrentUser, icsId: number, userId: number, ip: string | undefined): Promise<void> {
+    this.assertLead(actor, icsId)
+    const memberships = await this.users.memberships(userId)
+    if (!memberships.some((m) => m.icsId === icsId)) throw new NotFoundError()
+    await this.db.transaction(async (trx) => {
+      await this.users.setActive(userId, true, this.clock(), trx)
+      await this.audit.record({ kind: 'user.reactivated', actorUserId: actor.id, icsId, subjectType: 'user', subjectId: userId, ip }, trx)
+    })
+  }
+
+  roleOptions(): Array<{ value: Role; text: string }> {
+    return (Object.keys(roleLabels) as Role[]).map((value) => ({ value, text: roleLabels[value] }))
+  }
+}

@@ -1,0 +1,41 @@
+import type { Express } from 'express'
+import request from 'supertest'
+import type TestAgent from 'supertest/lib/agent'
+
+export type Agent = TestAgent
+
+/** The CSRF token in a page's form. */
+export function csrfFrom(html: string): string {
+  const match = /name="_csrf" value="([^"]+)"/.exec(html)
+  if (!match) throw new Error('No CSRF token on the page')
+  return match[1]!
+}
+
+/** A browser-like agent (it keeps cookies) that has signed in through the real sign-in form. */
+export async function signIn(app: Express, email: string, password: string): Promise<Agent> {
+  const agent = request.agent(app)
+  const page = await agent.get('/sign-in')
+  const response = await agent
+    .post('/sign-in')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email, password })
+  if (response.status !== 303 || response.headers.location !== '/home') {
+    throw new Error(`Sign-in as ${email} failed with ${response.status}: ${response.text.slice(0, 200)}`)
+  }
+  return agent
+}
+
+/** Gets a page and posts its form back with the given fields (the CSRF token added). */
+export async function submitForm(agent: Agent, pagePath: string, action: string, fields: Record<string, string>) {
+  const page = await agent.get(pagePath)
+  return agent
+    .post(action)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), ...fields })
+}
+
+/** The text of the error summary's items, in order. */
+export function errorSummaryOf(html: string): string[] {
+  const summary = /<div class="nhsuk-error-summary"[\s\S]*?<\/ul>/.exec(html)?.[0] ?? ''
+  return [...summary.matchAll(/<a href="#[^"]+">([^<]+)<\/a>/g)].map((m) => m[1]!)
+}
