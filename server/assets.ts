@@ -1,6 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import express, { type Router } from 'express'
+import { allow } from './auth/access'
+import { guardedRouter } from './auth/guardedRouter'
 
 const nhsukDist = path.dirname(require.resolve('nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css'))
 const staticDirectory = path.resolve(__dirname, '../static')
@@ -15,16 +17,16 @@ export function stylesheetWithoutWebFonts(css: string): string {
 }
 
 export function assetsRouter(production: boolean): Router {
-  const router = express.Router()
+  const { router, get } = guardedRouter()
   const maxAge = production ? '7d' : 0
   const css = stylesheetWithoutWebFonts(fs.readFileSync(path.join(nhsukDist, 'nhsuk-frontend.min.css'), 'utf8'))
-  router.get('/assets/nhsuk-frontend.css', (_req, res) => {
+  get('/assets/nhsuk-frontend.css', allow.public, (_req, res) => {
     res
       .type('text/css')
       .set('Cache-Control', production ? 'public, max-age=604800' : 'no-cache')
       .send(css)
   })
-  router.get('/assets/nhsuk-frontend.js', (_req, res) => {
+  get('/assets/nhsuk-frontend.js', allow.public, (_req, res) => {
     res.type('text/javascript').sendFile(path.join(nhsukDist, 'nhsuk-frontend.min.js'), { maxAge })
   })
   router.use('/assets', express.static(path.join(nhsukDist, 'assets'), { maxAge, fallthrough: true, index: false }))

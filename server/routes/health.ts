@@ -1,4 +1,5 @@
-import { Router } from 'express'
+import { allow } from '../auth/access'
+import { guardedRouter } from '../auth/guardedRouter'
 import type { Database } from '../db/connection'
 import { pendingMigrations } from '../db/migrate'
 
@@ -7,12 +8,12 @@ export interface Lifecycle {
   draining: boolean
 }
 
-export function healthRoutes(db: Database, lifecycle: Lifecycle): Router {
-  const router = Router()
-  router.get('/healthz', (_req, res) => {
+export function healthRoutes(db: Database, lifecycle: Lifecycle) {
+  const r = guardedRouter()
+  r.get('/healthz', allow.public, (_req, res) => {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' })
   })
-  router.get('/readyz', async (_req, res) => {
+  r.get('/readyz', allow.public, async (_req, res) => {
     res.set('Cache-Control', 'no-store')
     if (lifecycle.draining) {
       res.status(503).json({ status: 'draining' })
@@ -30,5 +31,5 @@ export function healthRoutes(db: Database, lifecycle: Lifecycle): Router {
       res.status(503).json({ status: 'database unavailable' })
     }
   })
-  return router
+  return r.router
 }

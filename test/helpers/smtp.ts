@@ -64,7 +64,7 @@ export async function mailTo(received: ReceivedMail[], address: string, count = 
 }
 
 export function linkIn(text: string, path: string): string {
-  const match = new RegExp(`https?://[^\\s]+${path}/[A-Za-z0-9_-]+`).exec(text)
+  const match = new RegExp(`https?://[^\\s"<>]+?${path}/[A-Za-z0-9_-]+`).exec(text)
   if (!match) throw new Error(`No ${path} link in: ${text}`)
   return new URL(match[0]).pathname
 }

@@ -1,0 +1,245 @@
+import type { Express } from 'express'
+import request from 'supertest'
+import { hashPassword } from '../../server/auth/passwords'
+import { rulesOf } from '../../server/auth/guardedRouter'
+import { timestamp } from '../../server/db/values'
+import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
+import { csrfFrom, signIn, type Agent } from '../helpers/session'
+
+/**
+ * Every route of the app, for every kind of visitor: anonymous, each role, a place lead of
+ * another place and an ICS lead of another ICS. A route added without an entry here, or
+ * without an access rule, fails this test.
+ */
+
+type Actor = 'anonymous' | 'icsLead' | 'placeLead' | 'partner' | 'viewer' | 'otherPlaceLead' | 'otherIcsLead'
+const actors: Actor[] = ['anonymous', 'icsLead', 'placeLead', 'partner', 'viewer', 'otherPlaceLead', 'otherIcsLead']
+
+/** 'ok' means allowed through: neither refused (403/404) nor sent to sign in. */
+type Expected = number | 'ok'
+
+interface Ids {
+  partnerUserId: number
+  partnerMembershipId: number
+  targetUserId: number
+  outboxId: number
+  wirralInvitationId: number
+}
+
+interface Case {
+  method: 'get' | 'post'
+  path: string
+  url: (ids: Ids) => string
+  expected: Partial<Record<Actor, Expected>> & { default: Expected }
+}
+
+const publicPage = { default: 200 } as const
+const signedInRedirect = { default: 303, anonymous: 200 } as const
+const icsLeadOnly = { default: 403, anonymous: 303, icsLead: 'ok', otherIcsLead: 404 } as const
+
+const cases: Case[] = [
+  { method: 'get', path: '/healthz', url: () => '/healthz', expected: publicPage },
+  { method: 'get', path: '/readyz', url: () => '/readyz', expected: publicPage },
+  { method: 'get', path: '/assets/nhsuk-frontend.css', url: () => '/assets/nhsuk-frontend.css', expected: publicPage },
+  { method: 'get', path: '/assets/nhsuk-frontend.js', url: () => '/assets/nhsuk-frontend.js', expected: publicPage },
+  { method: 'get', path: '/framework', url: () => '/framework', expected: publicPage },
+  { method: 'get', path: '/schemas/framework.json', url: () => '/schemas/framework.json', expected: publicPage },
+  { method: 'get', path: '/', url: () => '/', expected: signedInRedirect },
+  { method: 'get', path: '/home', url: () => '/home', expected: { default: 200, anonymous: 303 } },
+  { method: 'get', path: '/sign-in', url: () => '/sign-in', expected: signedInRedirect },
+  { method: 'post', path: '/sign-in', url: () => '/sign-in', expected: { default: 400 } },
+  { method: 'post', path: '/sign-out', url: () => '/sign-out', expected: { default: 303 } },
+  { method: 'get', path: '/signed-out', url: () => '/signed-out', expected: signedInRedirect },
+  { method: 'get', path: '/forgotten-password', url: () => '/forgotten-password', expected: publicPage },
+  { method: 'post', path: '/forgotten-password', url: () => '/forgotten-password', expected: { default: 400 } },
+  { method: 'get', path: '/reset-password/:token', url: () => '/reset-password/unknown', expected: { default: 404 } },
+  { method: 'post', path: '/reset-password/:token', url: () => '/reset-password/unknown', expected: { default: 404 } },
+  { method: 'get', path: '/invitations/:token', url: () => '/invitations/unknown', expected: { default: 404 } },
+  { method: 'post', path: '/invitations/:token', url: () => '/invitations/unknown', expected: { default: 404 } },
+  {
+    method: 'get',
+    path: '/admin/invitations',
+    url: () => '/admin/invitations',
+    expected: { default: 403, anonymous: 303, icsLead: 200, placeLead: 200, otherPlaceLead: 200, otherIcsLead: 200 },
+  },
+  {
+    method: 'post',
+    path: '/admin/invitations',
+    url: () => '/admin/invitations',
+    expected: { default: 403, anonymous: 303, icsLead: 400, placeLead: 400, otherPlaceLead: 400, otherIcsLead: 400 },
+  },
+  {
+    method: 'post',
+    path: '/admin/invitations/:id/resend',
+    url: (ids) => `/admin/invitations/${ids.wirralInvitationId}/resend`,
+    expected: { default: 403, anonymous: 303, icsLead: 303, placeLead: 303, otherPlaceLead: 404, otherIcsLead: 404 },
+  },
+  {
+    method: 'post',
+    path: '/admin/invitations/:id/revoke',
+    url: (ids) => `/admin/invitations/${ids.wirralInvitationId}/revoke`,
+    expected: { default: 403, anonymous: 303, icsLead: 303, placeLead: 303, otherPlaceLead: 404, otherIcsLead: 404 },
+  },
+  { method: 'get', path: '/admin/users', url: () => '/admin/users', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
+  { method: 'get', path: '/admin/users/:id', url: (ids) => `/admin/users/${ids.partnerUserId}`, expected: icsLeadOnly },
+  {
+    method: 'post',
+    path: '/admin/users/:id/memberships/:membershipId',
+    url: (ids) => `/admin/users/${ids.partnerUserId}/memberships/${ids.partnerMembershipId}`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  },
+  {
+    method: 'post',
+    path: '/admin/users/:id/deactivate',
+    url: (ids) => `/admin/users/${ids.targetUserId}/deactivate`,
+    expected: icsLeadOnly,
+  },
+  {
+    method: 'post',
+    path: '/admin/users/:id/reactivate',
+    url: (ids) => `/admin/users/${ids.targetUserId}/reactivate`,
+    expected: icsLeadOnly,
+  },
+  { method: 'get', path: '/admin/outbox', url: () => '/admin/outbox', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
+  { method: 'get', path: '/admin/outbox/:id', url: (ids) => `/admin/outbox/${ids.outboxId}`, expected: icsLeadOnly },
+  { method: 'get', path: '/admin/audit', url: () => '/admin/audit', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
+]
+
+interface Layer {
+  route?: { path: string; methods: Record<string, boolean> }
+  handle?: { stack?: Layer[] }
+  name?: string
+}
+
+/** Every route in the app, walking nested routers, each with whether it declared an access rule. */
+function routesOf(app: Express): Array<{ key: string; guarded: boolean }> {
+  const found: Array<{ key: string; guarded: boolean }> = []
+  const walk = (stack: Layer[], owner: object | undefined) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) {
+          const rules = owner ? rulesOf(owner) : undefined
+          const guarded = Boolean(rules?.some((r) => r.method === method && r.path === layer.route!.path))
+          found.push({ key: `${method.toUpperCase()} ${layer.route.path}`, guarded })
+        }
+      } else if (layer.handle?.stack) {
+        walk(layer.handle.stack, layer.handle)
+      }
+    }
+  }
+  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, undefined)
+  return found
+}
+
+async function addUser(
+  context: TestContext,
+  email: string,
+  membership: { role: string; ics_id: number; place_id?: number | null },
+): Promise<number> {
+  const [user] = (await context
+    .db('users')
+    .insert(
+      { email, name: email.split('@')[0], password_hash: await hashPassword(testDemoPassword), is_active: true, created_at: timestamp() },
+      ['id'],
+    )) as Array<{ id: number }>
+  await context
+    .db('memberships')
+    .insert({ user_id: user!.id, place_id: null, organisation_id: null, ...membership, created_at: timestamp() })
+  return user!.id
+}
+
+describe('the authorisation matrix', () => {
+  let context: TestContext
+  let ids: Ids
+  const agents = new Map<Actor, Agent>()
+
+  beforeAll(async () => {
+    context = await createTestContext({ demo: true, env: { SIGN_IN_RATE_LIMIT: '1000', TOKEN_RATE_LIMIT: '1000' } })
+    const demoIcs = (await context.db('ics').first('id')) as { id: number }
+    const liverpool = (await context.db('places').where({ name: 'Liverpool' }).first('id')) as { id: number }
+    const [otherIcs] = (await context
+      .db('ics')
+      .insert({ name: 'Another ICS', slug: 'another', created_at: timestamp() }, ['id'])) as Array<{ id: number }>
+    await addUser(context, 'liverpool.lead@example.org', { role: 'place_lead', ics_id: demoIcs.id, place_id: liverpool.id })
+    await addUser(context, 'other.lead@example.org', { role: 'ics_lead', ics_id: otherIcs!.id })
+    const targetUserId = await addUser(context, 'target@example.org', { role: 'viewer', ics_id: demoIcs.id })
+
+    const logins: Array<[Actor, string]> = [
+      ['icsLead', 'ics.lead@example.org'],
+      ['placeLead', 'place.lead.wirral@example.org'],
+      ['partner', 'partner.wirral.council@example.org'],
+      ['viewer', 'board.viewer@example.org'],
+      ['otherPlaceLead', 'liverpool.lead@example.org'],
+      ['otherIcsLead', 'other.lead@example.org'],
+    ]
+    for (const [actor, email] of logins) agents.set(actor, await signIn(context.app, email, testDemoPassword))
+    agents.set('anonymous', request.agent(context.app))
+
+    const wirralCouncil = (await context.db('organisations').where({ name: 'Wirral Council' }).first('id')) as { id: number }
+    const lead = agents.get('icsLead')!
+    const page = await lead.get('/admin/invitations')
+    await lead
+      .post('/admin/invitations')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.text),
+        name: 'New Partner',
+        email: 'new.partner@example.org',
+        role: 'partner',
+        organisationId: String(wirralCouncil.id),
+      })
+    const partner = (await context.db('users').where({ email: 'partner.wirral.council@example.org' }).first('id')) as { id: number }
+    const membership = (await context.db('memberships').where({ user_id: partner.id }).first('id')) as { id: number }
+    ids = {
+      partnerUserId: partner.id,
+      partnerMembershipId: membership.id,
+      targetUserId,
+      outboxId: ((await context.db('outbox').first('id')) as { id: number }).id,
+      wirralInvitationId: ((await context.db('invitations').first('id')) as { id: number }).id,
+    }
+  })
+  afterAll(() => context.close())
+
+  it('covers every route, and every route declares an access rule', () => {
+    const routes = routesOf(context.app)
+    expect(routes.filter((r) => !r.guarded).map((r) => r.key)).toEqual([])
+    const tested = cases.map((c) => `${c.method.toUpperCase()} ${c.path}`)
+    expect([...new Set(routes.map((r) => r.key))].sort()).toEqual([...tested].sort())
+  })
+
+  const rows = cases.flatMap((c) => actors.map((actor) => [`${c.method.toUpperCase()} ${c.path}`, actor, c] as const))
+
+  it.each(rows)('%s as %s', async (_name, actor, c) => {
+    const agent = agents.get(actor)!
+    const url = c.url(ids)
+    let response: request.Response
+    if (c.method === 'get') {
+      response = await agent.get(url)
+    } else {
+      // A real form post: a valid CSRF token from a page of this visitor's own session.
+      const page = await agent.get(actor === 'anonymous' ? '/sign-in' : '/home')
+      const token = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? ''
+      response = await agent.post(url).type('form').send({ _csrf: token })
+    }
+    const expected = c.expected[actor] ?? c.expected.default
+    if (expected === 'ok') {
+      expect([403, 404]).not.toContain(response.status)
+      expect(response.headers.location ?? '').not.toMatch(/\/sign-in|\/signed-out/)
+      expect(response.status).toBeLessThan(500)
+    } else {
+      expect(response.status).toBe(expected)
+    }
+    // Sign-out ends the session: sign back in so later rows still see this visitor signed in.
+    if (c.path === '/sign-out' && actor !== 'anonymous') {
+      const email = {
+        icsLead: 'ics.lead@example.org',
+        placeLead: 'place.lead.wirral@example.org',
+        partner: 'partner.wirral.council@example.org',
+        viewer: 'board.viewer@example.org',
+        otherPlaceLead: 'liverpool.lead@example.org',
+        otherIcsLead: 'other.lead@example.org',
+      }[actor]
+      agents.set(actor, await signIn(context.app, email, testDemoPassword))
+    }
+  })
+})

@@ -1,0 +1,124 @@
+import request from 'supertest'
+import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
+import { errorSummaryOf, signIn, submitForm, type Agent } from '../helpers/session'
+
+describe('user management by an ICS lead', () => {
+  let context: TestContext
+  let lead: Agent
+
+  beforeEach(async () => {
+    context = await createTestContext({ demo: true, env: { SIGN_IN_RATE_LIMIT: '1000' } })
+    lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+  })
+  afterEach(() => context.close())
+
+  async function userId(email: string): Promise<number> {
+    return ((await context.db('users').where({ email }).first('id')) as { id: number }).id
+  }
+
+  it('lists the ICS’s users with their roles and last sign-in', async () => {
+    const page = await lead.get('/admin/users')
+    expect(page.status).toBe(200)
+    for (const name of ['Morgan Ellis', 'Priya Shah', 'Sam Taylor', 'Alex Morgan']) expect(page.text).toContain(name)
+    expect(page.text).toContain('Partner respondent – Wirral Council')
+    expect(page.text).toContain('Never')
+    expect(page.text).toMatch(/22 November 2026 at \d\d:\d\d/)
+  })
+
+  it('ends a deactivated user’s live session at once, and they cannot sign in again', async () => {
+    const partner = await signIn(context.app, 'partner.wirral.council@example.org', testDemoPassword)
+    expect((await partner.get('/home')).status).toBe(200)
+    const id = await userId('partner.wirral.council@example.org')
+    const response = await submitForm(lead, `/admin/users/${id}`, `/admin/users/${id}/deactivate`, {})
+    expect(response.status).toBe(303)
+    expect((await partner.get('/home')).status).toBe(303)
+    await expect(signIn(context.app, 'partner.wirral.council@example.org', testDemoPassword)).rejects.toThrow(/401/)
+    expect((await lead.get(`/admin/users/${id}`)).text).toContain('Deactivated')
+
+    await submitForm(lead, `/admin/users/${id}`, `/admin/users/${id}/reactivate`, {})
+    await signIn(context.app, 'partner.wirral.council@example.org', testDemoPassword)
+    const kinds = (await context
+      .db('audit_events')
+      .where({ subject_id: String(id) })
+      .pluck('kind')) as string[]
+    expect(kinds).toEqual(expect.arrayContaining(['user.deactivated', 'user.reactivated']))
+  })
+
+  it('cannot deactivate themself', async () => {
+    const id = await userId('ics.lead@example.org')
+    const response = await submitForm(lead, `/admin/users/${id}`, `/admin/users/${id}/deactivate`, {})
+    expect(response.status).toBe(400)
+    expect(errorSummaryOf(response.text)).toEqual(['You cannot deactivate your own account'])
+  })
+
+  it('changes a role and scope, which applies to the user’s next request', async () => {
+    const viewer = await signIn(context.app, 'board.viewer@example.org', testDemoPassword)
+    const id = await userId('board.viewer@example.org')
+    const membership = (await context.db('memberships').where({ user_id: id }).first('id')) as { id: number }
+    const sefton = (await context.db('places').where({ name: 'Sefton' }).first('id')) as { id: number }
+    const response = await submitForm(lead, `/admin/users/${id}`, `/admin/users/${id}/memberships/${membership.id}`, {
+      role: 'place_lead',
+      placeId: String(sefton.id),
+      organisationId: '',
+    })
+    expect(response.status).toBe(303)
+    expect((await viewer.get('/home')).text).toContain('Place lead – Sefton')
+    expect((await viewer.get('/admin/invitations')).status).toBe(200)
+    const event = (await context.db('audit_events').where({ kind: 'membership.changed' }).first('details')) as { details: string }
+    expect(JSON.parse(event.details)).toMatchObject({ role: 'place_lead', placeId: sefton.id })
+  })
+
+  it('rejects a role without its scope, keeping the choice made', async () => {
+    const id = await userId('board.viewer@example.org')
+    const membership = (await context.db('memberships').where({ user_id: id }).first('id')) as { id: number }
+    const response = await submitForm(lead, `/admin/users/${id}`, `/admin/users/${id}/memberships/${membership.id}`, {
+      role: 'partner',
+      placeId: '',
+      organisationId: '',
+    })
+    expect(response.status).toBe(400)
+    expect(errorSummaryOf(response.text)).toEqual(['Select the partner organisation'])
+    expect(response.text).toMatch(/value="partner" checked/)
+  })
+})
+
+describe('the audit trail page', () => {
+  let context: TestContext
+
+  beforeAll(async () => {
+    context = await createTestContext({ demo: true, env: { SIGN_IN_RATE_LIMIT: '1000' } })
+  })
+  afterAll(() => context.close())
+
+  it('filters by user, kind and date, and pages through the events', async () => {
+    for (let i = 0; i < 55; i++) {
+      const agent = request.agent(context.app)
+      const page = await agent.get('/sign-in')
+      const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]
+      await agent
+        .post('/sign-in')
+        .type('form')
+        .send({ _csrf: token, email: 'partner.wirral.council@example.org', password: `wrong-${i}` })
+      context.clock.advance(61 * 60_000)
+    }
+    const lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const partnerId = ((await context.db('users').where({ email: 'partner.wirral.council@example.org' }).first('id')) as { id: number }).id
+
+    const failures = await lead.get(`/admin/audit?kind=sign-in.failed&user=${partnerId}`)
+    expect(failures.text).toContain('55 events')
+    expect(failures.text).toContain('Page 2 of 2')
+    const second = await lead.get(`/admin/audit?kind=sign-in.failed&user=${partnerId}&page=2`)
+    expect((second.text.match(/<tr class="nhsuk-table__row">/g) ?? []).length - 1).toBe(5)
+
+    const successes = await lead.get('/admin/audit?kind=sign-in.succeeded')
+    expect(successes.text).toContain('1 event')
+    expect(successes.text).toContain('Morgan Ellis')
+
+    const firstDay = await lead.get(`/admin/audit?kind=sign-in.failed&from=2026-11-22&to=2026-11-22`)
+    expect(firstDay.text).toMatch(/\b14 events/)
+
+    const bad = await lead.get('/admin/audit?from=2026-13-45')
+    expect(bad.status).toBe(400)
+    expect(errorSummaryOf(bad.text)).toEqual(['Enter the start date as a real date'])
+  })
+})
