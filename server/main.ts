@@ -1,16 +1,20 @@
+import cluster from 'node:cluster'
+import http from 'node:http'
 import { createApp } from './app'
 import { prepareDatabase } from './bootstrap'
-import { ConfigError, loadConfig } from './config'
-import { createDatabase } from './db/connection'
+import { runClusterPrimary } from './cluster'
+import { ConfigError, loadConfig, type AppConfig } from './config'
+import { createDatabase, type Database } from './db/connection'
 import { demoIcs, demoUsers } from './demo/demoData'
-import { createLogger } from './logger'
+import { defaultShutdownTimeoutMs, installGracefulShutdown } from './lifecycle'
+import { createLogger, type Logger } from './logger'
 import type { Lifecycle } from './routes/health'
 import { createServices } from './services'
 
 const roleLabels = { ics_lead: 'ICS lead', place_lead: 'Wirral place lead', partner: 'Wirral Council partner', viewer: 'Board viewer' }
 
 async function main(): Promise<void> {
-  let config
+  let config: AppConfig
   try {
     config = loadConfig()
   } catch (error) {
@@ -21,29 +25,39 @@ async function main(): Promise<void> {
     throw error
   }
   const logger = createLogger(config.logLevel)
+
+  // A cluster worker only serves: the primary has already prepared the database.
+  if (cluster.isWorker) {
+    serve(config, logger, createDatabase(config.database))
+    return
+  }
+
   const db = createDatabase(config.database)
-  const services = createServices(db, config, logger)
-  const prepared = await prepareDatabase(db, services, config, logger)
+  const prepared = await prepareDatabase(db, createServices(db, config, logger), config, logger)
   if (config.demo) printDemoLogins(config.port, prepared.generatedDemoPassword)
 
-  const lifecycle: Lifecycle = { draining: false }
-  const app = createApp({ config, db, logger, services, lifecycle })
-  const server = app.listen(config.port, () => {
-    logger.info(`PlaceReady is listening on http://localhost:${config.port}`)
-  })
-
-  const shutdown = (signal: string) => {
-    if (lifecycle.draining) return
-    lifecycle.draining = true
-    logger.info({ signal }, 'Shutting down: finishing requests in flight')
-    server.close(() => {
-      void db.destroy().then(() => process.exit(0))
-    })
-    server.closeIdleConnections()
-    setTimeout(() => process.exit(1), 10_000).unref()
+  if (config.webConcurrency > 1) {
+    // The primary serves nothing, so it keeps no connections open; each worker has its own pool.
+    await db.destroy()
+    runClusterPrimary({ workers: config.webConcurrency, logger, stopTimeoutMs: defaultShutdownTimeoutMs + 5_000 })
+    return
   }
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
-  process.on('SIGINT', () => shutdown('SIGINT'))
+  serve(config, logger, db)
+}
+
+function serve(config: AppConfig, logger: Logger, db: Database): void {
+  const lifecycle: Lifecycle = { draining: false }
+  const app = createApp({ config, db, logger, services: createServices(db, config, logger), lifecycle })
+  const server = http.createServer(app)
+  installGracefulShutdown(server, db, lifecycle, logger)
+  server.on('error', (error) => {
+    logger.fatal({ err: error }, `Cannot listen on port ${config.port}`)
+    process.exit(1)
+  })
+  server.listen(config.port, () => {
+    if (cluster.isWorker) logger.debug({ pid: process.pid }, 'Worker listening')
+    else logger.info(`PlaceReady is listening on http://localhost:${config.port}`)
+  })
 }
 
 function printDemoLogins(port: number, generatedPassword: string | undefined): void {
