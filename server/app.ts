@@ -12,6 +12,7 @@ import { csrfToken, provideCsrfTokenWhenSignedIn } from './middleware/csrf'
 import { errorHandler, notFoundHandler } from './middleware/errors'
 import { databaseRateLimit } from './middleware/rateLimits'
 import { adminRoutes } from './routes/admin'
+import { assessmentRoutes } from './routes/assessment'
 import { authRoutes } from './routes/auth'
 import { frameworkRoutes } from './routes/framework'
 import { healthRoutes, type Lifecycle } from './routes/health'
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(homeRoutes())
   app.use(frameworkRoutes(services.frameworks))
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
+  app.use(assessmentRoutes(services.assessments))
   app.use(
     adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),
   )

@@ -24,11 +24,28 @@ export function requireAccess(rule: AccessRule): RequestHandler {
     const decision = decide(rule, req.user)
     if (decision === 'allowed') return next()
     if (decision === 'forbidden') throw new HttpError(403, 'You do not have permission to see this page.', 'forbidden')
-    if (req.path.startsWith('/api/')) throw new HttpError(401, 'Sign in or send a valid API token.', 'unauthorised')
+    if (req.path.startsWith('/api/') || req.get('accept')?.includes('application/json')) {
+      throw new HttpError(401, 'You are not signed in, or your session has ended.', 'unauthorised')
+    }
     if (req.method === 'GET') req.session.returnTo = req.originalUrl
+    else keepPostedForm(req)
     await saveSession(req)
     res.redirect(303, req.session.signedOutReason ? '/signed-out' : '/sign-in')
   }
+}
+
+const maxKeptFormBytes = 100_000
+
+/**
+ * A form posted after the session ended (an idle timeout mid-answer) is kept, without its
+ * CSRF token, so that after signing in again the same page can offer it back. Forms post to
+ * the address of their own page, so that address is where the user returns.
+ */
+function keepPostedForm(req: Request): void {
+  const { _csrf: _token, ...body } = (req.body ?? {}) as Record<string, unknown>
+  if (Object.keys(body).length === 0 || JSON.stringify(body).length > maxKeptFormBytes) return
+  req.session.pendingForm = { path: req.originalUrl, body, userId: req.session.previousUserId }
+  req.session.returnTo = req.originalUrl
 }
 
 /**

@@ -19,8 +19,10 @@ declare module 'express-session' {
     lastSeenAt: number
     returnTo: string
     signedOutReason: SignedOutReason
-    /** The scope a user with several memberships chose to work in (a membership id). */
-    membershipId: number
+    /** A form posted after the session ended, kept so the page can show it again after sign-in. */
+    pendingForm: { path: string; body: Record<string, unknown>; userId: number | undefined }
+    /** Who was signed in before a timeout, so a kept form goes back only to them. */
+    previousUserId: number
   }
 }
 
@@ -71,7 +73,9 @@ export function safeReturnPath(value: unknown): string | undefined {
  */
 export async function startSignedInSession(req: Request, userId: number, now: Date): Promise<string | undefined> {
   const returnTo = req.session.returnTo
+  const pendingForm = req.session.pendingForm
   await regenerateSession(req)
+  if (pendingForm && returnTo === pendingForm.path && pendingForm.userId === userId) req.session.pendingForm = pendingForm
   req.session.userId = userId
   req.session.signedInAt = now.getTime()
   req.session.lastSeenAt = now.getTime()
@@ -96,6 +100,7 @@ export function loadCurrentUser(accounts: AccountService, clock: () => Date): Re
     if (!user) {
       await regenerateSession(req)
       req.session.signedOutReason = reason ?? 'ended'
+      req.session.previousUserId = userId
       return next()
     }
     req.user = user

@@ -231,6 +231,16 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
       }
     })
     if (answers.length > 0) await trx('answers').insert(answers)
+    // A domain whose every criterion is answered counts as marked complete by the partner.
+    const answeredCodes = new Set(criteria.slice(0, r.answerCount).map((c) => c.code))
+    const completeDomains = [...new Set(criteria.map((c) => c.domainCode))].filter((domain) =>
+      criteria.filter((c) => c.domainCode === domain).every((c) => answeredCodes.has(c.code)),
+    )
+    if (completeDomains.length > 0) {
+      await trx('response_domains').insert(
+        completeDomains.map((domain) => ({ response_id: responseId, domain_code: domain, completed_at: at, completed_by: r.submittedBy })),
+      )
+    }
   }
 }
 

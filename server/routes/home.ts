@@ -35,6 +35,14 @@ function linksFor(m: Membership): HomeLink[] {
         },
       ]
     case 'partner':
+      return [
+        {
+          href: '/assessments',
+          text: 'Your self-assessments',
+          description: `Answer the framework for ${m.organisationName}, save as you go, and submit.`,
+        },
+        { href: '/framework', text: 'Read the framework', description: 'The criteria and what each maturity level looks like.' },
+      ]
     case 'viewer':
       return [{ href: '/framework', text: 'Read the framework', description: 'The criteria and what each maturity level looks like.' }]
   }

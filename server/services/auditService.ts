@@ -18,6 +18,11 @@ export const auditKinds = {
   'membership.removed': 'Role removed',
   'user.deactivated': 'User deactivated',
   'user.reactivated': 'User reactivated',
+  'answer.changed': 'Answer changed',
+  'domain.completed': 'Domain marked complete',
+  'response.submitted': 'Self-assessment submitted',
+  'response.reopened': 'Self-assessment reopened',
+  'round.extended': 'Round deadline extended',
 } as const
 
 export type AuditKind = keyof typeof auditKinds
@@ -41,6 +46,13 @@ export interface AuditFilter {
   to?: Date | undefined
   page: number
   pageSize: number
+}
+
+export interface AnswerHistoryEntry {
+  occurredAt: Date
+  actorName: string | null
+  old: Record<string, unknown> | null
+  new: Record<string, unknown>
 }
 
 export interface AuditEventView {
@@ -125,4 +137,21 @@ export class AuditService {
       })),
     }
   }
+
+  /** Every recorded change of one answer, oldest first. */
+  async answerHistory(responseId: number, criterionCode: string): Promise<AnswerHistoryEntry[]> {
+    const rows = (await this.db('audit_events as e')
+      .leftJoin('users as u', 'u.id', 'e.actor_user_id')
+      .where({ 'e.subject_type': 'answer', 'e.subject_id': answerSubjectId(responseId, criterionCode) })
+      .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }])
+      .select('e.occurred_at', 'u.name', 'e.details')) as Array<{ occurred_at: unknown; name: string | null; details: string }>
+    return rows.map((r) => {
+      const details = JSON.parse(r.details) as { old: Record<string, unknown> | null; new: Record<string, unknown> }
+      return { occurredAt: toDate(r.occurred_at), actorName: r.name, old: details.old, new: details.new }
+    })
+  }
+}
+
+export function answerSubjectId(responseId: number, criterionCode: string): string {
+  return `${responseId}:${criterionCode}`
 }

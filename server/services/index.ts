@@ -3,6 +3,7 @@ import type { Database } from '../db/connection'
 import { DatabaseSessionStore } from '../data/sessionStore'
 import type { Logger } from '../logger'
 import { AccountService } from './accountService'
+import { AssessmentService } from './assessmentService'
 import { AuditService } from './auditService'
 import { FrameworkService } from './frameworkService'
 import { InvitationService } from './invitationService'
@@ -20,6 +21,7 @@ export interface Services {
   accounts: AccountService
   invitations: InvitationService
   userAdmin: UserAdminService
+  assessments: AssessmentService
 }
 
 /** Every service, wired once; tests pass a clock to move time without waiting. */
@@ -36,5 +38,6 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     accounts: new AccountService(db, config, audit, mailer, sessions, clock),
     invitations: new InvitationService(db, config, audit, mailer, clock),
     userAdmin: new UserAdminService(db, audit, sessions, clock),
+    assessments: new AssessmentService(db, audit, mailer, clock),
   }
 }

@@ -39,3 +39,31 @@ export function errorSummaryOf(html: string): string[] {
   const summary = /<div class="nhsuk-error-summary"[\s\S]*?<\/ul>/.exec(html)?.[0] ?? ''
   return [...summary.matchAll(/<a href="#[^"]+">([^<]+)<\/a>/g)].map((m) => m[1]!)
 }
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(amp|lt|gt|quot|#39);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!)
+}
+
+/**
+ * The fields a browser would send for the first form on a page (with `data-autosave`, the
+ * answer form): hidden inputs, text inputs, checked radios, textareas and selected options.
+ */
+export function formFieldsOf(html: string, formSelector = '<form'): Record<string, string> {
+  const start = html.indexOf(formSelector)
+  const form = start >= 0 ? html.slice(start, html.indexOf('</form>', start)) : ''
+  const fields: Record<string, string> = {}
+  for (const tag of form.match(/<input [^>]*>/g) ?? []) {
+    const name = /name="([^"]+)"/.exec(tag)?.[1]
+    const type = /type="([^"]+)"/.exec(tag)?.[1] ?? 'text'
+    const value = decodeEntities(/value="([^"]*)"/.exec(tag)?.[1] ?? '')
+    if (!name) continue
+    if ((type === 'radio' || type === 'checkbox') && !/\schecked/.test(tag)) continue
+    fields[name] = value
+  }
+  for (const match of form.matchAll(/<textarea [^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/textarea>/g))
+    fields[match[1]!] = decodeEntities(match[2]!)
+  for (const match of form.matchAll(/<select [^>]*name="([^"]+)"[^>]*>([\s\S]*?)<\/select>/g)) {
+    fields[match[1]!] = decodeEntities(/<option value="([^"]*)" selected>/.exec(match[2]!)?.[1] ?? '')
+  }
+  return fields
+}

@@ -1,10 +1,10 @@
 import type { Express } from 'express'
 import request from 'supertest'
-import { hashPassword } from '../../server/auth/passwords'
 import { rulesOf } from '../../server/auth/guardedRouter'
 import { timestamp } from '../../server/db/values'
 import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
 import { csrfFrom, signIn, type Agent } from '../helpers/session'
+import { addUser } from '../helpers/users'
 
 /**
  * Every route of the app, for every kind of visitor: anonymous, each role, a place lead of
@@ -24,6 +24,8 @@ interface Ids {
   targetUserId: number
   outboxId: number
   wirralInvitationId: number
+  roundId: number
+  wirralCouncilId: number
 }
 
 interface Case {
@@ -36,6 +38,12 @@ interface Case {
 const publicPage = { default: 200 } as const
 const signedInRedirect = { default: 303, anonymous: 200 } as const
 const icsLeadOnly = { default: 403, anonymous: 303, icsLead: 'ok', otherIcsLead: 404 } as const
+
+const assessment = '/rounds/:roundId/organisations/:organisationId'
+const assessmentOf = (ids: Ids) => `/rounds/${ids.roundId}/organisations/${ids.wirralCouncilId}`
+/** Wirral Council's own partner, Wirral's place lead and the ICS lead may read its answers; nobody else may know they exist. */
+const assessmentReaders = (status: Expected) =>
+  ({ default: 404, anonymous: 303, icsLead: status, placeLead: status, partner: status }) as const
 
 const cases: Case[] = [
   { method: 'get', path: '/healthz', url: () => '/healthz', expected: publicPage },
@@ -103,6 +111,49 @@ const cases: Case[] = [
   { method: 'get', path: '/admin/outbox', url: () => '/admin/outbox', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
   { method: 'get', path: '/admin/outbox/:id', url: (ids) => `/admin/outbox/${ids.outboxId}`, expected: icsLeadOnly },
   { method: 'get', path: '/admin/audit', url: () => '/admin/audit', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
+  { method: 'get', path: '/assessments', url: () => '/assessments', expected: { default: 403, anonymous: 303, partner: 200 } },
+  { method: 'get', path: `${assessment}`, url: (ids) => assessmentOf(ids), expected: assessmentReaders(200) },
+  {
+    method: 'get',
+    path: `${assessment}/domains/:domainCode`,
+    url: (ids) => `${assessmentOf(ids)}/domains/AV`,
+    expected: assessmentReaders(200),
+  },
+  {
+    method: 'post',
+    path: `${assessment}/domains/:domainCode`,
+    url: (ids) => `${assessmentOf(ids)}/domains/AV`,
+    expected: { default: 403, anonymous: 303, partner: 'ok' },
+  },
+  { method: 'get', path: `${assessment}/check`, url: (ids) => `${assessmentOf(ids)}/check`, expected: assessmentReaders(200) },
+  {
+    method: 'post',
+    path: `${assessment}/submit`,
+    url: (ids) => `${assessmentOf(ids)}/submit`,
+    expected: { default: 403, anonymous: 303, partner: 400 },
+  },
+  {
+    method: 'get',
+    path: `${assessment}/confirmation`,
+    url: (ids) => `${assessmentOf(ids)}/confirmation`,
+    expected: assessmentReaders(303),
+  },
+  { method: 'get', path: `${assessment}/answers.csv`, url: (ids) => `${assessmentOf(ids)}/answers.csv`, expected: assessmentReaders(200) },
+  {
+    method: 'get',
+    path: `${assessment}/criteria/:code/history`,
+    url: (ids) => `${assessmentOf(ids)}/criteria/AV1/history`,
+    expected: { default: 403, anonymous: 303, icsLead: 200, partner: 200, otherIcsLead: 404 },
+  },
+  { method: 'get', path: '/rounds', url: () => '/rounds', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
+  { method: 'get', path: '/rounds/:roundId/manage', url: (ids) => `/rounds/${ids.roundId}/manage`, expected: icsLeadOnly },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/extend',
+    url: (ids) => `/rounds/${ids.roundId}/extend`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  },
+  { method: 'post', path: `${assessment}/reopen`, url: (ids) => `${assessmentOf(ids)}/reopen`, expected: { ...icsLeadOnly, icsLead: 400 } },
 ]
 
 interface Layer {
@@ -129,23 +180,6 @@ function routesOf(app: Express): Array<{ key: string; guarded: boolean }> {
   }
   walk((app as unknown as { router: { stack: Layer[] } }).router.stack, undefined)
   return found
-}
-
-async function addUser(
-  context: TestContext,
-  email: string,
-  membership: { role: string; ics_id: number; place_id?: number | null },
-): Promise<number> {
-  const [user] = (await context
-    .db('users')
-    .insert(
-      { email, name: email.split('@')[0], password_hash: await hashPassword(testDemoPassword), is_active: true, created_at: timestamp() },
-      ['id'],
-    )) as Array<{ id: number }>
-  await context
-    .db('memberships')
-    .insert({ user_id: user!.id, place_id: null, organisation_id: null, ...membership, created_at: timestamp() })
-  return user!.id
 }
 
 describe('the authorisation matrix', () => {
@@ -196,6 +230,8 @@ describe('the authorisation matrix', () => {
       targetUserId,
       outboxId: ((await context.db('outbox').first('id')) as { id: number }).id,
       wirralInvitationId: ((await context.db('invitations').first('id')) as { id: number }).id,
+      roundId: ((await context.db('rounds').orderBy('id', 'desc').first('id')) as { id: number }).id,
+      wirralCouncilId: wirralCouncil.id,
     }
   })
   afterAll(() => context.close())

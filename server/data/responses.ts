@@ -1,0 +1,318 @@
+import type { Database } from '../db/connection'
+import { timestamp, toBoolean, toCount, toDate, toDateOrNull } from '../db/values'
+import type { AnswerValue } from '../assessment/answers'
+import type { Executor } from './frameworks'
+
+export type ResponseStatus = 'in_progress' | 'submitted'
+
+export interface RoundRecord {
+  id: number
+  icsId: number
+  title: string
+  frameworkVersionId: number
+  opensAt: Date
+  closesAt: Date
+  extendedUntil: Date | null
+}
+
+export interface ResponseRecord {
+  id: number
+  roundId: number
+  organisationId: number
+  status: ResponseStatus
+  submittedAt: Date | null
+  submittedByName: string | null
+  reference: string | null
+  updatedAt: Date
+  updatedByName: string | null
+}
+
+export interface StoredAnswer extends AnswerValue {
+  criterionId: number
+  code: string
+  version: number
+  updatedAt: Date
+  updatedByName: string | null
+}
+
+export interface AssessmentOverviewRow {
+  roundId: number
+  roundTitle: string
+  closesAt: Date
+  extendedUntil: Date | null
+  organisationId: number
+  organisationName: string
+  placeName: string
+  status: ResponseStatus | 'not_started'
+  answered: number
+  criteria: number
+  submittedAt: Date | null
+}
+
+interface RoundRow {
+  id: number
+  ics_id: number
+  title: string
+  framework_version_id: number
+  opens_at: unknown
+  closes_at: unknown
+  extended_until: unknown
+}
+
+export function toRound(row: RoundRow): RoundRecord {
+  return {
+    id: row.id,
+    icsId: row.ics_id,
+    title: row.title,
+    frameworkVersionId: row.framework_version_id,
+    opensAt: toDate(row.opens_at),
+    closesAt: toDate(row.closes_at),
+    extendedUntil: toDateOrNull(row.extended_until),
+  }
+}
+
+export class ResponseData {
+  constructor(private readonly db: Database) {}
+
+  async findRound(roundId: number, executor: Executor = this.db): Promise<RoundRecord | undefined> {
+    const row = (await executor('rounds').where({ id: roundId }).first()) as RoundRow | undefined
+    return row && toRound(row)
+  }
+
+  async placeTakesPart(roundId: number, placeId: number, executor: Executor = this.db): Promise<boolean> {
+    return (await executor('round_places').where({ round_id: roundId, place_id: placeId }).first('round_id')) !== undefined
+  }
+
+  async extendRound(roundId: number, until: Date, executor: Executor): Promise<void> {
+    await executor('rounds').where({ id: roundId }).update({ extended_until: timestamp(until) })
+  }
+
+  async findResponse(roundId: number, organisationId: number, executor: Executor = this.db): Promise<ResponseRecord | undefined> {
+    const row = (await executor('responses as r')
+      .leftJoin('users as s', 's.id', 'r.submitted_by')
+      .leftJoin('users as u', 'u.id', 'r.updated_by')
+      .where({ 'r.round_id': roundId, 'r.organisation_id': organisationId })
+      .first('r.id', 'r.round_id', 'r.organisation_id', 'r.status', 'r.submitted_at', 's.name as submitted_by_name', 'r.reference', 'r.updated_at', 'u.name as updated_by_name')) as
+      | {
+          id: number
+          round_id: number
+          organisation_id: number
+          status: ResponseStatus
+          submitted_at: unknown
+          submitted_by_name: string | null
+          reference: string | null
+          updated_at: unknown
+          updated_by_name: string | null
+        }
+      | undefined
+    return (
+      row && {
+        id: row.id,
+        roundId: row.round_id,
+        organisationId: row.organisation_id,
+        status: row.status,
+        submittedAt: toDateOrNull(row.submitted_at),
+        submittedByName: row.submitted_by_name,
+        reference: row.reference,
+        updatedAt: toDate(row.updated_at),
+        updatedByName: row.updated_by_name,
+      }
+    )
+  }
+
+  /** The response row for an organisation in a round, created on first save; safe under concurrency. */
+  async ensureResponse(roundId: number, organisationId: number, now: Date, executor: Executor): Promise<number> {
+    await executor('responses')
+      .insert({ round_id: roundId, organisation_id: organisationId, status: 'in_progress', version: 0, created_at: timestamp(now), updated_at: timestamp(now) })
+      .onConflict(['round_id', 'organisation_id'])
+      .ignore()
+    const row = (await executor('responses').where({ round_id: roundId, organisation_id: organisationId }).first('id')) as { id: number }
+    return row.id
+  }
+
+  async answers(responseId: number, executor: Executor = this.db): Promise<Map<string, StoredAnswer>> {
+    const rows = (await executor('answers as a')
+      .join('framework_criteria as c', 'c.id', 'a.criterion_id')
+      .leftJoin('users as u', 'u.id', 'a.updated_by')
+      .where('a.response_id', responseId)
+      .select('a.criterion_id', 'c.code', 'a.level', 'a.not_sure', 'a.evidence', 'a.support_needed', 'a.target_level', 'a.version', 'a.updated_at', 'u.name as updated_by_name')) as Array<{
+      criterion_id: number
+      code: string
+      level: number | null
+      not_sure: unknown
+      evidence: string | null
+      support_needed: string | null
+      target_level: number | null
+      version: number
+      updated_at: unknown
+      updated_by_name: string | null
+    }>
+    return new Map(
+      rows.map((r) => [
+        r.code,
+        {
+          criterionId: r.criterion_id,
+          code: r.code,
+          level: r.level,
+          notSure: toBoolean(r.not_sure),
+          evidence: r.evidence,
+          supportNeeded: r.support_needed,
+          targetLevel: r.target_level,
+          version: r.version,
+          updatedAt: toDate(r.updated_at),
+          updatedByName: r.updated_by_name,
+        },
+      ]),
+    )
+  }
+
+  /**
+   * Writes an answer only if it is still at the version the user started from; returns
+   * false when someone else changed it in between (the caller then rolls back).
+   */
+  async writeAnswer(responseId: number, criterionId: number, expectedVersion: number, value: AnswerValue, userId: number, now: Date, executor: Executor): Promise<boolean> {
+    const columns = {
+      level: value.level,
+      not_sure: value.notSure,
+      evidence: value.evidence,
+      support_needed: value.supportNeeded,
+      target_level: value.targetLevel,
+      updated_at: timestamp(now),
+      updated_by: userId,
+    }
+    if (expectedVersion === 0) {
+      const inserted = (await executor('answers')
+        .insert({ response_id: responseId, criterion_id: criterionId, version: 1, ...columns })
+        .onConflict(['response_id', 'criterion_id'])
+        .ignore()
+        .returning('id')) as unknown[]
+      return inserted.length === 1
+    }
+    const updated = await executor('answers')
+      .where({ response_id: responseId, criterion_id: criterionId, version: expectedVersion })
+      .update({ ...columns, version: expectedVersion + 1 })
+    return updated === 1
+  }
+
+  async touchResponse(responseId: number, userId: number, now: Date, executor: Executor): Promise<void> {
+    await executor('responses')
+      .where({ id: responseId })
+      .update({ updated_at: timestamp(now), updated_by: userId, version: executor.raw('version + 1') })
+  }
+
+  async completedDomains(responseId: number, executor: Executor = this.db): Promise<Set<string>> {
+    return new Set((await executor('response_domains').where({ response_id: responseId }).pluck('domain_code')) as string[])
+  }
+
+  async markDomainComplete(responseId: number, domainCode: string, userId: number, now: Date, executor: Executor): Promise<void> {
+    await executor('response_domains')
+      .insert({ response_id: responseId, domain_code: domainCode, completed_at: timestamp(now), completed_by: userId })
+      .onConflict(['response_id', 'domain_code'])
+      .merge({ completed_at: timestamp(now), completed_by: userId })
+  }
+
+  async clearDomainComplete(responseId: number, domainCode: string, executor: Executor): Promise<void> {
+    await executor('response_domains').where({ response_id: responseId, domain_code: domainCode }).delete()
+  }
+
+  /** Submits once: false if the response was already submitted (a double click, or a colleague). */
+  async submit(responseId: number, userId: number, reference: string, now: Date, executor: Executor): Promise<boolean> {
+    const updated = await executor('responses')
+      .where({ id: responseId, status: 'in_progress' })
+      .update({ status: 'submitted', submitted_at: timestamp(now), submitted_by: userId, reference, updated_at: timestamp(now), updated_by: userId })
+    return updated === 1
+  }
+
+  async reopen(responseId: number, executor: Executor): Promise<boolean> {
+    const updated = await executor('responses').where({ id: responseId, status: 'submitted' }).update({ status: 'in_progress', submitted_at: null })
+    return updated === 1
+  }
+
+  /**
+   * Every round an organisation takes part in, with its progress, in one query:
+   * answered criteria counted in SQL, not by loading answers.
+   */
+  async overview(organisationIds: number[]): Promise<AssessmentOverviewRow[]> {
+    if (organisationIds.length === 0) return []
+    const answered = this.db('answers as a')
+      .whereRaw('a.response_id = r.id')
+      .where((q) => q.whereNotNull('a.level').orWhere('a.not_sure', true))
+      .count('*')
+      .as('answered')
+    const criteria = this.db('framework_criteria as c').whereRaw('c.version_id = rd.framework_version_id').count('*').as('criteria')
+    const rows = (await this.db('organisations as o')
+      .join('places as p', 'p.id', 'o.place_id')
+      .join('round_places as rp', 'rp.place_id', 'p.id')
+      .join('rounds as rd', 'rd.id', 'rp.round_id')
+      .leftJoin('responses as r', (j) => j.on('r.round_id', 'rd.id').andOn('r.organisation_id', 'o.id'))
+      .whereIn('o.id', organisationIds)
+      .orderBy([{ column: 'rd.closes_at', order: 'desc' }, { column: 'o.name' }])
+      .select('rd.id as round_id', 'rd.title', 'rd.closes_at', 'rd.extended_until', 'o.id as organisation_id', 'o.name as organisation_name', 'p.name as place_name', 'r.status', 'r.submitted_at', answered, criteria)) as Array<{
+      round_id: number
+      title: string
+      closes_at: unknown
+      extended_until: unknown
+      organisation_id: number
+      organisation_name: string
+      place_name: string
+      status: ResponseStatus | null
+      submitted_at: unknown
+      answered: unknown
+      criteria: unknown
+    }>
+    return rows.map((r) => ({
+      roundId: r.round_id,
+      roundTitle: r.title,
+      closesAt: toDate(r.closes_at),
+      extendedUntil: toDateOrNull(r.extended_until),
+      organisationId: r.organisation_id,
+      organisationName: r.organisation_name,
+      placeName: r.place_name,
+      status: r.status ?? 'not_started',
+      answered: toCount(r.answered),
+      criteria: toCount(r.criteria),
+      submittedAt: toDateOrNull(r.submitted_at),
+    }))
+  }
+
+  /** Organisations of a round, with the status of each one's response: for the ICS lead's round page. */
+  async roundResponses(roundId: number): Promise<Array<{ organisationId: number; organisationName: string; placeName: string; status: ResponseStatus | 'not_started'; submittedAt: Date | null; reference: string | null }>> {
+    const rows = (await this.db('organisations as o')
+      .join('round_places as rp', 'rp.place_id', 'o.place_id')
+      .join('places as p', 'p.id', 'o.place_id')
+      .leftJoin('responses as r', (j) => j.on('r.round_id', 'rp.round_id').andOn('r.organisation_id', 'o.id'))
+      .where('rp.round_id', roundId)
+      .orderBy(['p.name', 'o.name'])
+      .select('o.id', 'o.name', 'p.name as place_name', 'r.status', 'r.submitted_at', 'r.reference')) as Array<{
+      id: number
+      name: string
+      place_name: string
+      status: ResponseStatus | null
+      submitted_at: unknown
+      reference: string | null
+    }>
+    return rows.map((r) => ({
+      organisationId: r.id,
+      organisationName: r.name,
+      placeName: r.place_name,
+      status: r.status ?? 'not_started',
+      submittedAt: toDateOrNull(r.submitted_at),
+      reference: r.reference,
+    }))
+  }
+
+  /** Rounds of these ICSs, newest first, with how many partner organisations have submitted: counted in SQL. */
+  async roundsForIcs(icsIds: number[]): Promise<Array<RoundRecord & { organisations: number; submitted: number }>> {
+    const organisations = this.db('organisations as o')
+      .join('round_places as rp', 'rp.place_id', 'o.place_id')
+      .whereRaw('rp.round_id = rd.id')
+      .count('*')
+      .as('organisations')
+    const submitted = this.db('responses as r').whereRaw('r.round_id = rd.id').where('r.status', 'submitted').count('*').as('submitted')
+    const rows = (await this.db('rounds as rd')
+      .whereIn('rd.ics_id', icsIds)
+      .orderBy('rd.closes_at', 'desc')
+      .select('rd.*', organisations, submitted)) as Array<RoundRow & { organisations: unknown; submitted: unknown }>
+    return rows.map((r) => ({ ...toRound(r), organisations: toCount(r.organisations), submitted: toCount(r.submitted) }))
+  }
+}

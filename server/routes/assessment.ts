@@ -1,0 +1,312 @@
+import type { Request, Response } from 'express'
+import { stringify } from 'csv-stringify/sync'
+import { z } from 'zod'
+import { fieldIds, maxEvidenceLength, maxSupportLength, notSureValue, readTypedAnswers, type TypedAnswer } from '../assessment/answers'
+import { allow } from '../auth/access'
+import { guardedRouter } from '../auth/guardedRouter'
+import { formErrorView, fromZod, type FormError } from '../forms/errors'
+import { NotFoundError } from '../middleware/errors'
+import { SubmissionError, type AssessmentContext, type AssessmentService, type ConflictingAnswer } from '../services/assessmentService'
+import { formatDateTime } from '../views/helpers'
+
+const statusTags = {
+  not_started: { text: 'Not started', classes: 'nhsuk-tag--grey' },
+  in_progress: { text: 'In progress', classes: 'nhsuk-tag--blue' },
+  completed: { text: 'Completed', classes: 'nhsuk-tag--green' },
+  submitted: { text: 'Submitted', classes: 'nhsuk-tag--green' },
+  closed: { text: 'Closed', classes: 'nhsuk-tag--grey' },
+} as const
+
+const reasonField = z.string().trim().min(1, 'Enter the reason').max(1000, 'Reason must be 1,000 characters or fewer')
+
+const extendForm = z.object({
+  'until-day': z.coerce.number({ error: 'Enter the new deadline as a real date' }).int().min(1).max(31),
+  'until-month': z.coerce.number({ error: 'Enter the new deadline as a real date' }).int().min(1).max(12),
+  'until-year': z.coerce.number({ error: 'Enter the new deadline as a real date' }).int().min(2020).max(2100),
+  reason: reasonField,
+})
+
+function id(req: Request, name: string): number {
+  const value = Number(req.params[name])
+  if (!Number.isInteger(value) || value <= 0) throw new NotFoundError()
+  return value
+}
+
+function basePath(ctx: AssessmentContext): string {
+  return `/rounds/${ctx.round.id}/organisations/${ctx.organisation.id}`
+}
+
+function basePathOf(req: Request): string {
+  return `/rounds/${id(req, 'roundId')}/organisations/${id(req, 'organisationId')}`
+}
+
+function levelItems(ctx: AssessmentContext, criterion: { descriptors: Array<{ level: number; text: string }> }) {
+  return [
+    ...ctx.framework.levels.map((level) => ({
+      value: String(level.value),
+      text: `${level.value} – ${level.name}`,
+      hint: criterion.descriptors.find((d) => d.level === level.value)?.text ?? level.description,
+    })),
+    { value: notSureValue, text: 'Not sure yet', divider: 'or' },
+  ]
+}
+
+/** Partner self-assessment pages, and the ICS lead's round management (extend, reopen). */
+export function assessmentRoutes(assessments: AssessmentService) {
+  const r = guardedRouter()
+
+  r.get('/assessments', allow.roles('partner'), async (req, res) => {
+    const rows = await assessments.overview(req.user!)
+    res.render('assessment/overview', { title: 'Your self-assessments', rows, statusTags })
+  })
+
+  r.get('/rounds/:roundId/organisations/:organisationId', allow.signedIn, async (req, res) => {
+    const ctx = await assessments.context(req.user!, id(req, 'roundId'), id(req, 'organisationId'))
+    res.render('assessment/task-list', {
+      title: `${ctx.organisation.name}: self-assessment`,
+      ctx,
+      base: basePath(ctx),
+      domains: assessments.domainSummaries(ctx),
+      progress: assessments.progress(ctx),
+      daysLeft: assessments.daysLeft(ctx.deadline),
+      statusTags,
+      backLink: ctx.canEdit ? { href: '/assessments', text: 'Your self-assessments' } : undefined,
+    })
+  })
+
+  async function renderDomain(
+    req: Request,
+    res: Response,
+    options: {
+      typed?: Map<string, TypedAnswer>
+      errors?: FormError[]
+      conflicts?: ConflictingAnswer[]
+      notice?: string
+      status?: number
+    } = {},
+  ) {
+    const ctx = await assessments.context(req.user!, id(req, 'roundId'), id(req, 'organisationId'))
+    const domainCode = String(req.params.domainCode)
+    const criteria = assessments.criteriaOf(ctx, domainCode)
+    const domain = ctx.framework.domains.find((d) => d.code === domainCode)!
+    const pending = req.session.pendingForm
+    let typed = options.typed
+    let notice = options.notice
+    if (!typed && pending && pending.path === req.originalUrl && ctx.editable) {
+      // The user was signed out while answering: what they typed comes back, unsaved, for them to check and save.
+      typed = readTypedAnswers(pending.body, criteria)
+      const saved = assessments.savedTyped(ctx, criteria)
+      for (const criterion of criteria)
+        Object.assign(typed.get(criterion.code)!, { version: saved.get(criterion.code)!.version, base: saved.get(criterion.code)!.base })
+      notice = 'You were signed out before your last changes were saved. We have kept what you typed below – check it and save.'
+      delete req.session.pendingForm
+    }
+    const domainIndex = ctx.framework.domains.findIndex((d) => d.code === domainCode)
+    res.status(options.status ?? 200).render('assessment/domain', {
+      title: domain.title,
+      ctx,
+      base: basePath(ctx),
+      domain,
+      domainNumber: domainIndex + 1,
+      domainCount: ctx.framework.domains.length,
+      criteria,
+      typed: typed ?? assessments.savedTyped(ctx, criteria),
+      saved: ctx.answers,
+      levelItems: (criterion: CriterionArg) => levelItems(ctx, criterion),
+      targetItems: [
+        { value: '', text: 'No target set' },
+        ...ctx.framework.levels.map((l) => ({ value: String(l.value), text: `${l.value} – ${l.name}` })),
+      ],
+      fieldIds,
+      maxEvidenceLength,
+      maxSupportLength,
+      conflicts: options.conflicts ?? [],
+      notice,
+      daysLeft: assessments.daysLeft(ctx.deadline),
+      savedAt: req.query.saved ? ctx.response?.updatedAt : undefined,
+      backLink: { href: basePath(ctx), text: 'Back to the task list' },
+      ...formErrorView(options.errors ?? []),
+    })
+  }
+
+  const domainPath = '/rounds/:roundId/organisations/:organisationId/domains/:domainCode'
+
+  r.get(domainPath, allow.signedIn, (req, res) => renderDomain(req, res))
+
+  r.post(domainPath, allow.roles('partner'), async (req, res) => {
+    const body = req.body as Record<string, unknown>
+    const mode = body.action === 'complete' ? 'complete' : 'save'
+    const wantsJson = req.get('accept')?.includes('application/json') === true
+    const result = await assessments.save(
+      req.user!,
+      id(req, 'roundId'),
+      id(req, 'organisationId'),
+      String(req.params.domainCode),
+      body,
+      mode,
+      req.ip,
+    )
+    if (wantsJson) {
+      if (result.kind === 'saved') {
+        return res.json({
+          savedAt: result.savedAt.toISOString(),
+          savedAtText: formatDateTime(result.savedAt),
+          versions: result.versions,
+          bases: result.bases,
+        })
+      }
+      if (result.kind === 'invalid')
+        return res.status(400).json({ error: { code: 'invalid', message: result.errors.map((e) => e.text).join('. ') } })
+      if (result.kind === 'closed')
+        return res.status(403).json({ error: { code: 'closed', message: 'This self-assessment can no longer be changed.' } })
+      return res.status(409).json({
+        error: {
+          code: 'conflict',
+          message: result.conflicts
+            .map(
+              (c) =>
+                `${c.criterion.code} was changed by ${c.theirs?.updatedByName ?? 'a colleague'} at ${c.theirs ? formatDateTime(c.theirs.updatedAt) : 'just now'}`,
+            )
+            .join('. '),
+        },
+      })
+    }
+    switch (result.kind) {
+      case 'saved':
+        if (result.completed || body.action === 'save-and-return') return res.redirect(303, basePathOf(req))
+        return res.redirect(303, `${req.originalUrl.split('?')[0]}?saved=1`)
+      case 'invalid':
+        return renderDomain(req, res, { typed: result.typed, errors: result.errors, status: 400 })
+      case 'conflict':
+        return renderDomain(req, res, { typed: result.typed, conflicts: result.conflicts, status: 409 })
+      case 'closed':
+        return renderDomain(req, res, {
+          typed: result.typed,
+          status: 403,
+          notice:
+            'This self-assessment can no longer be changed, so what you typed below has not been saved. Copy anything you need to keep.',
+        })
+    }
+  })
+
+  async function renderCheck(req: Request, res: Response, errors: FormError[] = [], status = 200) {
+    const ctx = await assessments.context(req.user!, id(req, 'roundId'), id(req, 'organisationId'))
+    res.status(status).render('assessment/check', {
+      title: 'Check your answers before you submit',
+      ctx,
+      base: basePath(ctx),
+      domains: assessments.domainSummaries(ctx),
+      levelName: (value: number) => ctx.framework.levels.find((l) => l.value === value)?.name ?? String(value),
+      backLink: { href: basePath(ctx), text: 'Back to the task list' },
+      ...formErrorView(errors),
+    })
+  }
+
+  r.get('/rounds/:roundId/organisations/:organisationId/check', allow.signedIn, (req, res) => renderCheck(req, res))
+
+  r.post('/rounds/:roundId/organisations/:organisationId/submit', allow.roles('partner'), async (req, res) => {
+    const body = req.body as Record<string, unknown>
+    try {
+      await assessments.submit(req.user!, id(req, 'roundId'), id(req, 'organisationId'), body.declaration === 'yes', req.ip)
+    } catch (error) {
+      if (error instanceof SubmissionError) return renderCheck(req, res, error.errors, 400)
+      throw error
+    }
+    res.redirect(303, `${basePathOf(req)}/confirmation`)
+  })
+
+  r.get('/rounds/:roundId/organisations/:organisationId/confirmation', allow.signedIn, async (req, res) => {
+    const ctx = await assessments.context(req.user!, id(req, 'roundId'), id(req, 'organisationId'))
+    if (!ctx.submitted) return res.redirect(303, basePath(ctx))
+    res.render('assessment/confirmation', { title: 'Self-assessment submitted', ctx, base: basePath(ctx) })
+  })
+
+  r.get('/rounds/:roundId/organisations/:organisationId/answers.csv', allow.signedIn, async (req, res) => {
+    const ctx = await assessments.context(req.user!, id(req, 'roundId'), id(req, 'organisationId'))
+    const levelName = (value: number | null) => (value === null ? '' : (ctx.framework.levels.find((l) => l.value === value)?.name ?? ''))
+    const domainTitle = new Map(ctx.framework.domains.map((d) => [d.code, d.title]))
+    const rows = ctx.criteria.map((c) => {
+      const a = ctx.answers.get(c.code)
+      return [
+        domainTitle.get(c.domainCode),
+        c.code,
+        c.title,
+        a?.notSure ? 'Not sure yet' : a?.level ? `${a.level} – ${levelName(a.level)}` : '',
+        a?.evidence ?? '',
+        a?.supportNeeded ?? '',
+        a?.targetLevel ? `${a.targetLevel} – ${levelName(a.targetLevel)}` : '',
+        a ? a.updatedAt.toISOString() : '',
+        a?.updatedByName ?? '',
+      ]
+    })
+    const csv = stringify([
+      ['Domain', 'Code', 'Criterion', 'Level', 'Evidence', 'Support we would need', 'Target level', 'Last changed (UTC)', 'Changed by'],
+      ...rows,
+    ])
+    const filename = `${ctx.organisation.name} - ${ctx.round.title}`.replace(/[^A-Za-z0-9 ,.-]+/g, '').slice(0, 150)
+    res.type('text/csv').attachment(`${filename}.csv`).send(`\uFEFF${csv}`)
+  })
+
+  r.get('/rounds/:roundId/organisations/:organisationId/criteria/:code/history', allow.roles('ics_lead', 'partner'), async (req, res) => {
+    const { ctx, criterion, entries } = await assessments.history(
+      req.user!,
+      id(req, 'roundId'),
+      id(req, 'organisationId'),
+      String(req.params.code),
+    )
+    if (!ctx.canEdit && !req.user!.memberships.some((m) => m.role === 'ics_lead' && m.icsId === ctx.round.icsId)) throw new NotFoundError()
+    res.render('assessment/history', {
+      title: `History of ${criterion.code}`,
+      ctx,
+      criterion,
+      entries,
+      levelName: (value: unknown) => ctx.framework.levels.find((l) => l.value === value)?.name,
+      backLink: { href: basePath(ctx), text: 'Back to the self-assessment' },
+    })
+  })
+
+  async function renderRound(req: Request, res: Response, errors: FormError[] = [], values: Record<string, unknown> = {}, status = 200) {
+    const view = await assessments.roundForLead(req.user!, id(req, 'roundId'))
+    res.status(status).render('assessment/round', { title: view.round.title, ...view, values, statusTags, ...formErrorView(errors) })
+  }
+
+  r.get('/rounds', allow.roles('ics_lead'), async (req, res) => {
+    res.render('assessment/rounds', { title: 'Assessment rounds', rounds: await assessments.roundsForLead(req.user!) })
+  })
+
+  r.get('/rounds/:roundId/manage', allow.roles('ics_lead'), (req, res) => renderRound(req, res))
+
+  r.post('/rounds/:roundId/extend', allow.roles('ics_lead'), async (req, res) => {
+    const body = req.body as Record<string, unknown>
+    const parsed = extendForm.safeParse(body)
+    if (!parsed.success)
+      return renderRound(
+        req,
+        res,
+        fromZod(parsed.error).map((e) => (e.href.startsWith('#until') ? { ...e, href: '#until-day' as const } : e)),
+        body,
+        400,
+      )
+    const { 'until-day': day, 'until-month': month, 'until-year': year, reason } = parsed.data
+    // A deadline day ends at 5pm UK time, as the original deadline did.
+    const until = new Date(Date.UTC(year, month - 1, day, 17))
+    if (until.getUTCDate() !== day)
+      return renderRound(req, res, [{ text: 'Enter the new deadline as a real date', href: '#until-day' }], body, 400)
+    const errors = await assessments.extend(req.user!, id(req, 'roundId'), until, reason, req.ip)
+    if (errors.length > 0) return renderRound(req, res, errors, body, 400)
+    res.redirect(303, `/rounds/${id(req, 'roundId')}/manage`)
+  })
+
+  r.post('/rounds/:roundId/organisations/:organisationId/reopen', allow.roles('ics_lead'), async (req, res) => {
+    const body = req.body as Record<string, unknown>
+    const parsed = reasonField.safeParse(body.reason)
+    if (!parsed.success)
+      return renderRound(req, res, [{ text: 'Enter the reason for reopening', href: `#reason-${id(req, 'organisationId')}` }], body, 400)
+    await assessments.reopen(req.user!, id(req, 'roundId'), id(req, 'organisationId'), parsed.data, req.ip)
+    res.redirect(303, `/rounds/${id(req, 'roundId')}/manage`)
+  })
+
+  return r.router
+}
+
+type CriterionArg = { descriptors: Array<{ level: number; text: string }> }

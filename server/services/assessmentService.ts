@@ -1,0 +1,431 @@
+import type { Database } from '../db/connection'
+import {
+  checkComplete,
+  checkDraft,
+  fingerprint,
+  isAnswered,
+  isBlank,
+  readTypedAnswers,
+  sameValue,
+  typedFromValue,
+  type AnswerValue,
+  type TypedAnswer,
+} from '../assessment/answers'
+import { canRespondFor, isIcsLead, isPlaceLead } from '../auth/access'
+import type { CurrentUser } from '../auth/types'
+import { FrameworkData, type CriterionRow } from '../data/frameworks'
+import { PlaceData, type OrganisationRecord } from '../data/places'
+import { ResponseData, type ResponseRecord, type RoundRecord, type StoredAnswer } from '../data/responses'
+import { responseReference } from '../demo/seed'
+import type { FormError } from '../forms/errors'
+import type { FrameworkDocument } from '../framework/types'
+import { NotFoundError } from '../middleware/errors'
+import { answerSubjectId, type AnswerHistoryEntry, type AuditService } from './auditService'
+import type { Mailer } from './mailer'
+
+const dayMs = 24 * 60 * 60 * 1000
+
+export type DomainStatus = 'not_started' | 'in_progress' | 'completed'
+
+export interface AssessmentContext {
+  round: RoundRecord
+  organisation: OrganisationRecord
+  framework: FrameworkDocument
+  criteria: CriterionRow[]
+  response: ResponseRecord | undefined
+  answers: Map<string, StoredAnswer>
+  completedDomains: Set<string>
+  /** The partner's own organisation: they may change it while the round is open. */
+  canEdit: boolean
+  deadline: Date
+  isOpen: boolean
+  hasOpened: boolean
+  submitted: boolean
+  /** Open, not submitted, and this user answers for the organisation. */
+  editable: boolean
+}
+
+export interface DomainSummary {
+  code: string
+  title: string
+  status: DomainStatus
+  answered: number
+  total: number
+}
+
+export interface ConflictingAnswer {
+  criterion: CriterionRow
+  theirs: StoredAnswer | undefined
+  mine: AnswerValue
+}
+
+export type SaveMode = 'save' | 'complete'
+
+export type SaveResult =
+  | { kind: 'saved'; savedAt: Date; versions: Record<string, number>; bases: Record<string, string>; completed: boolean }
+  | { kind: 'invalid'; typed: Map<string, TypedAnswer>; errors: FormError[] }
+  | { kind: 'conflict'; typed: Map<string, TypedAnswer>; conflicts: ConflictingAnswer[] }
+  | { kind: 'closed'; typed: Map<string, TypedAnswer> }
+
+export class SubmissionError extends Error {
+  constructor(readonly errors: FormError[]) {
+    super(errors.map((e) => e.text).join('; '))
+    this.name = 'SubmissionError'
+  }
+}
+
+class ConflictDetected extends Error {
+  constructor(readonly conflicts: ConflictingAnswer[]) {
+    super('Answers changed since the form was opened')
+  }
+}
+
+function answerForAudit(value: AnswerValue | undefined): Record<string, unknown> | null {
+  if (!value) return null
+  return {
+    level: value.level,
+    notSure: value.notSure,
+    evidence: value.evidence,
+    supportNeeded: value.supportNeeded,
+    targetLevel: value.targetLevel,
+  }
+}
+
+/**
+ * A partner organisation's self-assessment in a round: the task list, saving (with
+ * conflict detection), completing domains, checking and submitting; and the ICS lead's
+ * reopening and deadline extensions.
+ */
+export class AssessmentService {
+  private readonly responses: ResponseData
+  private readonly frameworks: FrameworkData
+  private readonly places: PlaceData
+
+  constructor(
+    private readonly db: Database,
+    private readonly audit: AuditService,
+    private readonly mailer: Mailer,
+    private readonly clock: () => Date,
+  ) {
+    this.responses = new ResponseData(db)
+    this.frameworks = new FrameworkData(db)
+    this.places = new PlaceData(db)
+  }
+
+  /**
+   * Loads a round and organisation the user may see, or answers "not found": the round must
+   * include the organisation's place, and the user must answer for it, lead its place or lead its ICS.
+   */
+  async context(user: CurrentUser, roundId: number, organisationId: number): Promise<AssessmentContext> {
+    const [round, organisation] = await Promise.all([this.responses.findRound(roundId), this.places.findOrganisation(organisationId)])
+    if (!round || !organisation || organisation.icsId !== round.icsId) throw new NotFoundError()
+    const canEdit = canRespondFor(user, organisation.id)
+    const canView = canEdit || isIcsLead(user, round.icsId) || isPlaceLead(user, organisation.placeId)
+    if (!canView || !(await this.responses.placeTakesPart(round.id, organisation.placeId))) throw new NotFoundError()
+    const version = await this.frameworks.getVersion(round.frameworkVersionId)
+    const criteria = await this.frameworks.criteria(round.frameworkVersionId)
+    const response = await this.responses.findResponse(round.id, organisation.id)
+    const answers = response ? await this.responses.answers(response.id) : new Map<string, StoredAnswer>()
+    const completedDomains = response ? await this.responses.completedDomains(response.id) : new Set<string>()
+    const now = this.clock()
+    const deadline = round.extendedUntil ?? round.closesAt
+    const hasOpened = now >= round.opensAt
+    const isOpen = hasOpened && now < deadline
+    const submitted = response?.status === 'submitted'
+    return {
+      round,
+      organisation,
+      framework: version!.document,
+      criteria,
+      response,
+      answers,
+      completedDomains,
+      canEdit,
+      deadline,
+      isOpen,
+      hasOpened,
+      submitted,
+      editable: canEdit && isOpen && !submitted,
+    }
+  }
+
+  domainSummaries(ctx: AssessmentContext): DomainSummary[] {
+    return ctx.framework.domains.map((domain) => {
+      const codes = domain.criteria.map((c) => c.code)
+      const answered = codes.filter((code) => isAnswered(ctx.answers.get(code))).length
+      const touched = codes.some((code) => ctx.answers.has(code))
+      const status: DomainStatus = ctx.completedDomains.has(domain.code) ? 'completed' : touched ? 'in_progress' : 'not_started'
+      return { code: domain.code, title: domain.title, status, answered, total: codes.length }
+    })
+  }
+
+  progress(ctx: AssessmentContext): { answered: number; total: number } {
+    return { answered: ctx.criteria.filter((c) => isAnswered(ctx.answers.get(c.code))).length, total: ctx.criteria.length }
+  }
+
+  /** Whole calendar days from today to the deadline's day: "21 days left" on 22 November for 13 December. */
+  daysLeft(deadline: Date): number {
+    const day = (d: Date) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())
+    return Math.max(0, Math.round((day(deadline) - day(this.clock())) / dayMs))
+  }
+
+  /** The partner's rounds, across every organisation they answer for. */
+  async overview(user: CurrentUser) {
+    const organisationIds = user.memberships.filter((m) => m.role === 'partner' && m.organisationId !== null).map((m) => m.organisationId!)
+    const now = this.clock()
+    return (await this.responses.overview(organisationIds)).map((row) => {
+      const deadline = row.extendedUntil ?? row.closesAt
+      return { ...row, deadline, isOpen: now < deadline, daysLeft: this.daysLeft(deadline) }
+    })
+  }
+
+  criteriaOf(ctx: AssessmentContext, domainCode: string): CriterionRow[] {
+    const criteria = ctx.criteria.filter((c) => c.domainCode === domainCode)
+    if (criteria.length === 0) throw new NotFoundError()
+    return criteria
+  }
+
+  /** What the form shows for each criterion of a domain: what is saved now. */
+  savedTyped(ctx: AssessmentContext, criteria: CriterionRow[]): Map<string, TypedAnswer> {
+    return new Map(criteria.map((c) => [c.code, typedFromValue(ctx.answers.get(c.code), ctx.answers.get(c.code)?.version ?? 0)]))
+  }
+
+  /**
+   * Saves a domain's answers as one transaction. Each answer carries the version it was
+   * based on: if a colleague changed it since, nothing is saved and both versions come back.
+   */
+  async save(
+    user: CurrentUser,
+    roundId: number,
+    organisationId: number,
+    domainCode: string,
+    body: Record<string, unknown>,
+    mode: SaveMode,
+    ip: string | undefined,
+  ): Promise<SaveResult> {
+    const ctx = await this.context(user, roundId, organisationId)
+    if (!ctx.canEdit) throw new NotFoundError()
+    const criteria = this.criteriaOf(ctx, domainCode)
+    const typed = readTypedAnswers(body, criteria)
+    if (!ctx.isOpen || ctx.submitted) return { kind: 'closed', typed }
+    const { errors, values } = checkDraft(typed, criteria, ctx.framework.levels.length)
+    if (errors.length > 0) return { kind: 'invalid', typed, errors }
+    if (mode === 'complete') {
+      const incomplete = checkComplete(values, criteria)
+      if (incomplete.length > 0) return { kind: 'invalid', typed, errors: incomplete }
+    }
+    const now = this.clock()
+    try {
+      const versions = await this.db.transaction(async (trx) => {
+        const responseId = await this.responses.ensureResponse(ctx.round.id, ctx.organisation.id, now, trx)
+        const current = await this.responses.answers(responseId, trx)
+        const conflicts: ConflictingAnswer[] = []
+        const skipped = new Set<string>()
+        const changed: Array<{ criterion: CriterionRow; before: StoredAnswer | undefined; after: AnswerValue }> = []
+        for (const criterion of criteria) {
+          const before = current.get(criterion.code)
+          const after = values.get(criterion.code)!
+          if ((!before && isBlank(typed.get(criterion.code)!)) || sameValue(before, after)) continue
+          const mine = typed.get(criterion.code)!
+          const basedOn = Number(mine.version)
+          if (basedOn !== (before?.version ?? 0) && mine.base === fingerprint(after)) {
+            // A colleague changed this answer, and this user did not touch it: theirs stands.
+            skipped.add(criterion.code)
+            continue
+          }
+          const written =
+            basedOn === (before?.version ?? 0) &&
+            (await this.responses.writeAnswer(responseId, criterion.id, basedOn, after, user.id, now, trx))
+          if (written) changed.push({ criterion, before, after })
+          else conflicts.push({ criterion, theirs: before, mine: after })
+        }
+        if (conflicts.length > 0) throw new ConflictDetected(conflicts)
+        for (const { criterion, before, after } of changed) {
+          await this.audit.record(
+            {
+              kind: 'answer.changed',
+              actorUserId: user.id,
+              icsId: ctx.round.icsId,
+              subjectType: 'answer',
+              subjectId: answerSubjectId(responseId, criterion.code),
+              details: {
+                round: ctx.round.id,
+                organisation: ctx.organisation.name,
+                criterion: criterion.code,
+                old: answerForAudit(before),
+                new: answerForAudit(after),
+              },
+              ip,
+            },
+            trx,
+          )
+        }
+        if (changed.length > 0) await this.responses.touchResponse(responseId, user.id, now, trx)
+        if (mode === 'complete') {
+          await this.responses.markDomainComplete(responseId, domainCode, user.id, now, trx)
+          await this.audit.record(
+            {
+              kind: 'domain.completed',
+              actorUserId: user.id,
+              icsId: ctx.round.icsId,
+              subjectType: 'response',
+              subjectId: responseId,
+              details: { domain: domainCode },
+              ip,
+            },
+            trx,
+          )
+        } else {
+          // A completed domain whose answers no longer meet the rules goes back to "In progress".
+          const merged = new Map(criteria.map((c) => [c.code, values.get(c.code)!]))
+          if (checkComplete(merged, criteria).length > 0) await this.responses.clearDomainComplete(responseId, domainCode, trx)
+        }
+        const saved = await this.responses.answers(responseId, trx)
+        // The page still shows the old text where a colleague's change stood, so it keeps its old
+        // version there: a later autosave from it must not overwrite that change unseen.
+        return criteria.map((c) =>
+          skipped.has(c.code)
+            ? { code: c.code, version: Number(typed.get(c.code)!.version), base: typed.get(c.code)!.base }
+            : { code: c.code, version: saved.get(c.code)?.version ?? 0, base: fingerprint(saved.get(c.code)) },
+        )
+      })
+      return {
+        kind: 'saved',
+        savedAt: now,
+        versions: Object.fromEntries(versions.map((v) => [v.code, v.version])),
+        bases: Object.fromEntries(versions.map((v) => [v.code, v.base])),
+        completed: mode === 'complete',
+      }
+    } catch (error) {
+      if (!(error instanceof ConflictDetected)) throw error
+      // Show the user their own text, based on the versions now saved, so saving again is a deliberate choice.
+      const latest = await this.context(user, roundId, organisationId)
+      for (const criterion of criteria) {
+        const saved = latest.answers.get(criterion.code)
+        Object.assign(typed.get(criterion.code)!, { version: String(saved?.version ?? 0), base: fingerprint(saved) })
+      }
+      const conflicts = error.conflicts.map((c) => ({ ...c, theirs: latest.answers.get(c.criterion.code) }))
+      return { kind: 'conflict', typed, conflicts }
+    }
+  }
+
+  /** Submits the organisation's answers with the declaration; every domain must be complete. */
+  async submit(user: CurrentUser, roundId: number, organisationId: number, declared: boolean, ip: string | undefined): Promise<string> {
+    const ctx = await this.context(user, roundId, organisationId)
+    if (!ctx.canEdit) throw new NotFoundError()
+    if (!ctx.isOpen)
+      throw new SubmissionError([{ text: 'This round has closed, so answers can no longer be submitted', href: '#declaration' }])
+    if (ctx.submitted) return ctx.response!.reference ?? responseReference(roundId, organisationId)
+    const errors: FormError[] = this.domainSummaries(ctx)
+      .filter((d) => d.status !== 'completed')
+      .map((d) => ({ text: `Complete ${d.title} before you submit`, href: '#declaration' }))
+    if (!declared) errors.push({ text: `Confirm that these answers reflect the view of ${ctx.organisation.name}`, href: '#declaration' })
+    if (errors.length > 0) throw new SubmissionError(errors)
+    const reference = responseReference(roundId, organisationId)
+    const now = this.clock()
+    await this.db.transaction(async (trx) => {
+      const responseId = await this.responses.ensureResponse(roundId, organisationId, now, trx)
+      if (await this.responses.submit(responseId, user.id, reference, now, trx)) {
+        await this.audit.record(
+          {
+            kind: 'response.submitted',
+            actorUserId: user.id,
+            icsId: ctx.round.icsId,
+            subjectType: 'response',
+            subjectId: responseId,
+            details: { reference, organisation: ctx.organisation.name },
+            ip,
+          },
+          trx,
+        )
+      }
+    })
+    await this.mailer.send({
+      to: user.email,
+      icsId: ctx.round.icsId,
+      subject: `Submitted: ${ctx.organisation.name} self-assessment, reference ${reference}`,
+      text: [
+        `Dear ${user.name},`,
+        '',
+        `You submitted ${ctx.organisation.name}’s self-assessment for "${ctx.round.title}" (${ctx.organisation.placeName}).`,
+        '',
+        `Reference: ${reference}`,
+        '',
+        `Your answers are now with the ${ctx.organisation.placeName} place lead, who will agree the place’s position with all partners. You can still read your answers and download a copy in PlaceReady. If you need to change something, ask your ICS lead to reopen it.`,
+      ].join('\n'),
+    })
+    return reference
+  }
+
+  async history(
+    user: CurrentUser,
+    roundId: number,
+    organisationId: number,
+    criterionCode: string,
+  ): Promise<{ ctx: AssessmentContext; criterion: CriterionRow; entries: AnswerHistoryEntry[] }> {
+    const ctx = await this.context(user, roundId, organisationId)
+    const criterion = ctx.criteria.find((c) => c.code === criterionCode)
+    if (!criterion) throw new NotFoundError()
+    return { ctx, criterion, entries: ctx.response ? await this.audit.answerHistory(ctx.response.id, criterion.code) : [] }
+  }
+
+  async roundsForLead(user: CurrentUser) {
+    const icsIds = [...new Set(user.memberships.filter((m) => m.role === 'ics_lead').map((m) => m.icsId))]
+    const now = this.clock()
+    return (await this.responses.roundsForIcs(icsIds)).map((round) => {
+      const deadline = round.extendedUntil ?? round.closesAt
+      return { ...round, deadline, isOpen: now >= round.opensAt && now < deadline }
+    })
+  }
+
+  /** The ICS lead's view of a round: every organisation with the state of its response. */
+  async roundForLead(user: CurrentUser, roundId: number) {
+    const round = await this.responses.findRound(roundId)
+    if (!round || !isIcsLead(user, round.icsId)) throw new NotFoundError()
+    return { round, deadline: round.extendedUntil ?? round.closesAt, responses: await this.responses.roundResponses(roundId) }
+  }
+
+  async reopen(user: CurrentUser, roundId: number, organisationId: number, reason: string, ip: string | undefined): Promise<void> {
+    const { round } = await this.roundForLead(user, roundId)
+    const response = await this.responses.findResponse(roundId, organisationId)
+    if (!response) throw new NotFoundError()
+    await this.db.transaction(async (trx) => {
+      if (await this.responses.reopen(response.id, trx)) {
+        await this.audit.record(
+          {
+            kind: 'response.reopened',
+            actorUserId: user.id,
+            icsId: round.icsId,
+            subjectType: 'response',
+            subjectId: response.id,
+            details: { reason },
+            ip,
+          },
+          trx,
+        )
+      }
+    })
+  }
+
+  async extend(user: CurrentUser, roundId: number, until: Date, reason: string, ip: string | undefined): Promise<FormError[]> {
+    const { round, deadline } = await this.roundForLead(user, roundId)
+    if (until <= deadline || until <= this.clock())
+      return [{ text: 'The new deadline must be later than the current one, and in the future', href: '#until-day' }]
+    await this.db.transaction(async (trx) => {
+      await this.responses.extendRound(round.id, until, trx)
+      await this.audit.record(
+        {
+          kind: 'round.extended',
+          actorUserId: user.id,
+          icsId: round.icsId,
+          subjectType: 'round',
+          subjectId: round.id,
+          details: { from: deadline.toISOString(), to: until.toISOString(), reason },
+          ip,
+        },
+        trx,
+      )
+    })
+    return []
+  }
+}
