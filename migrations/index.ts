@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import * as foundation from './20261122_001_foundation'
 import * as accounts from './20261122_002_accounts'
 import * as assessment from './20261122_003_assessment'
+import * as placeReturns from './20261122_004_place_returns'
 
 /**
  * Every migration, in order. Listed explicitly (rather than read from the folder) so the
@@ -11,4 +12,5 @@ export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]
   ['20261122_001_foundation', foundation],
   ['20261122_002_accounts', accounts],
   ['20261122_003_assessment', assessment],
+  ['20261122_004_place_returns', placeReturns],
 ]

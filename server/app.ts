@@ -17,6 +17,7 @@ import { authRoutes } from './routes/auth'
 import { frameworkRoutes } from './routes/framework'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { homeRoutes } from './routes/home'
+import { placeRoutes } from './routes/places'
 import type { Services } from './services'
 import { renderWithLayout, viewsDirectory } from './views/engine'
 import { viewHelpers } from './views/helpers'
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(frameworkRoutes(services.frameworks))
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
   app.use(assessmentRoutes(services.assessments))
+  app.use(placeRoutes(db, services.placeReturns))
   app.use(
     adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),
   )

@@ -315,4 +315,11 @@ export class ResponseData {
       .select('rd.*', organisations, submitted)) as Array<RoundRow & { organisations: unknown; submitted: unknown }>
     return rows.map((r) => ({ ...toRound(r), organisations: toCount(r.organisations), submitted: toCount(r.submitted) }))
   }
+
+  async placesInRound(roundId: number): Promise<Array<{ id: number; name: string }>> {
+    return (await this.db('places as p').join('round_places as rp', 'rp.place_id', 'p.id').where('rp.round_id', roundId).orderBy('p.name').select('p.id', 'p.name')) as Array<{
+      id: number
+      name: string
+    }>
+  }
 }

@@ -4,6 +4,7 @@ import { FrameworkData } from '../data/frameworks'
 import { timestamp } from '../db/values'
 import { defaultFrameworkSlug } from '../services/frameworkService'
 import { demoIcs, demoPlaces, demoUsers, evidenceByDomain, type DemoPlace } from './demoData'
+import { seedAssurance } from './seedAssurance'
 
 export const baselineRoundTitle = 'Place development self-assessment, October 2021'
 
@@ -76,7 +77,7 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
   const now = options.now
   const created = timestamp(now)
 
-  return db.transaction(async (trx) => {
+  const result = await db.transaction(async (trx) => {
     if (!(await demoAllowed(trx))) return { seeded: false, reason: 'the database already holds a non-demo ICS' }
 
     const icsId = await ensureRow(trx, 'ics', { slug: demoIcs.slug }, { name: demoIcs.name, is_demo: true, created_at: created })
@@ -176,6 +177,8 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
     }
     return { seeded: true }
   })
+  if (result.seeded) await seedAssurance(db, baselineRoundTitle, now)
+  return result
 
   async function insertResponse(
     trx: Knex.Transaction,

@@ -44,7 +44,14 @@ function linksFor(m: Membership): HomeLink[] {
         { href: '/framework', text: 'Read the framework', description: 'The criteria and what each maturity level looks like.' },
       ]
     case 'viewer':
-      return [{ href: '/framework', text: 'Read the framework', description: 'The criteria and what each maturity level looks like.' }]
+      return [
+        {
+          href: m.placeId ? `/places/${m.placeId}` : '/places',
+          text: m.placeId ? m.placeName! : 'Places',
+          description: 'Readiness, decisions and development plans.',
+        },
+        { href: '/framework', text: 'Read the framework', description: 'The criteria and what each maturity level looks like.' },
+      ]
   }
 }
 

@@ -382,7 +382,12 @@ export class AssessmentService {
   async roundForLead(user: CurrentUser, roundId: number) {
     const round = await this.responses.findRound(roundId)
     if (!round || !isIcsLead(user, round.icsId)) throw new NotFoundError()
-    return { round, deadline: round.extendedUntil ?? round.closesAt, responses: await this.responses.roundResponses(roundId) }
+    return {
+      round,
+      deadline: round.extendedUntil ?? round.closesAt,
+      responses: await this.responses.roundResponses(roundId),
+      places: await this.responses.placesInRound(roundId),
+    }
   }
 
   async reopen(user: CurrentUser, roundId: number, organisationId: number, reason: string, ip: string | undefined): Promise<void> {

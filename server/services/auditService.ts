@@ -23,6 +23,13 @@ export const auditKinds = {
   'response.submitted': 'Self-assessment submitted',
   'response.reopened': 'Self-assessment reopened',
   'round.extended': 'Round deadline extended',
+  'position.agreed': 'Place position agreed',
+  'place-return.submitted': 'Place return submitted',
+  'place-return.reopened': 'Place return reopened',
+  'criterion.moderated': 'Criterion moderated',
+  'decision.recorded': 'Delegation decision recorded',
+  'action.created': 'Development action added',
+  'action.updated': 'Development action changed',
 } as const
 
 export type AuditKind = keyof typeof auditKinds

@@ -8,6 +8,7 @@ import { AuditService } from './auditService'
 import { FrameworkService } from './frameworkService'
 import { InvitationService } from './invitationService'
 import { Mailer } from './mailer'
+import { PlaceReturnService } from './placeReturnService'
 import { UserAdminService } from './userAdminService'
 
 export type Clock = () => Date
@@ -22,6 +23,7 @@ export interface Services {
   invitations: InvitationService
   userAdmin: UserAdminService
   assessments: AssessmentService
+  placeReturns: PlaceReturnService
 }
 
 /** Every service, wired once; tests pass a clock to move time without waiting. */
@@ -39,5 +41,6 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     invitations: new InvitationService(db, config, audit, mailer, clock),
     userAdmin: new UserAdminService(db, audit, sessions, clock),
     assessments: new AssessmentService(db, audit, mailer, clock),
+    placeReturns: new PlaceReturnService(db, audit, clock),
   }
 }

@@ -26,6 +26,8 @@ interface Ids {
   wirralInvitationId: number
   roundId: number
   wirralCouncilId: number
+  wirralId: number
+  actionId: number
 }
 
 interface Case {
@@ -44,6 +46,12 @@ const assessmentOf = (ids: Ids) => `/rounds/${ids.roundId}/organisations/${ids.w
 /** Wirral Council's own partner, Wirral's place lead and the ICS lead may read its answers; nobody else may know they exist. */
 const assessmentReaders = (status: Expected) =>
   ({ default: 404, anonymous: 303, icsLead: status, placeLead: status, partner: status }) as const
+
+const placeOf = (ids: Ids) => `/rounds/${ids.roundId}/places/${ids.wirralId}`
+/** Wirral's return: its place lead, the ICS lead and ICS-wide viewers may read it; partners may not. */
+const placeReaders = { default: 404, anonymous: 303, partner: 403, icsLead: 200, placeLead: 200, viewer: 200 } as const
+const placeManagers = { default: 404, anonymous: 303, partner: 403, viewer: 403, icsLead: 400, placeLead: 400 } as const
+const placeAssurer = { default: 403, anonymous: 303, icsLead: 400, otherIcsLead: 404 } as const
 
 const cases: Case[] = [
   { method: 'get', path: '/healthz', url: () => '/healthz', expected: publicPage },
@@ -145,6 +153,53 @@ const cases: Case[] = [
     url: (ids) => `${assessmentOf(ids)}/criteria/AV1/history`,
     expected: { default: 403, anonymous: 303, icsLead: 200, partner: 200, otherIcsLead: 404 },
   },
+  { method: 'get', path: '/rounds/:roundId/places/:placeId', url: (ids) => placeOf(ids), expected: placeReaders },
+  {
+    method: 'get',
+    path: '/rounds/:roundId/places/:placeId/criteria/:code',
+    url: (ids) => `${placeOf(ids)}/criteria/DD1`,
+    expected: placeReaders,
+  },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/places/:placeId/criteria/:code/position',
+    url: (ids) => `${placeOf(ids)}/criteria/DD1/position`,
+    expected: placeManagers,
+  },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/places/:placeId/criteria/:code/moderation',
+    url: (ids) => `${placeOf(ids)}/criteria/DD1/moderation`,
+    expected: placeAssurer,
+  },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/places/:placeId/return/submit',
+    url: (ids) => `${placeOf(ids)}/return/submit`,
+    expected: placeManagers,
+  },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/places/:placeId/return/reopen',
+    url: (ids) => `${placeOf(ids)}/return/reopen`,
+    expected: placeAssurer,
+  },
+  { method: 'post', path: '/rounds/:roundId/places/:placeId/decision', url: (ids) => `${placeOf(ids)}/decision`, expected: placeAssurer },
+  { method: 'get', path: '/places', url: () => '/places', expected: { default: 200, anonymous: 303, partner: 403 } },
+  { method: 'get', path: '/places/:placeId', url: (ids) => `/places/${ids.wirralId}`, expected: placeReaders },
+  { method: 'post', path: '/places/:placeId/actions', url: (ids) => `/places/${ids.wirralId}/actions`, expected: placeManagers },
+  {
+    method: 'get',
+    path: '/places/:placeId/actions/:actionId',
+    url: (ids) => `/places/${ids.wirralId}/actions/${ids.actionId}`,
+    expected: { ...placeManagers, icsLead: 200, placeLead: 200 },
+  },
+  {
+    method: 'post',
+    path: '/places/:placeId/actions/:actionId',
+    url: (ids) => `/places/${ids.wirralId}/actions/${ids.actionId}`,
+    expected: placeManagers,
+  },
   { method: 'get', path: '/rounds', url: () => '/rounds', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
   { method: 'get', path: '/rounds/:roundId/manage', url: (ids) => `/rounds/${ids.roundId}/manage`, expected: icsLeadOnly },
   {
@@ -232,6 +287,14 @@ describe('the authorisation matrix', () => {
       wirralInvitationId: ((await context.db('invitations').first('id')) as { id: number }).id,
       roundId: ((await context.db('rounds').orderBy('id', 'desc').first('id')) as { id: number }).id,
       wirralCouncilId: wirralCouncil.id,
+      wirralId: ((await context.db('places').where({ slug: 'wirral' }).first('id')) as { id: number }).id,
+      actionId: (
+        (await context
+          .db('development_actions as a')
+          .join('places as p', 'p.id', 'a.place_id')
+          .where('p.slug', 'wirral')
+          .first('a.id')) as { id: number }
+      ).id,
     }
   })
   afterAll(() => context.close())

@@ -5,6 +5,8 @@ import { baselineRoundTitle, seedDemo } from '../../server/demo/seed'
 import { timestamp } from '../../server/db/values'
 import { createLogger } from '../../server/logger'
 import { createServices } from '../../server/services'
+import { PlaceData } from '../../server/data/places'
+import { ResponseData } from '../../server/data/responses'
 import { countAll } from '../helpers/counts'
 import { createTestDatabase, type TestDatabase } from '../helpers/database'
 
@@ -113,6 +115,28 @@ describe('demo seeding', () => {
     } finally {
       await other.destroy()
     }
+  })
+
+  it('shows every readiness outcome in the open round, and a decided baseline with a plan', async () => {
+    const prepared = await start()
+    expect(prepared.demoSeeded).toBe(true)
+    const services = createServices(database.db, config, logger, () => now)
+    const rounds = (await database.db('rounds').orderBy('opens_at').pluck('id')) as number[]
+    const round = (await new ResponseData(database.db).findRound(rounds[1]!))!
+    const places = await new PlaceData(database.db).listPlaces(round.icsId)
+    const levels = new Set<number>()
+    for (const place of places) {
+      const results = await services.placeReturns.results(round, place)
+      levels.add(results.readiness.level)
+    }
+    expect([...levels].sort()).toEqual([1, 2, 3])
+    const decisions = (await database
+      .db('delegation_decisions')
+      .where({ round_id: rounds[0] })
+      .select('recommended_level', 'decided_level')) as Array<{ recommended_level: number; decided_level: number }>
+    expect(decisions).toHaveLength(9)
+    expect(decisions.filter((d) => d.decided_level !== d.recommended_level)).toHaveLength(1)
+    expect((await countAll(database.db, ['moderations', 'development_actions'])).moderations).toBe(2)
   })
 
   it('never seeds into a database that holds a real ICS', async () => {
