@@ -16,7 +16,7 @@ import { assessmentRoutes } from './routes/assessment'
 import { authRoutes } from './routes/auth'
 import { frameworkRoutes } from './routes/framework'
 import { healthRoutes, type Lifecycle } from './routes/health'
-import { homeRoutes } from './routes/home'
+import { homeRoutes, navigationFor } from './routes/home'
 import { placeRoutes } from './routes/places'
 import type { Services } from './services'
 import { renderWithLayout, viewsDirectory } from './views/engine'
@@ -100,6 +100,10 @@ export function createApp(deps: AppDeps): Express {
   })
   app.use(loadCurrentUser(services.accounts, clock))
   app.use(provideCsrfTokenWhenSignedIn)
+  app.use((req, res, next) => {
+    res.locals.navigation = navigationFor(req.user)
+    next()
+  })
 
   const limits = {
     signIn: databaseRateLimit(db, 'sign-in', { limit: config.rateLimits.signIn, windowMinutes: 15 }, clock, (req, res) => {

@@ -1,6 +1,6 @@
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
-import { describeScope, roleLabels, type Membership } from '../auth/types'
+import { describeScope, roleLabels, type CurrentUser, type Membership } from '../auth/types'
 
 interface HomeLink {
   href: string
@@ -8,11 +8,23 @@ interface HomeLink {
   description: string
 }
 
+const frameworkLink = {
+  href: '/framework',
+  text: 'Read the framework',
+  description: 'The criteria and what each maturity level looks like.',
+}
+
 /** What each role can do from its home page, for one scope. */
 function linksFor(m: Membership): HomeLink[] {
   switch (m.role) {
     case 'ics_lead':
       return [
+        {
+          href: '/rounds',
+          text: 'Assessment rounds',
+          description: 'Progress of each round, deadlines and extensions, reopening a response.',
+        },
+        { href: '/places', text: 'Places', description: 'Each place’s return, readiness recommendation, decision and development plan.' },
         {
           href: `/admin/invitations?ics=${m.icsId}`,
           text: 'Invite people',
@@ -29,6 +41,11 @@ function linksFor(m: Membership): HomeLink[] {
     case 'place_lead':
       return [
         {
+          href: `/places/${m.placeId}`,
+          text: `${m.placeName}: return, readiness and development plan`,
+          description: 'Review partners’ answers side by side, agree the place’s position and submit the place return.',
+        },
+        {
           href: `/admin/invitations?ics=${m.icsId}`,
           text: 'Invite partners',
           description: `Invite partner respondents from ${m.placeName}’s partner organisations.`,
@@ -41,7 +58,7 @@ function linksFor(m: Membership): HomeLink[] {
           text: 'Your self-assessments',
           description: `Answer the framework for ${m.organisationName}, save as you go, and submit.`,
         },
-        { href: '/framework', text: 'Read the framework', description: 'The criteria and what each maturity level looks like.' },
+        frameworkLink,
       ]
     case 'viewer':
       return [
@@ -50,9 +67,27 @@ function linksFor(m: Membership): HomeLink[] {
           text: m.placeId ? m.placeName! : 'Places',
           description: 'Readiness, decisions and development plans.',
         },
-        { href: '/framework', text: 'Read the framework', description: 'The criteria and what each maturity level looks like.' },
+        frameworkLink,
       ]
   }
+}
+
+/** The header's menu: the sections this user's roles can reach. */
+export function navigationFor(user: CurrentUser | undefined): Array<{ href: string; text: string }> {
+  if (!user)
+    return [
+      { href: '/', text: 'Home' },
+      { href: '/framework', text: 'The framework' },
+    ]
+  const roles = new Set(user.memberships.map((m) => m.role))
+  const items = [{ href: '/home', text: 'Home' }]
+  if (roles.has('partner')) items.push({ href: '/assessments', text: 'Self-assessments' })
+  if (roles.has('ics_lead') || roles.has('place_lead') || roles.has('viewer')) items.push({ href: '/places', text: 'Places' })
+  if (roles.has('ics_lead')) items.push({ href: '/rounds', text: 'Rounds' }, { href: '/admin/users', text: 'Users' })
+  if (roles.has('ics_lead') || roles.has('place_lead')) items.push({ href: '/admin/invitations', text: 'Invitations' })
+  if (roles.has('ics_lead')) items.push({ href: '/admin/audit', text: 'Audit' })
+  items.push({ href: '/framework', text: 'Framework' })
+  return items
 }
 
 export function homeRoutes() {
