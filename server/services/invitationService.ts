@@ -11,6 +11,7 @@ import { NotFoundError } from '../middleware/errors'
 import type { FormError } from '../forms/errors'
 import type { AuditService } from './auditService'
 import type { Mailer } from './mailer'
+import { resolveMembershipScope } from './membershipScope'
 
 export const invitationLifetimeMs = 14 * 24 * 60 * 60 * 1000
 
@@ -97,26 +98,13 @@ export class InvitationService {
    * role in their ICS, a place lead only partners of their own place.
    */
   private async resolveScope(actor: CurrentUser, icsId: number, input: InvitationInput): Promise<MembershipInput> {
-    const errors: FormError[] = []
-    let placeId: number | null = null
-    let organisationId: number | null = null
-    if (input.role === 'partner') {
-      const organisation = input.organisationId === null ? undefined : await this.places.findOrganisation(input.organisationId)
-      if (!organisation || organisation.icsId !== icsId) errors.push({ text: 'Select the partner organisation', href: '#organisationId' })
-      else {
-        placeId = organisation.placeId
-        organisationId = organisation.id
-      }
-    } else if (input.role === 'place_lead' || (input.role === 'viewer' && input.placeId !== null)) {
-      const place = input.placeId === null ? undefined : await this.places.findPlace(input.placeId)
-      if (!place || place.icsId !== icsId) errors.push({ text: 'Select the place', href: '#placeId' })
-      else placeId = place.id
-    }
-    if (errors.length > 0) throw new InvitationError(errors)
+    const resolved = await resolveMembershipScope(this.places, icsId, input)
+    if (!resolved.ok) throw new InvitationError(resolved.errors)
+    const { scope } = resolved
     const allowed =
-      isIcsLead(actor, icsId) || (input.role === 'partner' && placeId !== null && canManagePlace(actor, { id: placeId, icsId }))
+      isIcsLead(actor, icsId) || (scope.role === 'partner' && scope.placeId !== null && canManagePlace(actor, { id: scope.placeId, icsId }))
     if (!allowed) throw new InvitationError([{ text: 'You can only invite partner respondents for your own place', href: '#role' }])
-    return { role: input.role, icsId, placeId, organisationId }
+    return scope
   }
 
   async invite(actor: CurrentUser, icsId: number, input: InvitationInput, ip: string | undefined): Promise<number> {

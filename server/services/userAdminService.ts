@@ -7,6 +7,7 @@ import { UserData, type IcsUserSummary, type MembershipInput } from '../data/use
 import type { FormError } from '../forms/errors'
 import { NotFoundError } from '../middleware/errors'
 import type { AuditService } from './auditService'
+import { resolveMembershipScope } from './membershipScope'
 
 export class UserAdminError extends Error {
   constructor(readonly errors: FormError[]) {
@@ -85,18 +86,9 @@ export class UserAdminService {
     icsId: number,
     input: { role: Role; placeId: number | null; organisationId: number | null },
   ): Promise<MembershipInput> {
-    if (input.role === 'partner') {
-      const organisation = input.organisationId === null ? undefined : await this.places.findOrganisation(input.organisationId)
-      if (!organisation || organisation.icsId !== icsId)
-        throw new UserAdminError([{ text: 'Select the partner organisation', href: '#organisationId' }])
-      return { role: 'partner', icsId, placeId: organisation.placeId, organisationId: organisation.id }
-    }
-    if (input.role === 'place_lead' || (input.role === 'viewer' && input.placeId !== null)) {
-      const place = input.placeId === null ? undefined : await this.places.findPlace(input.placeId)
-      if (!place || place.icsId !== icsId) throw new UserAdminError([{ text: 'Select the place', href: '#placeId' }])
-      return { role: input.role, icsId, placeId: place.id, organisationId: null }
-    }
-    return { role: input.role, icsId, placeId: null, organisationId: null }
+    const resolved = await resolveMembershipScope(this.places, icsId, input)
+    if (!resolved.ok) throw new UserAdminError(resolved.errors)
+    return resolved.scope
   }
 
   /**
