@@ -2,7 +2,7 @@ import type { Request, Response } from 'express'
 import { stringify } from 'csv-stringify/sync'
 import { z } from 'zod'
 import { fieldIds, maxEvidenceLength, maxSupportLength, notSureValue, readTypedAnswers, type TypedAnswer } from '../assessment/answers'
-import { allow } from '../auth/access'
+import { allow, isIcsLead } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
 import { formErrorView, fromZod, type FormError } from '../forms/errors'
 import { NotFoundError } from '../middleware/errors'
@@ -254,7 +254,8 @@ export function assessmentRoutes(assessments: AssessmentService) {
       id(req, 'organisationId'),
       String(req.params.code),
     )
-    if (!ctx.canEdit && !req.user!.memberships.some((m) => m.role === 'ics_lead' && m.icsId === ctx.round.icsId)) throw new NotFoundError()
+    // An answer's history is for the organisation's own respondents and the ICS lead.
+    if (!ctx.canEdit && !isIcsLead(req.user!, ctx.round.icsId)) throw new NotFoundError()
     res.render('assessment/history', {
       title: `History of ${criterion.code}`,
       ctx,
