@@ -3,6 +3,7 @@ import * as foundation from './20261122_001_foundation'
 import * as accounts from './20261122_002_accounts'
 import * as assessment from './20261122_003_assessment'
 import * as placeReturns from './20261122_004_place_returns'
+import * as jobs from './20261123_005_jobs'
 
 /**
  * Every migration, in order. Listed explicitly (rather than read from the folder) so the
@@ -13,4 +14,5 @@ export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]
   ['20261122_002_accounts', accounts],
   ['20261122_003_assessment', assessment],
   ['20261122_004_place_returns', placeReturns],
+  ['20261123_005_jobs', jobs],
 ]

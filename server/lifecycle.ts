@@ -17,6 +17,11 @@ export interface GracefulShutdownOptions {
   exit?: (code: number) => void
   /** Signals that start the shutdown; none in tests, which call shutdown() themselves. */
   signals?: readonly NodeJS.Signals[]
+  /**
+   * Stops background work (the job scheduler) when the drain starts; awaited, alongside the
+   * requests in flight, before the database closes.
+   */
+  stopBackgroundWork?: () => Promise<void>
 }
 
 export interface GracefulShutdown {
@@ -77,6 +82,15 @@ export function installGracefulShutdown(
     lifecycle.draining = true
     logger.info({ reason, pid: process.pid }, 'Shutting down: accepting no new connections, finishing requests in flight')
     let code = 0
+    let backgroundDone = false
+    const backgroundStopped = (options.stopBackgroundWork?.() ?? Promise.resolve())
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'Stopping background work failed')
+        code = 1
+      })
+      .then(() => {
+        backgroundDone = true
+      })
     const closed = new Promise<void>((resolve) => server.close(() => resolve()))
     closeIdleConnections()
     let timer: NodeJS.Timeout | undefined
@@ -88,6 +102,12 @@ export function installGracefulShutdown(
       for (const socket of unflushed.keys()) socket.destroy()
       code = 1
       await closed
+    }
+    // A job still running at the deadline is cut off by closing the database under it.
+    if (!backgroundDone) await Promise.race([backgroundStopped, timedOut])
+    if (!backgroundDone) {
+      logger.warn({ timeoutMs }, 'Background work still running at the shutdown deadline: closing the database under it')
+      code = 1
     }
     clearTimeout(timer)
     try {

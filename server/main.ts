@@ -6,6 +6,7 @@ import { runClusterPrimary } from './cluster'
 import { ConfigError, loadConfig, type AppConfig } from './config'
 import { createDatabase, type Database } from './db/connection'
 import { demoIcs, demoUsers } from './demo/demoData'
+import { startBackgroundJobs } from './jobs/scheduler'
 import { defaultShutdownTimeoutMs, installGracefulShutdown } from './lifecycle'
 import { createLogger, type Logger } from './logger'
 import type { Lifecycle } from './routes/health'
@@ -47,9 +48,12 @@ async function main(): Promise<void> {
 
 function serve(config: AppConfig, logger: Logger, db: Database): void {
   const lifecycle: Lifecycle = { draining: false }
-  const app = createApp({ config, db, logger, services: createServices(db, config, logger), lifecycle })
+  const services = createServices(db, config, logger)
+  const app = createApp({ config, db, logger, services, lifecycle })
   const server = http.createServer(app)
-  installGracefulShutdown(server, db, lifecycle, logger)
+  // Every serving process runs the scheduler; a lease in the database lets one at a time run each job.
+  const scheduler = startBackgroundJobs(config, db, services, logger)
+  installGracefulShutdown(server, db, lifecycle, logger, { stopBackgroundWork: async () => scheduler?.stop() })
   server.on('error', (error) => {
     logger.fatal({ err: error }, `Cannot listen on port ${config.port}`)
     process.exit(1)

@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config'
 import type { Database } from '../db/connection'
 import { DatabaseSessionStore } from '../data/sessionStore'
+import { ReminderService } from '../jobs/reminders'
 import type { Logger } from '../logger'
 import { AccountService } from './accountService'
 import { AssessmentService } from './assessmentService'
@@ -24,6 +25,7 @@ export interface Services {
   userAdmin: UserAdminService
   assessments: AssessmentService
   placeReturns: PlaceReturnService
+  reminders: ReminderService
 }
 
 /** Every service, wired once; tests pass a clock to move time without waiting. */
@@ -42,5 +44,6 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     userAdmin: new UserAdminService(db, audit, sessions, clock),
     assessments: new AssessmentService(db, audit, mailer, clock),
     placeReturns: new PlaceReturnService(db, audit, clock),
+    reminders: new ReminderService(db, mailer, config.baseUrl, clock, logger),
   }
 }

@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer'
 import type { Database } from '../db/connection'
+import type { Executor } from '../data/frameworks'
 import { timestamp, toDate, toDateOrNull } from '../db/values'
 import type { Logger } from '../logger'
 
@@ -62,22 +63,46 @@ export class Mailer {
   }
 
   async send(mail: Mail): Promise<void> {
-    const [row] = (await this.db('outbox').insert(
-      { ics_id: mail.icsId, to_address: mail.to, subject: mail.subject, text_body: mail.text, created_at: timestamp(this.clock()) },
+    const [id] = await this.enqueue([mail], this.db)
+    await this.deliver([id!])
+  }
+
+  /**
+   * Writes mails to the outbox as part of the caller's transaction, so that they exist exactly
+   * when the change they tell of does. Deliver them (deliver()) once the transaction has committed.
+   */
+  async enqueue(mails: Mail[], executor: Executor): Promise<number[]> {
+    if (mails.length === 0) return []
+    const rows = (await executor('outbox').insert(
+      mails.map((mail) => ({
+        ics_id: mail.icsId,
+        to_address: mail.to,
+        subject: mail.subject,
+        text_body: mail.text,
+        created_at: timestamp(this.clock()),
+      })),
       ['id'],
     )) as Array<{ id: number }>
-    if (!this.transport) return
-    try {
-      await this.transport.sendMail({ from: this.from, to: mail.to, subject: mail.subject, text: mail.text })
-      await this.db('outbox')
-        .where({ id: row!.id })
-        .update({ sent_at: timestamp(this.clock()) })
-    } catch (error) {
-      // The mail stays in the outbox with the reason, so nothing is silently lost.
-      this.logger.error({ err: error, outboxId: row!.id }, 'Mail delivery failed')
-      await this.db('outbox')
-        .where({ id: row!.id })
-        .update({ last_error: (error as Error).message.slice(0, 1000) })
+    return rows.map((row) => row.id)
+  }
+
+  /** Sends outbox messages over SMTP, when it is configured, and marks each sent or why not. */
+  async deliver(ids: number[]): Promise<void> {
+    if (!this.transport || ids.length === 0) return
+    const rows = (await this.db('outbox').whereIn('id', ids).whereNull('sent_at').orderBy('id').select()) as OutboxRow[]
+    for (const row of rows) {
+      try {
+        await this.transport.sendMail({ from: this.from, to: row.to_address, subject: row.subject, text: row.text_body })
+        await this.db('outbox')
+          .where({ id: row.id })
+          .update({ sent_at: timestamp(this.clock()), last_error: null })
+      } catch (error) {
+        // The mail stays in the outbox with the reason, so nothing is silently lost.
+        this.logger.error({ err: error, outboxId: row.id }, 'Mail delivery failed')
+        await this.db('outbox')
+          .where({ id: row.id })
+          .update({ last_error: (error as Error).message.slice(0, 1000) })
+      }
     }
   }
 

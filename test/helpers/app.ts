@@ -32,6 +32,8 @@ export interface TestContext {
   database: TestDatabase
   /** A second app instance on the same database, as after a restart or behind a load balancer. */
   anotherInstance(): Express
+  /** The same, with its own connection pool and services (the same clock) to drive directly. */
+  anotherInstanceWithServices(): { app: Express; db: Database; services: Services }
   close(): Promise<void>
 }
 
@@ -63,6 +65,10 @@ export async function createTestContext(options: { demo?: boolean; env?: Record<
     lifecycle,
     database,
     anotherInstance: () => build(database.reconnect()).app,
+    anotherInstanceWithServices: () => {
+      const db = database.reconnect()
+      return { db, ...build(db) }
+    },
     close: async () => {
       services.mailer.close()
       await database.destroy()

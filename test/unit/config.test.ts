@@ -55,4 +55,11 @@ describe('configuration', () => {
   it('requires DEMO_PASSWORD for a production demo, so no password is printed to production logs', () => {
     expect(problemsOf({ NODE_ENV: 'production', DEMO: 'on' })[0]).toMatch(/DEMO_PASSWORD/)
   })
+
+  it('checks for deadline reminders every 5 minutes by default; REMINDER_INTERVAL_SECONDS=0 turns them off', () => {
+    expect(loadConfig({}).reminderIntervalSeconds).toBe(300)
+    expect(loadConfig({ REMINDER_INTERVAL_SECONDS: '60' }).reminderIntervalSeconds).toBe(60)
+    expect(loadConfig({ REMINDER_INTERVAL_SECONDS: '0' }).reminderIntervalSeconds).toBe(0)
+    expect(problemsOf({ REMINDER_INTERVAL_SECONDS: '-5' })[0]).toMatch(/^REMINDER_INTERVAL_SECONDS must be a whole number from 0 to 86400/)
+  })
 })
