@@ -37,7 +37,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express()
 
   app.disable('x-powered-by')
-  app.set('trust proxy', config.trustProxy)
+  // Behind a load balancer, trust the one hop it adds: req.ip is the address it saw, not the
+  // left-most X-Forwarded-For entry, which any client can write (and so dodge rate limits).
+  app.set('trust proxy', config.trustProxy ? 1 : false)
   app.engine('ejs', renderWithLayout)
   app.set('view engine', 'ejs')
   app.set('views', viewsDirectory)

@@ -41,12 +41,14 @@ export class DatabaseSessionStore extends session.Store {
       .catch((error: unknown) => callback?.(error))
   }
 
-  override touch(sid: string, data: session.SessionData, callback?: Callback): void {
-    this.db('sessions')
-      .where({ sid })
-      .update({ expires_at: this.expiryOf(data) })
-      .then(() => callback?.())
-      .catch((error: unknown) => callback?.(error))
+  /**
+   * express-session calls this on every request whose session did not change, which would
+   * make every request a database write. It need not be: the row's expiry only bounds how long
+   * an abandoned row is kept, and an active session is written anyway (set) whenever its
+   * lastSeenAt moves, at least once a minute, which moves the expiry on with it.
+   */
+  override touch(_sid: string, _data: session.SessionData, callback?: Callback): void {
+    callback?.()
   }
 
   override destroy(sid: string, callback?: Callback): void {

@@ -100,6 +100,7 @@ export class AssessmentService {
   private readonly responses: ResponseData
   private readonly frameworks: FrameworkData
   private readonly places: PlaceData
+  private readonly lockedFrameworks = new Map<number, { document: FrameworkDocument; criteria: CriterionRow[] }>()
 
   constructor(
     private readonly db: Database,
@@ -116,17 +117,23 @@ export class AssessmentService {
    * Loads a round and organisation the user may see, or answers "not found": the round must
    * include the organisation's place, and the user must answer for it, lead its place or lead its ICS.
    */
-  async context(user: CurrentUser, roundId: number, organisationId: number): Promise<AssessmentContext> {
+  async context(
+    user: CurrentUser,
+    roundId: number,
+    organisationId: number,
+    options: { withAnswers?: boolean } = {},
+  ): Promise<AssessmentContext> {
     const [round, organisation] = await Promise.all([this.responses.findRound(roundId), this.places.findOrganisation(organisationId)])
     if (!round || !organisation || organisation.icsId !== round.icsId) throw new NotFoundError()
     const canEdit = canRespondFor(user, organisation.id)
     const canView = canEdit || isIcsLead(user, round.icsId) || isPlaceLead(user, organisation.placeId)
     if (!canView || !(await this.responses.placeTakesPart(round.id, organisation.placeId))) throw new NotFoundError()
-    const version = await this.frameworks.getVersion(round.frameworkVersionId)
-    const criteria = await this.frameworks.criteria(round.frameworkVersionId)
+    const { document, criteria } = await this.frameworkOf(round.frameworkVersionId)
     const response = await this.responses.findResponse(round.id, organisation.id)
-    const answers = response ? await this.responses.answers(response.id) : new Map<string, StoredAnswer>()
-    const completedDomains = response ? await this.responses.completedDomains(response.id) : new Set<string>()
+    // Saving reads the answers afresh inside its transaction, so it asks for the context without them.
+    const withAnswers = options.withAnswers ?? true
+    const answers = response && withAnswers ? await this.responses.answers(response.id) : new Map<string, StoredAnswer>()
+    const completedDomains = response && withAnswers ? await this.responses.completedDomains(response.id) : new Set<string>()
     const now = this.clock()
     const deadline = round.extendedUntil ?? round.closesAt
     const hasOpened = now >= round.opensAt
@@ -135,7 +142,7 @@ export class AssessmentService {
     return {
       round,
       organisation,
-      framework: version!.document,
+      framework: document,
       criteria,
       response,
       answers,
@@ -147,6 +154,19 @@ export class AssessmentService {
       submitted,
       editable: canEdit && isOpen && !submitted,
     }
+  }
+
+  /**
+   * A round's framework version and its criteria. A version is immutable once a round uses it
+   * (it is locked when the round is created), so each process keeps the ones it has read.
+   */
+  private async frameworkOf(versionId: number): Promise<{ document: FrameworkDocument; criteria: CriterionRow[] }> {
+    const cached = this.lockedFrameworks.get(versionId)
+    if (cached) return cached
+    const [version, criteria] = [await this.frameworks.getVersion(versionId), await this.frameworks.criteria(versionId)]
+    const framework = { document: version!.document, criteria }
+    if (version!.lockedAt) this.lockedFrameworks.set(versionId, framework)
+    return framework
   }
 
   domainSummaries(ctx: AssessmentContext): DomainSummary[] {
@@ -203,7 +223,7 @@ export class AssessmentService {
     mode: SaveMode,
     ip: string | undefined,
   ): Promise<SaveResult> {
-    const ctx = await this.context(user, roundId, organisationId)
+    const ctx = await this.context(user, roundId, organisationId, { withAnswers: false })
     if (!ctx.canEdit) throw new NotFoundError()
     const criteria = this.criteriaOf(ctx, domainCode)
     const typed = readTypedAnswers(body, criteria)
@@ -217,7 +237,7 @@ export class AssessmentService {
     const now = this.clock()
     try {
       const versions = await this.db.transaction(async (trx) => {
-        const responseId = await this.responses.ensureResponse(ctx.round.id, ctx.organisation.id, now, trx)
+        const responseId = ctx.response?.id ?? (await this.responses.ensureResponse(ctx.round.id, ctx.organisation.id, now, trx))
         const current = await this.responses.answers(responseId, trx)
         const conflicts: ConflictingAnswer[] = []
         const skipped = new Set<string>()
@@ -280,14 +300,18 @@ export class AssessmentService {
           const merged = new Map(criteria.map((c) => [c.code, values.get(c.code)!]))
           if (checkComplete(merged, criteria).length > 0) await this.responses.clearDomainComplete(responseId, domainCode, trx)
         }
-        const saved = await this.responses.answers(responseId, trx)
+        // What is saved now, without reading it back: a written answer is one version on from
+        // what it was based on, and holds exactly what was written; the rest are as they were.
+        const written = new Map(
+          changed.map(({ criterion, before, after }) => [criterion.code, { version: (before?.version ?? 0) + 1, value: after }]),
+        )
         // The page still shows the old text where a colleague's change stood, so it keeps its old
         // version there: a later autosave from it must not overwrite that change unseen.
-        return criteria.map((c) =>
-          skipped.has(c.code)
-            ? { code: c.code, version: Number(typed.get(c.code)!.version), base: typed.get(c.code)!.base }
-            : { code: c.code, version: saved.get(c.code)?.version ?? 0, base: fingerprint(saved.get(c.code)) },
-        )
+        return criteria.map((c) => {
+          if (skipped.has(c.code)) return { code: c.code, version: Number(typed.get(c.code)!.version), base: typed.get(c.code)!.base }
+          const state = written.get(c.code) ?? { version: current.get(c.code)?.version ?? 0, value: current.get(c.code) }
+          return { code: c.code, version: state.version, base: fingerprint(state.value) }
+        })
       })
       return {
         kind: 'saved',
