@@ -21,7 +21,8 @@ function enhance(form) {
     const data = new URLSearchParams(new FormData(form))
     data.set('action', 'save')
     try {
-      const response = await fetch(form.action, {
+      // Not form.action: the form's buttons are named "action", and form.action would be them.
+      const response = await fetch(form.getAttribute('action'), {
         method: 'POST',
         body: data,
         credentials: 'same-origin',
