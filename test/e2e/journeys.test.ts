@@ -185,3 +185,119 @@ test('an ICS lead invites a partner, who sets a password, answers with autosave,
   expect(await row.locator('.nhsuk-tag').textContent()).toBe('Submitted')
   await checkPage(lead, 'round-manage')
 })
+
+/**
+ * The place return's criteria and the development plan are tables of five columns: with text at 200%
+ * their words alone are wider than the page, so they scroll within their container (at 320px they stack).
+ */
+const fiveColumnTables = ['.nhsuk-table-container']
+
+test('the Wirral place lead reviews partners’ answers side by side, agrees every position and submits the place return; the ICS lead moderates, decides and plans', async () => {
+  const placeLead = (await e2e.session()).page
+  const lead = (await e2e.session()).page
+
+  // The place lead opens the place, then this round's return.
+  await signIn(placeLead, demoUsers.placeLead)
+  await placeLead.getByRole('link', { name: 'Wirral: return, readiness and development plan' }).click()
+  await placeLead.waitForURL(/\/places\/\d+$/)
+  const placePage = placeLead.url()
+  await checkPage(placeLead, 'place', { allowScrollingWithLargeText: fiveColumnTables })
+  await placeLead
+    .locator('main')
+    .getByRole('link', { name: /self-assessment/ })
+    .first()
+    .click()
+  await placeLead.waitForURL(/\/rounds\/\d+\/places\/\d+$/)
+  const placeReturn = placeLead.url()
+  expect(await heading(placeLead)).toBe('Wirral place return')
+  await checkPage(placeLead, 'place-return', { allowScrollingWithLargeText: fiveColumnTables })
+
+  // Submitting before every position is agreed lists each one still to agree.
+  expect(await documentStatus(placeLead, () => placeLead.getByRole('button', { name: 'Submit the place return' }).click())).toBe(400)
+  const missing = await errorSummaryFocused(placeLead)
+  expect(missing.length).toBeGreaterThan(0)
+  for (const item of missing) expect(item).toMatch(/^Agree the place’s position on [A-Z]+\d+ /)
+  await checkPage(placeLead, 'place-return-error', { allowScrollingWithLargeText: fiveColumnTables })
+
+  // Partners' answers side by side for each criterion still to agree; an empty form fails once.
+  const first = /position on ([A-Z]+\d+) /.exec(missing[0]!)![1]!
+  await placeLead.goto(placeReturn)
+  await placeLead.getByRole('link', { name: new RegExp(`^${first} `) }).click()
+  await placeLead.waitForURL(new RegExp(`/criteria/${first}$`))
+  expect(await placeLead.locator('main table').getByRole('row').count()).toBeGreaterThan(1)
+  await checkPage(placeLead, 'place-criterion')
+  expect(await documentStatus(placeLead, () => placeLead.getByRole('button', { name: /^Save and go to / }).click())).toBe(400)
+  expect(await errorSummaryFocused(placeLead)).toEqual([
+    `Select the place’s agreed level for ${first}, or Not sure yet`,
+    'Enter the rationale for the agreed level',
+  ])
+  await checkPage(placeLead, 'place-criterion-error')
+  for (let i = 0; ; i++) {
+    const code = /\/criteria\/([A-Z]+\d+)/.exec(placeLead.url())![1]!
+    await placeLead.getByRole('radio', { name: i % 4 === 3 ? '2 – Developing' : '3 – Maturing', exact: true }).check()
+    await placeLead.getByLabel('Rationale').fill(`Agreed at the partnership board: ${code}.`)
+    await placeLead.getByLabel('Evidence summary').fill(`Board minutes for ${code}.`)
+    const next = placeLead.getByRole('button', { name: /^Save and go to / })
+    if ((await next.count()) === 0) break
+    await next.click()
+    await placeLead.waitForURL((url) => /\/criteria\/[A-Z]+\d+$/.test(url.pathname) && !url.pathname.endsWith(`/${code}`))
+  }
+  expect(placeLead.url()).toMatch(/\/criteria\/GV5$/)
+  await placeLead.getByRole('button', { name: 'Save and return to the criteria' }).click()
+  await placeLead.waitForURL((url) => url.pathname === new URL(placeReturn).pathname)
+  await placeLead.getByRole('button', { name: 'Submit the place return' }).click()
+  await placeLead.waitForURL((url) => url.pathname === new URL(placeReturn).pathname)
+  expect(await placeLead.locator('main').textContent()).toContain('The place return was submitted on')
+  await checkPage(placeLead, 'place-return-submitted', { allowScrollingWithLargeText: fiveColumnTables })
+
+  // The ICS lead moderates one criterion.
+  await signIn(lead, demoUsers.icsLead)
+  await lead.locator('main').getByRole('link', { name: 'Places' }).click()
+  await lead.waitForURL('**/places')
+  await checkPage(lead, 'places')
+  await lead.goto(`${placeReturn}/criteria/GV1`)
+  await lead.getByRole('radio', { name: '2 – Developing', exact: true }).check()
+  expect(await documentStatus(lead, () => lead.getByRole('button', { name: 'Save the moderation' }).click())).toBe(400)
+  expect(await errorSummaryFocused(lead)).toEqual(['Enter a comment explaining the moderation'])
+  await checkPage(lead, 'place-criterion-moderation-error')
+  await lead.getByLabel('Comment').fill('The scheme of delegation is still in draft.')
+  await lead.getByRole('button', { name: 'Save the moderation' }).click()
+  await lead.waitForURL((url) => url.pathname === new URL(placeReturn).pathname)
+  expect(await lead.locator('#criterion-GV1').textContent()).toContain('Moderated to 2 – Developing')
+
+  // The decision: an empty form fails, then the recommendation is accepted.
+  expect(await documentStatus(lead, () => lead.getByRole('button', { name: 'Record the decision' }).click())).toBe(400)
+  expect((await errorSummaryFocused(lead))[0]).toBe('Select the delegation level decided')
+  await checkPage(lead, 'place-decision-error', { allowScrollingWithLargeText: fiveColumnTables })
+  await lead.getByRole('radio', { name: /\(recommended\)$/ }).check()
+  await lead.getByLabel('Rationale').fill('The partnership meets most thresholds; finance to follow.')
+  await lead.getByLabel('Day').fill('15')
+  await lead.getByLabel('Month').fill('1')
+  await lead.getByLabel('Year').fill('2027')
+  await lead.getByLabel('Deciding body').fill('ICB Board')
+  await lead.getByRole('button', { name: 'Record the decision' }).click()
+  await lead.waitForURL(/#decision$/)
+  expect(await lead.locator('#readiness').textContent()).toContain('ICB Board')
+  await checkPage(lead, 'place-return-decided', { allowScrollingWithLargeText: fiveColumnTables })
+
+  // The development plan on the place page: an empty action fails, then one is added and opened.
+  await lead.goto(placePage)
+  expect(await documentStatus(lead, () => lead.getByRole('button', { name: 'Add the action' }).click())).toBe(400)
+  expect(await errorSummaryFocused(lead)).toEqual(
+    expect.arrayContaining(['Select the criterion the action is for', 'Enter what the action is']),
+  )
+  await checkPage(lead, 'place-plan-error', { allowScrollingWithLargeText: fiveColumnTables })
+  await lead.getByLabel('Criterion').selectOption('GV1')
+  await lead.getByLabel('Action', { exact: true }).fill('Agree the scheme of delegation at the ICB Board.')
+  await lead.getByLabel('Owner').selectOption({ label: 'Wirral Council' })
+  await lead.getByLabel('Due date').fill('2027-03-31')
+  await lead.getByRole('radio', { name: 'Not started' }).check()
+  await lead.getByRole('button', { name: 'Add the action' }).click()
+  await lead.waitForURL(/#plan$/)
+  const row = lead.getByRole('row').filter({ hasText: 'Agree the scheme of delegation at the ICB Board.' })
+  expect(await row.textContent()).toContain('Wirral Council')
+  await checkPage(lead, 'place-plan', { allowScrollingWithLargeText: fiveColumnTables })
+  await row.getByRole('link', { name: /^Change/ }).click()
+  await lead.waitForURL(/\/actions\/\d+$/)
+  await checkPage(lead, 'place-action')
+})
