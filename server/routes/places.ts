@@ -206,13 +206,19 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
     status: field(body, 'status'),
   })
 
+  /** A date field can only show a real date; anything else comes back blank, with its error. */
+  const shownAgain = (input: ReturnType<typeof actionInput>) => ({
+    ...input,
+    dueDate: /^\d{4}-\d{2}-\d{2}$/.test(input.dueDate) ? input.dueDate : '',
+  })
+
   r.post('/places/:placeId/actions', allow.roles('ics_lead', 'place_lead'), async (req, res) => {
     const input = actionInput(req.body as Record<string, unknown>)
     await handle(
       req,
       res,
       () => placeReturns.saveAction(req.user!, id(req, 'placeId'), null, input, req.ip),
-      (errors) => renderPlace(req, res, errors, input, 400),
+      (errors) => renderPlace(req, res, errors, shownAgain(input), 400),
       `/places/${id(req, 'placeId')}#plan`,
     )
   })
@@ -246,7 +252,7 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
       req,
       res,
       () => placeReturns.saveAction(req.user!, id(req, 'placeId'), id(req, 'actionId'), input, req.ip),
-      (errors) => renderAction(req, res, errors, input, 400),
+      (errors) => renderAction(req, res, errors, shownAgain(input), 400),
       `/places/${id(req, 'placeId')}#plan`,
     )
   })

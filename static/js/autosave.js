@@ -7,17 +7,26 @@ function enhance(form) {
   let timer
   let saving = false
   let again = false
+  /** The autosave in flight, if any: a button press waits for it, so the page's versions are current. */
+  let inflight = null
 
   const say = (text) => {
     if (status) status.textContent = text
   }
 
-  async function save() {
+  function save() {
     if (saving) {
       again = true
-      return
+      return inflight
     }
     saving = true
+    inflight = send().finally(() => {
+      inflight = null
+    })
+    return inflight
+  }
+
+  async function send() {
     const data = new URLSearchParams(new FormData(form))
     data.set('action', 'save')
     try {
@@ -63,7 +72,15 @@ function enhance(form) {
 
   form.addEventListener('input', schedule)
   form.addEventListener('change', schedule)
-  form.addEventListener('submit', () => clearTimeout(timer))
+  form.addEventListener('submit', (event) => {
+    clearTimeout(timer)
+    if (!inflight) return
+    // Submitting while an autosave is on its way would send the versions from before it, and
+    // look like a colleague's change. Wait for it, then submit with the versions it returned.
+    event.preventDefault()
+    const submitter = event.submitter
+    inflight.then(() => form.requestSubmit(submitter))
+  })
 }
 
 export function initAutosave(root = document) {
