@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import express, { type Express, type RequestHandler } from 'express'
 import helmet from 'helmet'
 import { pinoHttp } from 'pino-http'
@@ -6,7 +6,7 @@ import { assetsRouter } from './assets'
 import { resolveSessionSecret } from './bootstrap'
 import type { AppConfig } from './config'
 import type { Database } from './db/connection'
-import type { Logger } from './logger'
+import { redactPath, type Logger } from './logger'
 import { loadCurrentUser, sessionMiddleware } from './auth/session'
 import { csrfToken, provideCsrfTokenWhenSignedIn } from './middleware/csrf'
 import { errorHandler, notFoundHandler } from './middleware/errors'
@@ -50,6 +50,16 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     pinoHttp({
       logger,
+      // A short line per request: no headers (cookies, tokens), and no secret tokens in paths.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: redactPath(req.url),
+          remoteAddress: req.remoteAddress,
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
       customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
@@ -59,7 +69,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes(db, lifecycle))
 
   app.use((_req, res, next) => {
-    res.locals.cspNonce = randomBytes(16).toString('base64')
+    res.locals.cspNonce = randomUUID().replace(/-/g, '')
     next()
   })
   app.use(

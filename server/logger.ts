@@ -22,3 +22,8 @@ export function createLogger(level: string): Logger {
 }
 
 export type { Logger }
+
+/** Links in e-mails carry single-use tokens in their path; a log line never shows one. */
+export function redactPath(url: string): string {
+  return url.replace(/\/(invitations|reset-password)\/[^/?#]+/g, '/$1/[redacted]')
+}

@@ -2,6 +2,7 @@ import type { Database } from '../db/connection'
 import { timestamp, toBoolean, toCount, toDate, toDateOrNull } from '../db/values'
 import type { AnswerValue } from '../assessment/answers'
 import type { Executor } from './frameworks'
+import type { OrganisationRecord } from './places'
 
 export type ResponseStatus = 'in_progress' | 'submitted'
 
@@ -77,6 +78,38 @@ export class ResponseData {
   async findRound(roundId: number, executor: Executor = this.db): Promise<RoundRecord | undefined> {
     const row = (await executor('rounds').where({ id: roundId }).first()) as RoundRow | undefined
     return row && toRound(row)
+  }
+
+  /**
+   * A round and an organisation of the same ICS whose place takes part in it, in one query
+   * (the check every assessment page and save makes). Undefined when any of that fails.
+   */
+  async findRoundForOrganisation(roundId: number, organisationId: number): Promise<{ round: RoundRecord; organisation: OrganisationRecord } | undefined> {
+    const row = (await this.db('rounds as r')
+      .join('round_places as rp', 'rp.round_id', 'r.id')
+      .join('places as p', 'p.id', 'rp.place_id')
+      .join('organisations as o', 'o.place_id', 'p.id')
+      .where({ 'r.id': roundId, 'o.id': organisationId })
+      .whereRaw('p.ics_id = r.ics_id')
+      .first(
+        'r.id',
+        'r.ics_id',
+        'r.title',
+        'r.framework_version_id',
+        'r.opens_at',
+        'r.closes_at',
+        'r.extended_until',
+        'o.id as organisation_id',
+        'o.place_id',
+        'o.name as organisation_name',
+        'o.kind',
+        'p.name as place_name',
+      )) as (RoundRow & { organisation_id: number; place_id: number; organisation_name: string; kind: string; place_name: string }) | undefined
+    if (!row) return undefined
+    return {
+      round: toRound(row),
+      organisation: { id: row.organisation_id, placeId: row.place_id, icsId: row.ics_id, name: row.organisation_name, kind: row.kind, placeName: row.place_name },
+    }
   }
 
   async placeTakesPart(roundId: number, placeId: number, executor: Executor = this.db): Promise<boolean> {

@@ -106,6 +106,59 @@ export class UserData {
       .update({ is_active: active, deactivated_at: active ? null : timestamp(at) })
   }
 
+  /**
+   * An active user with every membership, in one query: this runs on every signed-in request.
+   * Undefined when the user does not exist or is deactivated.
+   */
+  async activeUserWithMemberships(userId: number): Promise<{ id: number; email: string; name: string; memberships: Membership[] } | undefined> {
+    const rows = (await this.db('users as u')
+      .leftJoin('memberships as m', 'm.user_id', 'u.id')
+      .leftJoin('ics as i', 'i.id', 'm.ics_id')
+      .leftJoin('places as p', 'p.id', 'm.place_id')
+      .leftJoin('organisations as o', 'o.id', 'm.organisation_id')
+      .where('u.id', userId)
+      .where('u.is_active', true)
+      .orderBy(['i.name', 'p.name', 'o.name', 'm.id'])
+      .select(
+        'u.email',
+        'u.name',
+        'm.id as membership_id',
+        'm.role',
+        'm.ics_id',
+        'i.name as ics_name',
+        'm.place_id',
+        'p.name as place_name',
+        'm.organisation_id',
+        'o.name as organisation_name',
+      )) as Array<{
+      email: string
+      name: string
+      membership_id: number | null
+      role: Role
+      ics_id: number
+      ics_name: string
+      place_id: number | null
+      place_name: string | null
+      organisation_id: number | null
+      organisation_name: string | null
+    }>
+    const first = rows[0]
+    if (!first) return undefined
+    const memberships = rows
+      .filter((r) => r.membership_id !== null)
+      .map((r) => ({
+        id: r.membership_id!,
+        role: r.role,
+        icsId: r.ics_id,
+        icsName: r.ics_name,
+        placeId: r.place_id,
+        placeName: r.place_name,
+        organisationId: r.organisation_id,
+        organisationName: r.organisation_name,
+      }))
+    return { id: userId, email: first.email, name: first.name, memberships }
+  }
+
   async memberships(userId: number, executor: Executor = this.db): Promise<Membership[]> {
     return this.membershipRows(executor, { 'm.user_id': userId })
   }

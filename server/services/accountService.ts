@@ -32,10 +32,8 @@ export class AccountService {
   }
 
   /** The signed-in user with their memberships, or undefined when the account is gone or deactivated. */
-  async currentUser(userId: number): Promise<CurrentUser | undefined> {
-    const user = await this.users.findById(userId)
-    if (!user || !user.isActive) return undefined
-    return { id: user.id, email: user.email, name: user.name, memberships: await this.users.memberships(user.id) }
+  currentUser(userId: number): Promise<CurrentUser | undefined> {
+    return this.users.activeUserWithMemberships(userId)
   }
 
   /**

@@ -123,11 +123,12 @@ export class AssessmentService {
     organisationId: number,
     options: { withAnswers?: boolean } = {},
   ): Promise<AssessmentContext> {
-    const [round, organisation] = await Promise.all([this.responses.findRound(roundId), this.places.findOrganisation(organisationId)])
-    if (!round || !organisation || organisation.icsId !== round.icsId) throw new NotFoundError()
+    const found = await this.responses.findRoundForOrganisation(roundId, organisationId)
+    if (!found) throw new NotFoundError()
+    const { round, organisation } = found
     const canEdit = canRespondFor(user, organisation.id)
     const canView = canEdit || isIcsLead(user, round.icsId) || isPlaceLead(user, organisation.placeId)
-    if (!canView || !(await this.responses.placeTakesPart(round.id, organisation.placeId))) throw new NotFoundError()
+    if (!canView) throw new NotFoundError()
     const { document, criteria } = await this.frameworkOf(round.frameworkVersionId)
     const response = await this.responses.findResponse(round.id, organisation.id)
     // Saving reads the answers afresh inside its transaction, so it asks for the context without them.
