@@ -54,6 +54,45 @@ export interface IcsUserSummary {
   memberships: Membership[]
 }
 
+/** A membership with the names of its ICS, place and organisation, as selected by the queries below. */
+interface MembershipRow {
+  membership_id: number | null
+  user_id: number
+  role: Role
+  ics_id: number
+  ics_name: string
+  place_id: number | null
+  place_name: string | null
+  organisation_id: number | null
+  organisation_name: string | null
+}
+
+const membershipColumns = [
+  'm.id as membership_id',
+  'm.user_id',
+  'm.role',
+  'm.ics_id',
+  'i.name as ics_name',
+  'm.place_id',
+  'p.name as place_name',
+  'm.organisation_id',
+  'o.name as organisation_name',
+]
+
+function toMembership(r: MembershipRow): Membership & { userId: number } {
+  return {
+    id: r.membership_id!,
+    userId: r.user_id,
+    role: r.role,
+    icsId: r.ics_id,
+    icsName: r.ics_name,
+    placeId: r.place_id,
+    placeName: r.place_name,
+    organisationId: r.organisation_id,
+    organisationName: r.organisation_name,
+  }
+}
+
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase()
 }
@@ -119,43 +158,15 @@ export class UserData {
       .where('u.id', userId)
       .where('u.is_active', true)
       .orderBy(['i.name', 'p.name', 'o.name', 'm.id'])
-      .select(
-        'u.email',
-        'u.name',
-        'm.id as membership_id',
-        'm.role',
-        'm.ics_id',
-        'i.name as ics_name',
-        'm.place_id',
-        'p.name as place_name',
-        'm.organisation_id',
-        'o.name as organisation_name',
-      )) as Array<{
-      email: string
-      name: string
-      membership_id: number | null
-      role: Role
-      ics_id: number
-      ics_name: string
-      place_id: number | null
-      place_name: string | null
-      organisation_id: number | null
-      organisation_name: string | null
-    }>
+      .select('u.email', 'u.name', ...membershipColumns)) as Array<MembershipRow & { email: string; name: string }>
     const first = rows[0]
     if (!first) return undefined
     const memberships = rows
       .filter((r) => r.membership_id !== null)
-      .map((r) => ({
-        id: r.membership_id!,
-        role: r.role,
-        icsId: r.ics_id,
-        icsName: r.ics_name,
-        placeId: r.place_id,
-        placeName: r.place_name,
-        organisationId: r.organisation_id,
-        organisationName: r.organisation_name,
-      }))
+      .map((r) => {
+        const { userId: _userId, ...membership } = toMembership(r)
+        return membership
+      })
     return { id: userId, email: first.email, name: first.name, memberships }
   }
 
@@ -235,37 +246,7 @@ export class UserData {
       .leftJoin('organisations as o', 'o.id', 'm.organisation_id')
       .where(where)
       .orderBy(['i.name', 'p.name', 'o.name', 'm.id'])
-      .select(
-        'm.id',
-        'm.user_id',
-        'm.role',
-        'm.ics_id',
-        'i.name as ics_name',
-        'm.place_id',
-        'p.name as place_name',
-        'm.organisation_id',
-        'o.name as organisation_name',
-      )) as Array<{
-      id: number
-      user_id: number
-      role: Role
-      ics_id: number
-      ics_name: string
-      place_id: number | null
-      place_name: string | null
-      organisation_id: number | null
-      organisation_name: string | null
-    }>
-    return rows.map((r) => ({
-      id: r.id,
-      userId: r.user_id,
-      role: r.role,
-      icsId: r.ics_id,
-      icsName: r.ics_name,
-      placeId: r.place_id,
-      placeName: r.place_name,
-      organisationId: r.organisation_id,
-      organisationName: r.organisation_name,
-    }))
+      .select(membershipColumns)) as MembershipRow[]
+    return rows.map(toMembership)
   }
 }
