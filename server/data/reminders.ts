@@ -1,6 +1,7 @@
 import type { Database } from '../db/connection'
 import { timestamp, toCount, toDate, toDateOrNull } from '../db/values'
 import type { Executor } from './frameworks'
+import { progressColumns } from './responses'
 
 export type ReminderKind = '7-days' | '1-day'
 
@@ -44,12 +45,7 @@ export class ReminderData {
     const horizon = timestamp(new Date(now.getTime() + withinMs))
     const finalHorizon = timestamp(new Date(now.getTime() + finalWithinMs))
     const kindSql = `case when ${deadlineSql} <= ? then '1-day' else '7-days' end`
-    const answered = this.db('answers as a')
-      .whereRaw('a.response_id = r.id')
-      .where((q) => q.whereNotNull('a.level').orWhere('a.not_sure', true))
-      .count('*')
-      .as('answered')
-    const criteria = this.db('framework_criteria as c').whereRaw('c.version_id = rd.framework_version_id').count('*').as('criteria')
+    const { answered, criteria } = progressColumns(this.db)
     const rows = (await this.db('rounds as rd')
       .join('round_places as rp', 'rp.round_id', 'rd.id')
       .join('places as p', 'p.id', 'rp.place_id')

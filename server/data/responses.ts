@@ -72,6 +72,21 @@ export function toRound(row: RoundRow): RoundRecord {
   }
 }
 
+/**
+ * Progress columns for a query over responses `r` of rounds `rd`: how many criteria the
+ * response answers (a level or "Not sure yet") and how many the round's framework has.
+ */
+export function progressColumns(db: Database) {
+  return {
+    answered: db('answers as a')
+      .whereRaw('a.response_id = r.id')
+      .where((q) => q.whereNotNull('a.level').orWhere('a.not_sure', true))
+      .count('*')
+      .as('answered'),
+    criteria: db('framework_criteria as c').whereRaw('c.version_id = rd.framework_version_id').count('*').as('criteria'),
+  }
+}
+
 export class ResponseData {
   constructor(private readonly db: Database) {}
 
@@ -267,12 +282,7 @@ export class ResponseData {
    */
   async overview(organisationIds: number[]): Promise<AssessmentOverviewRow[]> {
     if (organisationIds.length === 0) return []
-    const answered = this.db('answers as a')
-      .whereRaw('a.response_id = r.id')
-      .where((q) => q.whereNotNull('a.level').orWhere('a.not_sure', true))
-      .count('*')
-      .as('answered')
-    const criteria = this.db('framework_criteria as c').whereRaw('c.version_id = rd.framework_version_id').count('*').as('criteria')
+    const { answered, criteria } = progressColumns(this.db)
     const rows = (await this.db('organisations as o')
       .join('places as p', 'p.id', 'o.place_id')
       .join('round_places as rp', 'rp.place_id', 'p.id')
