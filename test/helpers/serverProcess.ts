@@ -116,3 +116,11 @@ export function isRunning(pid: number): boolean {
     return false
   }
 }
+
+/** Kills a test's server process if it is still running (a test that failed half-way), and waits for it. */
+export async function killIfRunning(server: ServerProcess | undefined): Promise<void> {
+  if (server && server.child.exitCode === null && server.child.signalCode === null) {
+    server.child.kill('SIGKILL')
+    await server.exited
+  }
+}

@@ -8,7 +8,7 @@ import { createLogger } from '../../server/logger'
 import { answerSubjectId } from '../../server/services/auditService'
 import { createServices } from '../../server/services'
 import { createTestDatabase, type TestDatabase } from '../helpers/database'
-import { isRunning, startServerProcess, type ServerProcess } from '../helpers/serverProcess'
+import { isRunning, startServerProcess, type ServerProcess, killIfRunning } from '../helpers/serverProcess'
 import { csrfFrom, formFieldsOf } from '../helpers/session'
 
 /**
@@ -98,10 +98,7 @@ describe.each([
   })
 
   afterEach(async () => {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill('SIGKILL')
-      await server.exited
-    }
+    await killIfRunning(server)
     server = undefined
     await checker?.destroy()
     checker = undefined

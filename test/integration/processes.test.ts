@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import http from 'node:http'
 import { createTestDatabase, type TestDatabase } from '../helpers/database'
 import { connect, rawRequest, ResponseReader } from '../helpers/rawHttp'
-import { isRunning, startServerProcess, type LogLine, type ServerProcess } from '../helpers/serverProcess'
+import { isRunning, startServerProcess, type LogLine, type ServerProcess, killIfRunning } from '../helpers/serverProcess'
 
 /** The real server process, started as `npm start` starts it, stopped with real signals. */
 
@@ -45,10 +45,7 @@ describe('the server process', () => {
   })
 
   afterEach(async () => {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill('SIGKILL')
-      await server.exited
-    }
+    await killIfRunning(server)
     server = undefined
     await database.destroy()
   })

@@ -4,7 +4,7 @@ import { timestamp, toDate } from '../../server/db/values'
 import { createLogger } from '../../server/logger'
 import { createServices } from '../../server/services'
 import { createTestDatabase, type TestDatabase } from '../helpers/database'
-import { startServerProcess, type ServerProcess } from '../helpers/serverProcess'
+import { startServerProcess, type ServerProcess, killIfRunning } from '../helpers/serverProcess'
 
 /**
  * The scheduler as the real server runs it: two cluster workers, each with its own timer,
@@ -35,10 +35,7 @@ describe('the scheduler in the server process', () => {
   })
 
   afterEach(async () => {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill('SIGKILL')
-      await server.exited
-    }
+    await killIfRunning(server)
     server = undefined
     await database.destroy()
   })
