@@ -1,7 +1,7 @@
 import type { Database } from '../db/connection'
 import { timestamp, toBoolean, toCount, toDate, toDateOrNull } from '../db/values'
 import type { AnswerValue } from '../assessment/answers'
-import type { Executor } from './frameworks'
+import type { CriterionRow, Executor } from './frameworks'
 import type { OrganisationRecord } from './places'
 
 export type ResponseStatus = 'in_progress' | 'submitted'
@@ -28,10 +28,40 @@ export interface ResponseRecord {
   updatedByName: string | null
 }
 
-export interface StoredAnswer extends AnswerValue {
+/** A response's columns as findResponse and findRoundForOrganisation select them (null: no response yet). */
+interface ResponseColumns {
+  response_id: number | null
+  response_status: ResponseStatus | null
+  response_submitted_at: unknown
+  response_submitted_by_name: string | null
+  response_reference: string | null
+  response_updated_at: unknown
+  response_updated_by_name: string | null
+}
+
+function toResponse(roundId: number, organisationId: number, row: ResponseColumns): ResponseRecord | undefined {
+  if (row.response_id === null) return undefined
+  return {
+    id: row.response_id,
+    roundId,
+    organisationId,
+    status: row.response_status!,
+    submittedAt: toDateOrNull(row.response_submitted_at),
+    submittedByName: row.response_submitted_by_name,
+    reference: row.response_reference,
+    updatedAt: toDate(row.response_updated_at),
+    updatedByName: row.response_updated_by_name,
+  }
+}
+
+/** An answer as a save compares it: its value and version. */
+export interface VersionedAnswer extends AnswerValue {
   criterionId: number
   code: string
   version: number
+}
+
+export interface StoredAnswer extends VersionedAnswer {
   updatedAt: Date
   updatedByName: string | null
 }
@@ -96,14 +126,21 @@ export class ResponseData {
   }
 
   /**
-   * A round and an organisation of the same ICS whose place takes part in it, in one query
-   * (the check every assessment page and save makes). Undefined when any of that fails.
+   * A round and an organisation of the same ICS whose place takes part in it, with the
+   * organisation's response if it has one, in one query (the check every assessment page and
+   * save makes). Undefined when the round, the organisation or the place's part in it is not there.
    */
-  async findRoundForOrganisation(roundId: number, organisationId: number): Promise<{ round: RoundRecord; organisation: OrganisationRecord } | undefined> {
+  async findRoundForOrganisation(
+    roundId: number,
+    organisationId: number,
+  ): Promise<{ round: RoundRecord; organisation: OrganisationRecord; response: ResponseRecord | undefined } | undefined> {
     const row = (await this.db('rounds as r')
       .join('round_places as rp', 'rp.round_id', 'r.id')
       .join('places as p', 'p.id', 'rp.place_id')
       .join('organisations as o', 'o.place_id', 'p.id')
+      .leftJoin('responses as resp', (on) => on.on('resp.round_id', 'r.id').andOn('resp.organisation_id', 'o.id'))
+      .leftJoin('users as s', 's.id', 'resp.submitted_by')
+      .leftJoin('users as u', 'u.id', 'resp.updated_by')
       .where({ 'r.id': roundId, 'o.id': organisationId })
       .whereRaw('p.ics_id = r.ics_id')
       .first(
@@ -119,11 +156,19 @@ export class ResponseData {
         'o.name as organisation_name',
         'o.kind',
         'p.name as place_name',
-      )) as (RoundRow & { organisation_id: number; place_id: number; organisation_name: string; kind: string; place_name: string }) | undefined
+        'resp.id as response_id',
+        'resp.status as response_status',
+        'resp.submitted_at as response_submitted_at',
+        's.name as response_submitted_by_name',
+        'resp.reference as response_reference',
+        'resp.updated_at as response_updated_at',
+        'u.name as response_updated_by_name',
+      )) as (RoundRow & { organisation_id: number; place_id: number; organisation_name: string; kind: string; place_name: string } & ResponseColumns) | undefined
     if (!row) return undefined
     return {
       round: toRound(row),
       organisation: { id: row.organisation_id, placeId: row.place_id, icsId: row.ics_id, name: row.organisation_name, kind: row.kind, placeName: row.place_name },
+      response: toResponse(row.id, row.organisation_id, row),
     }
   }
 
@@ -136,36 +181,20 @@ export class ResponseData {
   }
 
   async findResponse(roundId: number, organisationId: number, executor: Executor = this.db): Promise<ResponseRecord | undefined> {
-    const row = (await executor('responses as r')
-      .leftJoin('users as s', 's.id', 'r.submitted_by')
-      .leftJoin('users as u', 'u.id', 'r.updated_by')
-      .where({ 'r.round_id': roundId, 'r.organisation_id': organisationId })
-      .first('r.id', 'r.round_id', 'r.organisation_id', 'r.status', 'r.submitted_at', 's.name as submitted_by_name', 'r.reference', 'r.updated_at', 'u.name as updated_by_name')) as
-      | {
-          id: number
-          round_id: number
-          organisation_id: number
-          status: ResponseStatus
-          submitted_at: unknown
-          submitted_by_name: string | null
-          reference: string | null
-          updated_at: unknown
-          updated_by_name: string | null
-        }
-      | undefined
-    return (
-      row && {
-        id: row.id,
-        roundId: row.round_id,
-        organisationId: row.organisation_id,
-        status: row.status,
-        submittedAt: toDateOrNull(row.submitted_at),
-        submittedByName: row.submitted_by_name,
-        reference: row.reference,
-        updatedAt: toDate(row.updated_at),
-        updatedByName: row.updated_by_name,
-      }
-    )
+    const row = (await executor('responses as resp')
+      .leftJoin('users as s', 's.id', 'resp.submitted_by')
+      .leftJoin('users as u', 'u.id', 'resp.updated_by')
+      .where({ 'resp.round_id': roundId, 'resp.organisation_id': organisationId })
+      .first(
+        'resp.id as response_id',
+        'resp.status as response_status',
+        'resp.submitted_at as response_submitted_at',
+        's.name as response_submitted_by_name',
+        'resp.reference as response_reference',
+        'resp.updated_at as response_updated_at',
+        'u.name as response_updated_by_name',
+      )) as ResponseColumns | undefined
+    return row && toResponse(roundId, organisationId, row)
   }
 
   /** The response row for an organisation in a round, created on first save; safe under concurrency. */
@@ -209,6 +238,41 @@ export class ResponseData {
           version: r.version,
           updatedAt: toDate(r.updated_at),
           updatedByName: r.updated_by_name,
+        },
+      ]),
+    )
+  }
+
+  /** Some criteria's answers, by criterion code, with only what a save compares (no names to join). */
+  async versionedAnswers(responseId: number, criteria: CriterionRow[], executor: Executor): Promise<Map<string, VersionedAnswer>> {
+    const rows = (await executor('answers')
+      .where('response_id', responseId)
+      .whereIn(
+        'criterion_id',
+        criteria.map((c) => c.id),
+      )
+      .select('criterion_id', 'level', 'not_sure', 'evidence', 'support_needed', 'target_level', 'version')) as Array<{
+      criterion_id: number
+      level: number | null
+      not_sure: unknown
+      evidence: string | null
+      support_needed: string | null
+      target_level: number | null
+      version: number
+    }>
+    const codes = new Map(criteria.map((c) => [c.id, c.code]))
+    return new Map(
+      rows.map((r) => [
+        codes.get(r.criterion_id)!,
+        {
+          criterionId: r.criterion_id,
+          code: codes.get(r.criterion_id)!,
+          level: r.level,
+          notSure: toBoolean(r.not_sure),
+          evidence: r.evidence,
+          supportNeeded: r.support_needed,
+          targetLevel: r.target_level,
+          version: r.version,
         },
       ]),
     )
