@@ -5,6 +5,9 @@ import type { DatabaseConfig } from '../config'
 
 export type Database = Knex
 
+/** How long an SQLite statement waits for another process's write lock before failing with SQLITE_BUSY. */
+export const sqliteBusyTimeoutMs = 5000
+
 /**
  * One knex instance per process. SQLite gets WAL (readers never block the writer),
  * foreign keys (off by default in SQLite) and a busy timeout so concurrent writers wait
@@ -29,7 +32,7 @@ export function createDatabase(config: DatabaseConfig): Database {
       afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
         conn.pragma('journal_mode = WAL')
         conn.pragma('foreign_keys = ON')
-        conn.pragma('busy_timeout = 5000')
+        conn.pragma(`busy_timeout = ${sqliteBusyTimeoutMs}`)
         conn.pragma('synchronous = FULL')
         cachePreparedStatements(conn)
         done(null, conn)

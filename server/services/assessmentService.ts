@@ -1,4 +1,5 @@
 import type { Database } from '../db/connection'
+import { groupCommit, type Transact } from '../db/groupCommit'
 import {
   checkComplete,
   checkDraft,
@@ -15,7 +16,7 @@ import { canRespondFor, isIcsLead, isPlaceLead } from '../auth/access'
 import type { CurrentUser } from '../auth/types'
 import { FrameworkData, type CriterionRow } from '../data/frameworks'
 import { PlaceData, type OrganisationRecord } from '../data/places'
-import { ResponseData, type ResponseRecord, type RoundRecord, type StoredAnswer } from '../data/responses'
+import { ResponseData, type ResponseRecord, type RoundRecord, type StoredAnswer, type VersionedAnswer } from '../data/responses'
 import { responseReference } from '../demo/seed'
 import type { FormError } from '../forms/errors'
 import type { FrameworkDocument } from '../framework/types'
@@ -74,8 +75,9 @@ export class SubmissionError extends Error {
   }
 }
 
+/** The answers whose saved version moved on under the user; what stands now is read afresh to show them. */
 class ConflictDetected extends Error {
-  constructor(readonly conflicts: ConflictingAnswer[]) {
+  constructor(readonly conflicts: Array<Omit<ConflictingAnswer, 'theirs'>>) {
     super('Answers changed since the form was opened')
   }
 }
@@ -107,6 +109,8 @@ export class AssessmentService {
     private readonly audit: AuditService,
     private readonly mailer: Mailer,
     private readonly clock: () => Date,
+    /** Saves and submissions commit in groups on SQLite (see groupCommit). */
+    private readonly transact: Transact = groupCommit(db),
   ) {
     this.responses = new ResponseData(db)
     this.frameworks = new FrameworkData(db)
@@ -125,12 +129,11 @@ export class AssessmentService {
   ): Promise<AssessmentContext> {
     const found = await this.responses.findRoundForOrganisation(roundId, organisationId)
     if (!found) throw new NotFoundError()
-    const { round, organisation } = found
+    const { round, organisation, response } = found
     const canEdit = canRespondFor(user, organisation.id)
     const canView = canEdit || isIcsLead(user, round.icsId) || isPlaceLead(user, organisation.placeId)
     if (!canView) throw new NotFoundError()
     const { document, criteria } = await this.frameworkOf(round.frameworkVersionId)
-    const response = await this.responses.findResponse(round.id, organisation.id)
     // Saving reads the answers afresh inside its transaction, so it asks for the context without them.
     const withAnswers = options.withAnswers ?? true
     const answers = response && withAnswers ? await this.responses.answers(response.id) : new Map<string, StoredAnswer>()
@@ -237,12 +240,12 @@ export class AssessmentService {
     }
     const now = this.clock()
     try {
-      const versions = await this.db.transaction(async (trx) => {
+      const versions = await this.transact(async (trx) => {
         const responseId = ctx.response?.id ?? (await this.responses.ensureResponse(ctx.round.id, ctx.organisation.id, now, trx))
-        const current = await this.responses.answers(responseId, trx)
-        const conflicts: ConflictingAnswer[] = []
+        const current = await this.responses.versionedAnswers(responseId, criteria, trx)
+        const conflicts: Array<Omit<ConflictingAnswer, 'theirs'>> = []
         const skipped = new Set<string>()
-        const changed: Array<{ criterion: CriterionRow; before: StoredAnswer | undefined; after: AnswerValue }> = []
+        const changed: Array<{ criterion: CriterionRow; before: VersionedAnswer | undefined; after: AnswerValue }> = []
         for (const criterion of criteria) {
           const before = current.get(criterion.code)
           const after = values.get(criterion.code)!
@@ -258,7 +261,7 @@ export class AssessmentService {
             basedOn === (before?.version ?? 0) &&
             (await this.responses.writeAnswer(responseId, criterion.id, basedOn, after, user.id, now, trx))
           if (written) changed.push({ criterion, before, after })
-          else conflicts.push({ criterion, theirs: before, mine: after })
+          else conflicts.push({ criterion, mine: after })
         }
         if (conflicts.length > 0) throw new ConflictDetected(conflicts)
         for (const { criterion, before, after } of changed) {
@@ -348,7 +351,7 @@ export class AssessmentService {
     if (errors.length > 0) throw new SubmissionError(errors)
     const reference = responseReference(roundId, organisationId)
     const now = this.clock()
-    await this.db.transaction(async (trx) => {
+    await this.transact(async (trx) => {
       const responseId = await this.responses.ensureResponse(roundId, organisationId, now, trx)
       if (await this.responses.submit(responseId, user.id, reference, now, trx)) {
         await this.audit.record(
