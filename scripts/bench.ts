@@ -189,7 +189,7 @@ async function startProcess(args: string[], env: Record<string, string>, port: n
   }
 }
 
-/** The server's access log (pino-http lines on stdout), read a run at a time for its own view of response times. */
+/** The server's access log (one JSON line per request on stdout), read a run at a time for its own view of response times. */
 class ServerLog {
   private offset = 0
   constructor(readonly file: string) {}

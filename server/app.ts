@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto'
 import express, { type Express, type RequestHandler } from 'express'
 import helmet from 'helmet'
-import { pinoHttp } from 'pino-http'
 import { assetsRouter } from './assets'
 import { resolveSessionSecret } from './bootstrap'
 import type { AppConfig } from './config'
 import type { Database } from './db/connection'
-import { redactPath, type Logger } from './logger'
+import type { Logger } from './logger'
 import { loadCurrentUser, sessionMiddleware } from './auth/session'
 import { csrfToken, provideCsrfTokenWhenSignedIn } from './middleware/csrf'
 import { errorHandler, notFoundHandler } from './middleware/errors'
 import { databaseRateLimit } from './middleware/rateLimits'
+import { requestLog } from './middleware/requestLog'
 import { adminRoutes } from './routes/admin'
 import { assessmentRoutes } from './routes/assessment'
 import { authRoutes } from './routes/auth'
@@ -47,23 +47,7 @@ export function createApp(deps: AppDeps): Express {
   app.locals.serviceName = 'PlaceReady'
   Object.assign(app.locals, viewHelpers)
 
-  app.use(
-    pinoHttp({
-      logger,
-      // A short line per request: no headers (cookies, tokens), and no secret tokens in paths.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: redactPath(req.url),
-          remoteAddress: req.remoteAddress,
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-    }),
-  )
+  app.use(requestLog(logger))
 
   // Health checks first: cheap, and never behind sessions or CSRF.
   app.use(healthRoutes(db, lifecycle))
