@@ -44,6 +44,12 @@ import { createServices } from '../server/services'
  */
 
 const root = path.resolve(__dirname, '..')
+/** Node's arguments for the server exactly as `npm start` gives them (package.json), flags included. */
+const startArguments = (
+  JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(' ')
+  .slice(1)
 const partnersWanted = Number(process.env.BENCH_PARTNERS ?? 200)
 /**
  * Connections the 200 partners share (each partner on one connection, taking turns): like a
@@ -643,7 +649,7 @@ async function benchApp(
   const started = Date.now()
   const log = new ServerLog(path.join(dir, `${label}.log`))
   const child = await startProcess(
-    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'server/main.ts'],
+    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...startArguments],
     {
       NODE_ENV: 'production',
       TRUST_PROXY: 'true',
