@@ -39,6 +39,17 @@ interface ResponseColumns {
   response_updated_by_name: string | null
 }
 
+/** Selects ResponseColumns from `responses as resp`, joined to its submitter `s` and last editor `u`. */
+const responseColumns = [
+  'resp.id as response_id',
+  'resp.status as response_status',
+  'resp.submitted_at as response_submitted_at',
+  's.name as response_submitted_by_name',
+  'resp.reference as response_reference',
+  'resp.updated_at as response_updated_at',
+  'u.name as response_updated_by_name',
+]
+
 function toResponse(roundId: number, organisationId: number, row: ResponseColumns): ResponseRecord | undefined {
   if (row.response_id === null) return undefined
   return {
@@ -156,13 +167,7 @@ export class ResponseData {
         'o.name as organisation_name',
         'o.kind',
         'p.name as place_name',
-        'resp.id as response_id',
-        'resp.status as response_status',
-        'resp.submitted_at as response_submitted_at',
-        's.name as response_submitted_by_name',
-        'resp.reference as response_reference',
-        'resp.updated_at as response_updated_at',
-        'u.name as response_updated_by_name',
+        ...responseColumns,
       )) as (RoundRow & { organisation_id: number; place_id: number; organisation_name: string; kind: string; place_name: string } & ResponseColumns) | undefined
     if (!row) return undefined
     return {
@@ -186,13 +191,7 @@ export class ResponseData {
       .leftJoin('users as u', 'u.id', 'resp.updated_by')
       .where({ 'resp.round_id': roundId, 'resp.organisation_id': organisationId })
       .first(
-        'resp.id as response_id',
-        'resp.status as response_status',
-        'resp.submitted_at as response_submitted_at',
-        's.name as response_submitted_by_name',
-        'resp.reference as response_reference',
-        'resp.updated_at as response_updated_at',
-        'u.name as response_updated_by_name',
+        ...responseColumns,
       )) as ResponseColumns | undefined
     return row && toResponse(roundId, organisationId, row)
   }
