@@ -1,6 +1,6 @@
 import { hashPassword } from '../../server/auth/passwords'
 import { PlaceData } from '../../server/data/places'
-import { ResponseData } from '../../server/data/responses'
+import { RoundData } from '../../server/data/rounds'
 import {
   generateNationalData,
   NationalDataError,
@@ -80,7 +80,7 @@ describe('national-scale data generator (scaled down)', () => {
       place_id: number
       recommended_level: number
     }>
-    const rounds = new ResponseData(context.db)
+    const rounds = new RoundData(context.db)
     const places = new PlaceData(context.db)
     for (const d of decisions) {
       const results = await context.services.placeReturns.results(
