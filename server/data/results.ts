@@ -3,7 +3,7 @@ import type { FrameworkDocument } from '../framework/types'
 import { criteriaOfVersions, type CriterionRow, type Executor } from './frameworks'
 import type { ActionRecord, ActionStatus, DecisionRecord, ModerationRecord, PlaceReturnRecord, PositionRecord } from './placeReturns'
 import type { PlaceRecord } from './places'
-import { toRound, type RoundRecord } from './responses'
+import { toRound, type RoundRecord, type RoundRow } from './rounds'
 
 /**
  * The rows a round's results are built from, read for any number of rounds and places in a
@@ -97,7 +97,7 @@ export class ResultsData {
         'v.document',
         'f.slug',
         'f.title as framework_title',
-      )) as Array<Parameters<typeof toRound>[0] & { framework_id: number; version_label: string; document: string; slug: string; framework_title: string }>
+      )) as Array<RoundRow & { framework_id: number; version_label: string; document: string; slug: string; framework_title: string }>
     return rows.map((r) => ({
       round: toRound(r),
       framework: {
@@ -125,7 +125,7 @@ export class ResultsData {
       .where((q) => q.where('rd.closes_at', '<', this.db.ref('this.closes_at')).orWhere((q2) => q2.where('rd.closes_at', this.db.ref('this.closes_at')).where('rd.id', '<', this.db.ref('this.id'))))
       .orderBy([{ column: 'rd.closes_at', order: 'desc' }, { column: 'rd.id', order: 'desc' }])
       .first('rd.id', 'rd.ics_id', 'rd.title', 'rd.framework_version_id', 'rd.opens_at', 'rd.closes_at', 'rd.extended_until')) as
-      | Parameters<typeof toRound>[0]
+      | RoundRow
       | undefined
     return row && toRound(row)
   }

@@ -11,6 +11,7 @@ import type {
 } from '../data/results'
 import type { DecisionRecord } from '../data/placeReturns'
 import type { FrameworkDocument } from '../framework/types'
+import { londonIsoDate } from '../time/london'
 import { assessReadiness, medianFromCounts, resolveLevel, type ReadinessRuleSet } from '../readiness/engine'
 import type {
   Comparison,
@@ -51,11 +52,6 @@ export function rulesOf(framework: FrameworkDocument): ReadinessRuleSet {
     levelNames: Object.fromEntries(framework.levels.map((l) => [l.value, l.name])),
     outcomeNames: Object.fromEntries(framework.readiness.outcomes.map((o) => [o.level, o.name])) as Record<1 | 2 | 3, string>,
   }
-}
-
-/** Today's date in Europe/London as YYYY-MM-DD, the day a person there would call today. */
-export function londonDate(now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
 }
 
 /** The median of some levels, rounded down (null for none), through the engine's medianFromCounts. */
@@ -179,7 +175,7 @@ export function comparisonOf(framework: FrameworkInfo, places: PlaceResults[]): 
 
 /** The results of every round in `rows`, in the order of `rows.rounds`, as of `now`. */
 export function assembleResults(rows: ResultsRows, now: Date): RoundResults[] {
-  const today = londonDate(now)
+  const today = londonIsoDate(now)
   const aggregates = new Map(rows.aggregates.map((a) => [rpc(a.roundId, a.placeId, a.criterionId), a]))
   const positions = new Map(rows.positions.map((p) => [rpc(p.roundId, p.placeId, p.criterionId), p]))
   const moderations = new Map(rows.moderations.map((m) => [rpc(m.roundId, m.placeId, m.criterionId), m]))

@@ -50,7 +50,7 @@
  */
 import { ResultsData, type ResultsScope } from '../data/results'
 import type { Executor } from '../data/frameworks'
-import type { RoundRecord } from '../data/responses'
+import type { RoundRecord } from '../data/rounds'
 import { assembleResults } from './assemble'
 import type { RoundResults } from './types'
 

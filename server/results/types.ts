@@ -2,7 +2,7 @@ import type { CriterionRow } from '../data/frameworks'
 import type { ActionRecord, DecisionRecord, ModerationRecord, PositionRecord } from '../data/placeReturns'
 import type { PlaceRecord } from '../data/places'
 import type { PlaceReturnRow } from '../data/results'
-import type { RoundRecord } from '../data/responses'
+import type { RoundRecord } from '../data/rounds'
 import type { FrameworkDocument } from '../framework/types'
 import type { CriterionLevel, CriterionResult, ReadinessResult } from '../readiness/engine'
 

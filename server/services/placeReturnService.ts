@@ -3,10 +3,10 @@ import { canManagePlace, canViewPlace, isIcsLead } from '../auth/access'
 import type { CurrentUser } from '../auth/types'
 import { PlaceData, type OrganisationRecord, type PlaceRecord } from '../data/places'
 import { PlaceReturnData, type ActionStatus, type PartnerAnswerRow } from '../data/placeReturns'
-import { ResponseData, type RoundRecord } from '../data/responses'
+import { RoundData, type RoundRecord } from '../data/rounds'
 import type { FormError } from '../forms/errors'
 import type { FrameworkDocument } from '../framework/types'
-import { NotFoundError } from '../middleware/errors'
+import { NotFoundError } from '../errors'
 import { ResultsReadModel, type CriterionResults, type PlaceResults, type RoundInfo, type RoundResults } from '../results'
 import type { AuditService } from './auditService'
 
@@ -42,7 +42,7 @@ function placeView(results: RoundResults, placeId: number): Omit<PlaceRoundView,
 export class PlaceReturnService {
   private readonly data: PlaceReturnData
   private readonly places: PlaceData
-  private readonly rounds: ResponseData
+  private readonly rounds: RoundData
   private readonly readModel: ResultsReadModel
 
   constructor(
@@ -52,7 +52,7 @@ export class PlaceReturnService {
   ) {
     this.data = new PlaceReturnData(db)
     this.places = new PlaceData(db)
-    this.rounds = new ResponseData(db)
+    this.rounds = new RoundData(db)
     this.readModel = new ResultsReadModel(db, clock)
   }
 

@@ -1,7 +1,7 @@
 import { FrameworkData } from '../../server/data/frameworks'
 import { PlaceReturnData, type CriterionAggregate, type PositionRecord } from '../../server/data/placeReturns'
 import type { PlaceRecord } from '../../server/data/places'
-import type { RoundRecord } from '../../server/data/responses'
+import type { RoundRecord } from '../../server/data/rounds'
 import type { Database } from '../../server/db/connection'
 import { assessReadiness, medianFromCounts, resolveLevel, type ReadinessRuleSet } from '../../server/readiness/engine'
 import type { FrameworkDocument } from '../../server/framework/types'

@@ -1,9 +1,9 @@
 import ejs from 'ejs'
 import { PlaceData, type PlaceRecord } from '../../server/data/places'
-import { ResponseData, type RoundRecord } from '../../server/data/responses'
+import { RoundData, type RoundRecord } from '../../server/data/rounds'
 import type { Database } from '../../server/db/connection'
 import { timestamp } from '../../server/db/values'
-import { londonDate } from '../../server/results/assemble'
+import { londonIsoDate } from '../../server/time/london'
 import type { PlaceResults } from '../../server/results'
 import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
 import { recordQueries } from '../helpers/counts'
@@ -71,14 +71,14 @@ describe('the results read model on the demo ICS', () => {
   beforeAll(async () => {
     context = await createTestContext({ demo: true })
     const ids = (await context.db('rounds').orderBy('closes_at').pluck('id')) as number[]
-    const roundData = new ResponseData(context.db)
+    const roundData = new RoundData(context.db)
     rounds = await Promise.all(ids.map(async (id) => (await roundData.findRound(id))!))
     places = await new PlaceData(context.db).listPlaces(rounds[0]!.icsId)
   })
   afterAll(() => context.close())
 
   it('gives every place of both demo rounds what the place pages computed before, Wirral and every readiness outcome among them', async () => {
-    const today = londonDate(context.clock.now())
+    const today = londonIsoDate(context.clock.now())
     const outcomes = new Set<number>()
     for (const [index, round] of rounds.entries()) {
       const results = (await context.services.results.round(round.id))!
@@ -301,8 +301,8 @@ describe('the results read model makes a fixed number of queries', () => {
     expect(fifty.queries.length).toBe(nine.queries.length)
     expect(nine.queries.length).toBeLessThanOrEqual(10)
 
-    const round = (await new ResponseData(context.db).findRound(large.roundIds[1]!))!
-    const today = londonDate(context.clock.now())
+    const round = (await new RoundData(context.db).findRound(large.roundIds[1]!))!
+    const today = londonIsoDate(context.clock.now())
     for (const p of fifty.result!.places) expectSameAsLegacy(p, await legacyPlaceResults(context.db, round, p.place), true, today)
     // The synthetic data reaches every source of a level and the partner spread's edge cases.
     const criteria = fifty.result!.places.flatMap((p) => p.criteria)

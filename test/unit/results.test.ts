@@ -4,7 +4,8 @@ import type { CriterionRow } from '../../server/data/frameworks'
 import type { PlaceCriterionAggregate, RoundWithFramework } from '../../server/data/results'
 import type { FrameworkDocument } from '../../server/framework/types'
 import { assessReadiness } from '../../server/readiness/engine'
-import { assembleResults, londonDate, medianOf, rulesOf, spreadOf, type ResultsRows } from '../../server/results/assemble'
+import { assembleResults, medianOf, rulesOf, spreadOf, type ResultsRows } from '../../server/results/assemble'
+import { londonIsoDate } from '../../server/time/london'
 
 const framework = JSON.parse(
   fs.readFileSync(path.join(__dirname, '../../framework/cheshire-merseyside-2021.json'), 'utf8'),
@@ -194,7 +195,7 @@ describe('results assembly (pure)', () => {
     )
     // 23:30 UTC on 30 June is 00:30 on 1 July in London (BST).
     const now = new Date('2026-06-30T23:30:00Z')
-    expect(londonDate(now)).toBe('2026-07-01')
+    expect(londonIsoDate(now)).toBe('2026-07-01')
     const plan = assembleResults(rows, now)[0]!.places[0]!.plan
     expect(plan.map((a) => [a.id, a.overdue, a.carriedOver])).toEqual([
       [1, true, false],
