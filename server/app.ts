@@ -17,6 +17,7 @@ import { authRoutes } from './routes/auth'
 import { frameworkRoutes } from './routes/framework'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { homeRoutes, navigationFor } from './routes/home'
+import { dashboardRoutes } from './routes/dashboard'
 import { placeRoutes } from './routes/places'
 import type { Services } from './services'
 import { renderWithLayout, viewsDirectory } from './views/engine'
@@ -120,11 +121,12 @@ export function createApp(deps: AppDeps): Express {
     }),
   }
 
-  app.use(homeRoutes())
+  app.use(homeRoutes(services.dashboards, services.assessments))
   app.use(frameworkRoutes(services.frameworks))
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
   app.use(assessmentRoutes(services.assessments))
-  app.use(placeRoutes(db, services.placeReturns))
+  app.use(placeRoutes(services.placeReturns, services.dashboards))
+  app.use(dashboardRoutes(services.dashboards))
   app.use(
     adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),
   )

@@ -395,7 +395,11 @@ export function buildDashboard(input: DashboardInput, basePath: string): Dashboa
     names: Object.fromEntries(levelValues.map((v) => [v, levelName(v)])),
     title: 'Level',
   }
-  const medianLabel = `ICS median (${current.comparison.places} ${current.comparison.places === 1 ? 'place' : 'places'})`
+  // A place's view says only "ICS median": even the number of places behind it is not theirs to see.
+  const medianLabel =
+    scope.kind === 'ics'
+      ? `ICS median (${current.comparison.places} ${current.comparison.places === 1 ? 'place' : 'places'})`
+      : 'ICS median'
   const charts: ChartSpec[] = []
 
   if (shownPlaces.length > 0) {

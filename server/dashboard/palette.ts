@@ -21,7 +21,7 @@ export const darkText = '#212b32'
 export const lightText = '#ffffff'
 
 /** Fills for levels 1..4, lightest first. */
-const fills = ['#5694ca', '#2073bc', '#185494', '#0b2a45']
+const fills = ['#5897cb', '#2073bc', '#185494', '#0b2a45']
 
 /** A cell with no level: white, with a dashed border (see app.css) and a dash for text. */
 export const noLevelColour: LevelColour = { level: 0, fill: '#ffffff', text: darkText }

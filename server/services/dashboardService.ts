@@ -4,10 +4,10 @@ import type { Database } from '../db/connection'
 import { PartnerProgressData, type PartnerProgressRow } from '../data/partnerProgress'
 import { PlaceReturnData } from '../data/placeReturns'
 import { PlaceData } from '../data/places'
-import { ResponseData } from '../data/responses'
+import { RoundData } from '../data/rounds'
 import { parseFilters } from '../dashboard/filters'
 import { buildDashboard, roundLabel, type DashboardSummary, type DashboardView } from '../dashboard/model'
-import { NotFoundError } from '../middleware/errors'
+import { NotFoundError } from '../errors'
 import type { PlaceResults, ResultsReadModel, RoundResults } from '../results'
 import { londonDate } from '../results/assemble'
 
@@ -63,7 +63,7 @@ function linkOf(r: RoundResults): RoundLink {
  * read model of results (server/results), scoped by access.ts's resultsScope.
  */
 export class DashboardService {
-  private readonly rounds: ResponseData
+  private readonly rounds: RoundData
   private readonly progress: PartnerProgressData
   private readonly placeReturns: PlaceReturnData
   private readonly places: PlaceData
@@ -73,7 +73,7 @@ export class DashboardService {
     private readonly results: ResultsReadModel,
     private readonly clock: () => Date,
   ) {
-    this.rounds = new ResponseData(db)
+    this.rounds = new RoundData(db)
     this.progress = new PartnerProgressData(db)
     this.placeReturns = new PlaceReturnData(db)
     this.places = new PlaceData(db)
