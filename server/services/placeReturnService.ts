@@ -18,6 +18,7 @@ import { RoundData, type RoundRecord } from '../data/rounds'
 import type { FormError } from '../forms/errors'
 import type { FrameworkDocument } from '../framework/types'
 import { NotFoundError } from '../errors'
+import { londonIsoDate } from '../time/london'
 import {
   assessReadiness,
   medianFromCounts,
@@ -417,7 +418,7 @@ export class PlaceReturnService {
       actions: await this.data.actions(place.id),
       organisations,
       canEditPlan: canManagePlace(user, place),
-      today: this.clock().toISOString().slice(0, 10),
+      today: londonIsoDate(this.clock()),
     }
   }
 
