@@ -12,6 +12,7 @@
 import { medianOf } from '../results/assemble'
 import type { PlaceResults, RoundResults } from '../results'
 import type { LevelSource } from '../readiness/engine'
+import { formatMonthYear } from '../time/london'
 import { heatClass, seriesColours } from './palette'
 import { isFiltered, queryOf, type DashboardFilters, type SortKey } from './filters'
 
@@ -154,11 +155,9 @@ export const sourceMarks: Record<LevelSource, string> = { moderation: 'M', place
 
 export const returnStatusNames = { none: 'Not started', draft: 'In progress', submitted: 'Submitted' } as const
 
-const monthYear = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'Europe/London' })
-
 /** A round as a chart label: the month its answers closed, which is how people name rounds. */
 export function roundLabel(round: { closesAt: Date }): string {
-  return monthYear.format(round.closesAt)
+  return formatMonthYear(round.closesAt)
 }
 
 function chartTable(name: string, caption: string, firstHeader: string, labels: string[], datasets: ChartSeries[]): DataTable {

@@ -9,14 +9,7 @@ import { parseFilters } from '../dashboard/filters'
 import { buildDashboard, roundLabel, type DashboardSummary, type DashboardView } from '../dashboard/model'
 import { NotFoundError } from '../errors'
 import type { PlaceResults, ResultsReadModel, RoundResults } from '../results'
-import { londonDate } from '../results/assemble'
-
-const dayMs = 24 * 60 * 60 * 1000
-
-/** Whole London calendar days from now to the deadline's day: 0 on the day itself and after it. */
-export function londonDaysLeft(deadline: Date, now: Date): number {
-  return Math.max(0, Math.round((Date.parse(londonDate(deadline)) - Date.parse(londonDate(now))) / dayMs))
-}
+import { daysLeft } from '../time/london'
 
 export interface RoundLink {
   id: number
@@ -106,7 +99,7 @@ export class DashboardService {
             ? { kind: 'ics', name: icsName }
             : { kind: 'place', name: visible.map((p) => p.place.name).join(', '), placeIds: visible.map((p) => p.place.id) },
         filters,
-        daysLeft: londonDaysLeft(current.round.deadline, this.clock()),
+        daysLeft: daysLeft(current.round.deadline, this.clock()),
       },
       `/rounds/${round.id}/dashboard`,
     )
@@ -142,7 +135,7 @@ export class DashboardService {
         history: [current],
         scope: { kind: 'ics', name: membership.icsName },
         filters: { domain: null, readiness: [], places: [], sort: 'place', compare: null },
-        daysLeft: londonDaysLeft(current.round.deadline, this.clock()),
+        daysLeft: daysLeft(current.round.deadline, this.clock()),
       },
       `/rounds/${current.round.id}/dashboard`,
     )
@@ -166,7 +159,7 @@ export class DashboardService {
         ...linkOf(current),
         deadline: current.round.deadline,
         state: current.round.state,
-        daysLeft: londonDaysLeft(current.round.deadline, this.clock()),
+        daysLeft: daysLeft(current.round.deadline, this.clock()),
       },
       placeReturn: {
         status: place.placeReturn?.status ?? 'none',
