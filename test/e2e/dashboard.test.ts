@@ -54,9 +54,10 @@ test('the ICS lead’s dashboard: filled, filtered, sorted, by keyboard, and an 
   await checkPage(page, 'dashboard-filled', scrollingTables)
 
   // Filter with the form: one domain, two places.
-  await page.getByLabel('Domain').selectOption({ label: 'Governance' })
-  await page.getByLabel('Wirral').check()
-  await page.getByLabel('Halton').check()
+  const filters = page.locator('form.placeready-filters')
+  await filters.getByLabel('Domain', { exact: true }).selectOption({ label: 'Governance' })
+  await filters.getByLabel('Wirral', { exact: true }).check()
+  await filters.getByLabel('Halton', { exact: true }).check()
   await page.getByRole('button', { name: 'Apply filters' }).click()
   await page.waitForURL(/domain=GV/)
   expect(await heatmapPlaces(page)).toEqual(['Halton', 'Wirral'])
@@ -133,6 +134,8 @@ test('the partner’s home says what to do next, and the places list shows readi
 
   const viewer = (await e2e.session()).page
   await signIn(viewer, demoUsers.viewer)
+  // Let the home page finish loading (its favicon) before moving on, so no request is cut short.
+  await viewer.waitForLoadState('load')
   await viewer.goto('/places')
   expect(await viewer.locator('#places tbody tr').count()).toBe(9)
   await checkPage(viewer, 'places-list')
