@@ -5,7 +5,7 @@ import { FrameworkData, type CriterionRow } from '../data/frameworks'
 import { assessReadiness, medianFromCounts, resolveLevel, type CriterionLevel } from '../readiness/engine'
 import { answerSubjectId } from '../services/auditService'
 import { defaultFrameworkSlug, FrameworkService } from '../services/frameworkService'
-import { rulesOf } from '../services/placeReturnService'
+import { rulesOf } from '../results'
 
 /**
  * National-scale sample data for benches and load tests: every ICS in England with its
