@@ -20,7 +20,7 @@ import { homeRoutes, navigationFor } from './routes/home'
 import { dashboardRoutes } from './routes/dashboard'
 import { placeRoutes } from './routes/places'
 import type { Services } from './services'
-import { renderWithLayout, viewsDirectory } from './views/engine'
+import { createViewEngine, viewsDirectory } from './views/engine'
 import { viewHelpers } from './views/helpers'
 
 export interface AppDeps {
@@ -41,10 +41,11 @@ export function createApp(deps: AppDeps): Express {
   // Behind a load balancer, trust the one hop it adds: req.ip is the address it saw, not the
   // left-most X-Forwarded-For entry, which any client can write (and so dodge rate limits).
   app.set('trust proxy', config.trustProxy ? 1 : false)
-  app.engine('ejs', renderWithLayout)
+  app.engine('ejs', createViewEngine({ cache: config.viewCache }))
   app.set('view engine', 'ejs')
   app.set('views', viewsDirectory)
-  if (config.production) app.enable('view cache')
+  // Views are found and compiled once per process, except under `npm run dev`.
+  if (config.viewCache) app.enable('view cache')
   app.locals.serviceName = 'PlaceReady'
   Object.assign(app.locals, viewHelpers)
 
