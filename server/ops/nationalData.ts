@@ -5,7 +5,7 @@ import { FrameworkData, type CriterionRow } from '../data/frameworks'
 import { assessReadiness, medianFromCounts, resolveLevel, type CriterionLevel } from '../readiness/engine'
 import { answerSubjectId } from '../services/auditService'
 import { defaultFrameworkSlug, FrameworkService } from '../services/frameworkService'
-import { rulesOf } from '../services/placeReturnService'
+import { rulesOf } from '../results'
 import { deadlineOn, formatMonthYear } from '../time/london'
 
 /**
