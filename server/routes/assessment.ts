@@ -1,11 +1,11 @@
 import type { Request, Response } from 'express'
-import { stringify } from 'csv-stringify/sync'
 import { z } from 'zod'
 import { fieldIds, maxEvidenceLength, maxSupportLength, notSureValue, readTypedAnswers, type TypedAnswer } from '../assessment/answers'
 import { allow, isIcsLead } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
 import { formErrorView, fromZod, type FormError } from '../forms/errors'
 import { NotFoundError } from '../errors'
+import { arrayTable, csvContentType, toCsv } from '../exports/csv'
 import { idParam } from './params'
 import { SubmissionError, type AssessmentContext, type AssessmentService, type ConflictingAnswer } from '../services/assessmentService'
 import { deadlineOn, formatDateTime, isRealDate } from '../time/london'
@@ -220,6 +220,17 @@ export function assessmentRoutes(assessments: AssessmentService) {
     const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
     const levelName = (value: number | null) => (value === null ? '' : (ctx.framework.levels.find((l) => l.value === value)?.name ?? ''))
     const domainTitle = new Map(ctx.framework.domains.map((d) => [d.code, d.title]))
+    const table = arrayTable('Answers', [
+      'Domain',
+      'Code',
+      'Criterion',
+      'Level',
+      'Evidence',
+      'Support we would need',
+      'Target level',
+      { header: 'Last changed', kind: 'datetime' },
+      'Changed by',
+    ])
     const rows = ctx.criteria.map((c) => {
       const a = ctx.answers.get(c.code)
       return [
@@ -230,16 +241,12 @@ export function assessmentRoutes(assessments: AssessmentService) {
         a?.evidence ?? '',
         a?.supportNeeded ?? '',
         a?.targetLevel ? `${a.targetLevel} – ${levelName(a.targetLevel)}` : '',
-        a ? a.updatedAt.toISOString() : '',
+        a?.updatedAt,
         a?.updatedByName ?? '',
       ]
     })
-    const csv = stringify([
-      ['Domain', 'Code', 'Criterion', 'Level', 'Evidence', 'Support we would need', 'Target level', 'Last changed (UTC)', 'Changed by'],
-      ...rows,
-    ])
     const filename = `${ctx.organisation.name} - ${ctx.round.title}`.replace(/[^A-Za-z0-9 ,.-]+/g, '').slice(0, 150)
-    res.type('text/csv').attachment(`${filename}.csv`).send(`\uFEFF${csv}`)
+    res.type(csvContentType).attachment(`${filename}.csv`).send(toCsv(table, rows))
   })
 
   r.get('/rounds/:roundId/organisations/:organisationId/criteria/:code/history', allow.roles('ics_lead', 'partner'), async (req, res) => {
