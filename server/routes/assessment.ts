@@ -3,6 +3,8 @@ import { z } from 'zod'
 import { fieldIds, maxEvidenceLength, maxSupportLength, notSureValue, readTypedAnswers, type TypedAnswer } from '../assessment/answers'
 import { allow, isIcsLead } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
+import { formBody } from '../middleware/body'
+import { frameworkSchema } from '../framework/validate'
 import { formErrorView, fromZod, type FormError } from '../forms/errors'
 import { NotFoundError } from '../errors'
 import { arrayTable, csvContentType, toCsv } from '../exports/csv'
@@ -17,6 +19,19 @@ const statusTags = {
   submitted: { text: 'Submitted', classes: 'nhsuk-tag--green' },
   closed: { text: 'Closed', classes: 'nhsuk-tag--grey' },
 } as const
+
+/** The most criteria a domain can have: a domain's page is the largest form there is. */
+const maxCriteriaPerDomain = frameworkSchema.properties.domains.items.properties.criteria.maxItems
+
+/**
+ * A domain's answers: each criterion's evidence and support at their longest, its level, target,
+ * version and base, and the buttons. Autosave may send the same as JSON.
+ */
+const answerFormBody = formBody({
+  textCharacters: maxCriteriaPerDomain * (maxEvidenceLength + maxSupportLength),
+  fields: maxCriteriaPerDomain * 6 + 10,
+  accepts: ['form', 'json'],
+})
 
 const reasonField = z.string().trim().min(1, 'Enter the reason').max(1000, 'Reason must be 1,000 characters or fewer')
 
@@ -128,7 +143,7 @@ export function assessmentRoutes(assessments: AssessmentService) {
 
   r.get(domainPath, allow.signedIn, (req, res) => renderDomain(req, res))
 
-  r.post(domainPath, allow.roles('partner'), async (req, res) => {
+  r.post(domainPath, { access: allow.roles('partner'), body: answerFormBody }, async (req, res) => {
     const body = req.body as Record<string, unknown>
     const mode = body.action === 'complete' ? 'complete' : 'save'
     const wantsJson = req.get('accept')?.includes('application/json') === true
