@@ -1,5 +1,5 @@
 import { Router, type Request, type RequestHandler, type Response, type NextFunction } from 'express'
-import { HttpError } from '../middleware/errors'
+import { HttpError } from '../errors'
 import { csrfProtection } from '../middleware/csrf'
 import { decide, type AccessRule } from './access'
 import { saveSession } from './session'

@@ -3,18 +3,9 @@ import { timestamp, toBoolean, toCount, toDate, toDateOrNull } from '../db/value
 import type { AnswerValue } from '../assessment/answers'
 import type { CriterionRow, Executor } from './frameworks'
 import type { OrganisationRecord } from './places'
+import { toRound, type RoundRecord, type RoundRow } from './rounds'
 
 export type ResponseStatus = 'in_progress' | 'submitted'
-
-export interface RoundRecord {
-  id: number
-  icsId: number
-  title: string
-  frameworkVersionId: number
-  opensAt: Date
-  closesAt: Date
-  extendedUntil: Date | null
-}
 
 export interface ResponseRecord {
   id: number
@@ -91,28 +82,6 @@ export interface AssessmentOverviewRow {
   submittedAt: Date | null
 }
 
-interface RoundRow {
-  id: number
-  ics_id: number
-  title: string
-  framework_version_id: number
-  opens_at: unknown
-  closes_at: unknown
-  extended_until: unknown
-}
-
-export function toRound(row: RoundRow): RoundRecord {
-  return {
-    id: row.id,
-    icsId: row.ics_id,
-    title: row.title,
-    frameworkVersionId: row.framework_version_id,
-    opensAt: toDate(row.opens_at),
-    closesAt: toDate(row.closes_at),
-    extendedUntil: toDateOrNull(row.extended_until),
-  }
-}
-
 /**
  * Progress columns for a query over responses `r` of rounds `rd`: how many criteria the
  * response answers (a level or "Not sure yet") and how many the round's framework has.
@@ -130,11 +99,6 @@ export function progressColumns(db: Database) {
 
 export class ResponseData {
   constructor(private readonly db: Database) {}
-
-  async findRound(roundId: number, executor: Executor = this.db): Promise<RoundRecord | undefined> {
-    const row = (await executor('rounds').where({ id: roundId }).first()) as RoundRow | undefined
-    return row && toRound(row)
-  }
 
   /**
    * A round and an organisation of the same ICS whose place takes part in it, with the
@@ -175,14 +139,6 @@ export class ResponseData {
       organisation: { id: row.organisation_id, placeId: row.place_id, icsId: row.ics_id, name: row.organisation_name, kind: row.kind, placeName: row.place_name },
       response: toResponse(row.id, row.organisation_id, row),
     }
-  }
-
-  async placeTakesPart(roundId: number, placeId: number, executor: Executor = this.db): Promise<boolean> {
-    return (await executor('round_places').where({ round_id: roundId, place_id: placeId }).first('round_id')) !== undefined
-  }
-
-  async extendRound(roundId: number, until: Date, executor: Executor): Promise<void> {
-    await executor('rounds').where({ id: roundId }).update({ extended_until: timestamp(until) })
   }
 
   async findResponse(roundId: number, organisationId: number, executor: Executor = this.db): Promise<ResponseRecord | undefined> {
@@ -405,27 +361,5 @@ export class ResponseData {
       submittedAt: toDateOrNull(r.submitted_at),
       reference: r.reference,
     }))
-  }
-
-  /** Rounds of these ICSs, newest first, with how many partner organisations have submitted: counted in SQL. */
-  async roundsForIcs(icsIds: number[]): Promise<Array<RoundRecord & { organisations: number; submitted: number }>> {
-    const organisations = this.db('organisations as o')
-      .join('round_places as rp', 'rp.place_id', 'o.place_id')
-      .whereRaw('rp.round_id = rd.id')
-      .count('*')
-      .as('organisations')
-    const submitted = this.db('responses as r').whereRaw('r.round_id = rd.id').where('r.status', 'submitted').count('*').as('submitted')
-    const rows = (await this.db('rounds as rd')
-      .whereIn('rd.ics_id', icsIds)
-      .orderBy('rd.closes_at', 'desc')
-      .select('rd.*', organisations, submitted)) as Array<RoundRow & { organisations: unknown; submitted: unknown }>
-    return rows.map((r) => ({ ...toRound(r), organisations: toCount(r.organisations), submitted: toCount(r.submitted) }))
-  }
-
-  async placesInRound(roundId: number): Promise<Array<{ id: number; name: string }>> {
-    return (await this.db('places as p').join('round_places as rp', 'rp.place_id', 'p.id').where('rp.round_id', roundId).orderBy('p.name').select('p.id', 'p.name')) as Array<{
-      id: number
-      name: string
-    }>
   }
 }

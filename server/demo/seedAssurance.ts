@@ -1,7 +1,7 @@
 import type { Database } from '../db/connection'
 import { PlaceReturnData } from '../data/placeReturns'
 import { PlaceData } from '../data/places'
-import { ResponseData } from '../data/responses'
+import { RoundData } from '../data/rounds'
 import { AuditService } from '../services/auditService'
 import { PlaceReturnService } from '../services/placeReturnService'
 import { demoIcs } from './demoData'
@@ -25,7 +25,7 @@ export async function seedAssurance(db: Database, baselineTitle: string, now: Da
 
   const data = new PlaceReturnData(db)
   const places = new PlaceData(db)
-  const roundData = new ResponseData(db)
+  const roundData = new RoundData(db)
   const service = new PlaceReturnService(db, new AuditService(db, () => now), () => now)
   const lead = (await db('users').where({ email: 'ics.lead@example.org' }).first('id')) as { id: number } | undefined
   const placeLead = (await db('users').where({ email: 'place.lead.wirral@example.org' }).first('id')) as { id: number } | undefined

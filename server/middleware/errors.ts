@@ -1,23 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
+import { HttpError, NotFoundError, ValidationError } from '../errors'
 import type { Logger } from '../logger'
-
-/** An error that carries the status and the message a user should see. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code: string = 'error',
-  ) {
-    super(message)
-    this.name = 'HttpError'
-  }
-}
-
-export class NotFoundError extends HttpError {
-  constructor(message = 'Page not found') {
-    super(404, message, 'not_found')
-  }
-}
 
 const titles: Record<number, string> = {
   400: 'There is a problem with your request',
@@ -37,7 +20,8 @@ export const notFoundHandler: RequestHandler = (_req, _res, next) => {
 }
 
 /**
- * The single error handler: a page in the layout for people, JSON for API clients, and a
+ * The single error handler: maps the domain errors (../errors.ts) and Express's own to a status,
+ * a page in the layout for people, JSON for API clients, and a
  * stack trace only in the log (never in the response) outside development.
  */
 export function errorHandler(logger: Logger, production: boolean): ErrorRequestHandler {
@@ -60,7 +44,8 @@ export function errorHandler(logger: Logger, production: boolean): ErrorRequestH
     res.status(status)
     if (wantsJson(req.path, req.get('accept'))) {
       const code = error instanceof HttpError ? error.code : status === 404 ? 'not_found' : known ? 'bad_request' : 'internal_error'
-      res.json({ error: { code, message: known ? message || titles[status] || 'Bad request' : 'Something went wrong' } })
+      const errors = error instanceof ValidationError ? { errors: error.errors } : {}
+      res.json({ error: { code, message: known ? message || titles[status] || 'Bad request' : 'Something went wrong', ...errors } })
       return
     }
     if (status === 404) {

@@ -5,7 +5,8 @@ import { fieldIds, maxEvidenceLength, maxSupportLength, notSureValue, readTypedA
 import { allow, isIcsLead } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
 import { formErrorView, fromZod, type FormError } from '../forms/errors'
-import { NotFoundError } from '../middleware/errors'
+import { NotFoundError } from '../errors'
+import { idParam } from './params'
 import { SubmissionError, type AssessmentContext, type AssessmentService, type ConflictingAnswer } from '../services/assessmentService'
 import { formatDateTime } from '../views/helpers'
 
@@ -26,18 +27,12 @@ const extendForm = z.object({
   reason: reasonField,
 })
 
-function id(req: Request, name: string): number {
-  const value = Number(req.params[name])
-  if (!Number.isInteger(value) || value <= 0) throw new NotFoundError()
-  return value
-}
-
 function basePath(ctx: AssessmentContext): string {
   return `/rounds/${ctx.round.id}/organisations/${ctx.organisation.id}`
 }
 
 function basePathOf(req: Request): string {
-  return `/rounds/${id(req, 'roundId')}/organisations/${id(req, 'organisationId')}`
+  return `/rounds/${idParam(req, 'roundId')}/organisations/${idParam(req, 'organisationId')}`
 }
 
 function levelItems(ctx: AssessmentContext, criterion: { descriptors: Array<{ level: number; text: string }> }) {
@@ -61,7 +56,7 @@ export function assessmentRoutes(assessments: AssessmentService) {
   })
 
   r.get('/rounds/:roundId/organisations/:organisationId', allow.signedIn, async (req, res) => {
-    const ctx = await assessments.context(req.user!, id(req, 'roundId'), id(req, 'organisationId'))
+    const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
     res.render('assessment/task-list', {
       title: `${ctx.organisation.name}: self-assessment`,
       ctx,
@@ -85,7 +80,7 @@ export function assessmentRoutes(assessments: AssessmentService) {
       status?: number
     } = {},
   ) {
-    const ctx = await assessments.context(req.user!, id(req, 'roundId'), id(req, 'organisationId'))
+    const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
     const domainCode = String(req.params.domainCode)
     const criteria = assessments.criteriaOf(ctx, domainCode)
     const domain = ctx.framework.domains.find((d) => d.code === domainCode)!
@@ -139,8 +134,8 @@ export function assessmentRoutes(assessments: AssessmentService) {
     const wantsJson = req.get('accept')?.includes('application/json') === true
     const result = await assessments.save(
       req.user!,
-      id(req, 'roundId'),
-      id(req, 'organisationId'),
+      idParam(req, 'roundId'),
+      idParam(req, 'organisationId'),
       String(req.params.domainCode),
       body,
       mode,
@@ -190,7 +185,7 @@ export function assessmentRoutes(assessments: AssessmentService) {
   })
 
   async function renderCheck(req: Request, res: Response, errors: FormError[] = [], status = 200) {
-    const ctx = await assessments.context(req.user!, id(req, 'roundId'), id(req, 'organisationId'))
+    const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
     res.status(status).render('assessment/check', {
       title: 'Check your answers before you submit',
       ctx,
@@ -207,7 +202,7 @@ export function assessmentRoutes(assessments: AssessmentService) {
   r.post('/rounds/:roundId/organisations/:organisationId/submit', allow.roles('partner'), async (req, res) => {
     const body = req.body as Record<string, unknown>
     try {
-      await assessments.submit(req.user!, id(req, 'roundId'), id(req, 'organisationId'), body.declaration === 'yes', req.ip)
+      await assessments.submit(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'), body.declaration === 'yes', req.ip)
     } catch (error) {
       if (error instanceof SubmissionError) return renderCheck(req, res, error.errors, 400)
       throw error
@@ -216,13 +211,13 @@ export function assessmentRoutes(assessments: AssessmentService) {
   })
 
   r.get('/rounds/:roundId/organisations/:organisationId/confirmation', allow.signedIn, async (req, res) => {
-    const ctx = await assessments.context(req.user!, id(req, 'roundId'), id(req, 'organisationId'))
+    const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
     if (!ctx.submitted) return res.redirect(303, basePath(ctx))
     res.render('assessment/confirmation', { title: 'Self-assessment submitted', ctx, base: basePath(ctx) })
   })
 
   r.get('/rounds/:roundId/organisations/:organisationId/answers.csv', allow.signedIn, async (req, res) => {
-    const ctx = await assessments.context(req.user!, id(req, 'roundId'), id(req, 'organisationId'))
+    const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
     const levelName = (value: number | null) => (value === null ? '' : (ctx.framework.levels.find((l) => l.value === value)?.name ?? ''))
     const domainTitle = new Map(ctx.framework.domains.map((d) => [d.code, d.title]))
     const rows = ctx.criteria.map((c) => {
@@ -250,8 +245,8 @@ export function assessmentRoutes(assessments: AssessmentService) {
   r.get('/rounds/:roundId/organisations/:organisationId/criteria/:code/history', allow.roles('ics_lead', 'partner'), async (req, res) => {
     const { ctx, criterion, entries } = await assessments.history(
       req.user!,
-      id(req, 'roundId'),
-      id(req, 'organisationId'),
+      idParam(req, 'roundId'),
+      idParam(req, 'organisationId'),
       String(req.params.code),
     )
     // An answer's history is for the organisation's own respondents and the ICS lead.
@@ -267,7 +262,7 @@ export function assessmentRoutes(assessments: AssessmentService) {
   })
 
   async function renderRound(req: Request, res: Response, errors: FormError[] = [], values: Record<string, unknown> = {}, status = 200) {
-    const view = await assessments.roundForLead(req.user!, id(req, 'roundId'))
+    const view = await assessments.roundForLead(req.user!, idParam(req, 'roundId'))
     res.status(status).render('assessment/round', { title: view.round.title, ...view, values, statusTags, ...formErrorView(errors) })
   }
 
@@ -293,18 +288,24 @@ export function assessmentRoutes(assessments: AssessmentService) {
     const until = new Date(Date.UTC(year, month - 1, day, 17))
     if (until.getUTCDate() !== day)
       return renderRound(req, res, [{ text: 'Enter the new deadline as a real date', href: '#until-day' }], body, 400)
-    const errors = await assessments.extend(req.user!, id(req, 'roundId'), until, reason, req.ip)
+    const errors = await assessments.extend(req.user!, idParam(req, 'roundId'), until, reason, req.ip)
     if (errors.length > 0) return renderRound(req, res, errors, body, 400)
-    res.redirect(303, `/rounds/${id(req, 'roundId')}/manage`)
+    res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
   })
 
   r.post('/rounds/:roundId/organisations/:organisationId/reopen', allow.roles('ics_lead'), async (req, res) => {
     const body = req.body as Record<string, unknown>
     const parsed = reasonField.safeParse(body.reason)
     if (!parsed.success)
-      return renderRound(req, res, [{ text: 'Enter the reason for reopening', href: `#reason-${id(req, 'organisationId')}` }], body, 400)
-    await assessments.reopen(req.user!, id(req, 'roundId'), id(req, 'organisationId'), parsed.data, req.ip)
-    res.redirect(303, `/rounds/${id(req, 'roundId')}/manage`)
+      return renderRound(
+        req,
+        res,
+        [{ text: 'Enter the reason for reopening', href: `#reason-${idParam(req, 'organisationId')}` }],
+        body,
+        400,
+      )
+    await assessments.reopen(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'), parsed.data, req.ip)
+    res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
   })
 
   return r.router

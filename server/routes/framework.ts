@@ -1,7 +1,7 @@
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
 import { frameworkSchema } from '../framework/validate'
-import { NotFoundError } from '../middleware/errors'
+import { NotFoundError } from '../errors'
 import type { FrameworkService } from '../services/frameworkService'
 
 export function frameworkRoutes(frameworks: FrameworkService) {

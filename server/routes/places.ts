@@ -4,14 +4,9 @@ import { guardedRouter } from '../auth/guardedRouter'
 import { PlaceData } from '../data/places'
 import type { Database } from '../db/connection'
 import { formErrorView, type FormError } from '../forms/errors'
-import { NotFoundError } from '../middleware/errors'
+import { NotFoundError } from '../errors'
+import { idParam } from './params'
 import { actionStatuses, PlaceReturnError, type PlaceReturnService } from '../services/placeReturnService'
-
-function id(req: Request, name: string): number {
-  const value = Number(req.params[name])
-  if (!Number.isInteger(value) || value <= 0) throw new NotFoundError()
-  return value
-}
 
 function field(body: Record<string, unknown>, name: string): string {
   const value = body[name]
@@ -41,7 +36,7 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
     values: Record<string, unknown> = {},
     status = 200,
   ) {
-    const view = await placeReturns.view(req.user!, id(req, 'roundId'), id(req, 'placeId'))
+    const view = await placeReturns.view(req.user!, idParam(req, 'roundId'), idParam(req, 'placeId'))
     res.status(status).render('places/round-place', {
       title: `${view.place.name}: ${view.round.title}`,
       view,
@@ -79,7 +74,7 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
     values: Record<string, unknown> = {},
     status = 200,
   ) {
-    const view = await placeReturns.view(req.user!, id(req, 'roundId'), id(req, 'placeId'))
+    const view = await placeReturns.view(req.user!, idParam(req, 'roundId'), idParam(req, 'placeId'))
     const code = String(req.params.code)
     const index = view.criteria.findIndex((c) => c.criterion.code === code)
     if (index < 0) throw new NotFoundError()
@@ -114,11 +109,11 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
   r.post(`${roundPlace}/criteria/:code/position`, allow.roles('ics_lead', 'place_lead'), async (req, res) => {
     const body = req.body as Record<string, unknown>
     const input = { level: field(body, 'level'), rationale: field(body, 'rationale'), evidenceSummary: field(body, 'evidenceSummary') }
-    const base = `/rounds/${id(req, 'roundId')}/places/${id(req, 'placeId')}`
+    const base = `/rounds/${idParam(req, 'roundId')}/places/${idParam(req, 'placeId')}`
     await handle(
       req,
       res,
-      () => placeReturns.agree(req.user!, id(req, 'roundId'), id(req, 'placeId'), String(req.params.code), input, req.ip),
+      () => placeReturns.agree(req.user!, idParam(req, 'roundId'), idParam(req, 'placeId'), String(req.params.code), input, req.ip),
       (errors) => renderCriterion(req, res, errors, input, 400),
       body.next ? `${base}/criteria/${String(body.next)}` : `${base}#criterion-${String(req.params.code)}`,
     )
@@ -130,9 +125,9 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
     await handle(
       req,
       res,
-      () => placeReturns.moderate(req.user!, id(req, 'roundId'), id(req, 'placeId'), String(req.params.code), input, req.ip),
+      () => placeReturns.moderate(req.user!, idParam(req, 'roundId'), idParam(req, 'placeId'), String(req.params.code), input, req.ip),
       (errors) => renderCriterion(req, res, errors, { moderationLevel: input.level, moderationComment: input.comment }, 400),
-      `/rounds/${id(req, 'roundId')}/places/${id(req, 'placeId')}#criterion-${String(req.params.code)}`,
+      `/rounds/${idParam(req, 'roundId')}/places/${idParam(req, 'placeId')}#criterion-${String(req.params.code)}`,
     )
   })
 
@@ -140,9 +135,9 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
     await handle(
       req,
       res,
-      () => placeReturns.submitReturn(req.user!, id(req, 'roundId'), id(req, 'placeId'), req.ip),
+      () => placeReturns.submitReturn(req.user!, idParam(req, 'roundId'), idParam(req, 'placeId'), req.ip),
       (errors) => renderRoundPlace(req, res, errors, {}, 400),
-      `/rounds/${id(req, 'roundId')}/places/${id(req, 'placeId')}`,
+      `/rounds/${idParam(req, 'roundId')}/places/${idParam(req, 'placeId')}`,
     )
   })
 
@@ -151,9 +146,9 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
     await handle(
       req,
       res,
-      () => placeReturns.reopenReturn(req.user!, id(req, 'roundId'), id(req, 'placeId'), reason, req.ip),
+      () => placeReturns.reopenReturn(req.user!, idParam(req, 'roundId'), idParam(req, 'placeId'), reason, req.ip),
       (errors) => renderRoundPlace(req, res, errors, { reason }, 400),
-      `/rounds/${id(req, 'roundId')}/places/${id(req, 'placeId')}`,
+      `/rounds/${idParam(req, 'roundId')}/places/${idParam(req, 'placeId')}`,
     )
   })
 
@@ -170,9 +165,9 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
     await handle(
       req,
       res,
-      () => placeReturns.decide(req.user!, id(req, 'roundId'), id(req, 'placeId'), input, req.ip),
+      () => placeReturns.decide(req.user!, idParam(req, 'roundId'), idParam(req, 'placeId'), input, req.ip),
       (errors) => renderRoundPlace(req, res, errors, body, 400),
-      `/rounds/${id(req, 'roundId')}/places/${id(req, 'placeId')}#decision`,
+      `/rounds/${idParam(req, 'roundId')}/places/${idParam(req, 'placeId')}#decision`,
     )
   })
 
@@ -184,7 +179,7 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
   })
 
   async function renderPlace(req: Request, res: Response, errors: FormError[] = [], values: Record<string, unknown> = {}, status = 200) {
-    const page = await placeReturns.placePage(req.user!, id(req, 'placeId'))
+    const page = await placeReturns.placePage(req.user!, idParam(req, 'placeId'))
     res.status(status).render('places/place', {
       title: page.place.name,
       page,
@@ -217,15 +212,15 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
     await handle(
       req,
       res,
-      () => placeReturns.saveAction(req.user!, id(req, 'placeId'), null, input, req.ip),
+      () => placeReturns.saveAction(req.user!, idParam(req, 'placeId'), null, input, req.ip),
       (errors) => renderPlace(req, res, errors, shownAgain(input), 400),
-      `/places/${id(req, 'placeId')}#plan`,
+      `/places/${idParam(req, 'placeId')}#plan`,
     )
   })
 
   async function renderAction(req: Request, res: Response, errors: FormError[] = [], values?: Record<string, unknown>, status = 200) {
-    const page = await placeReturns.placePage(req.user!, id(req, 'placeId'))
-    const action = page.actions.find((a) => a.id === id(req, 'actionId'))
+    const page = await placeReturns.placePage(req.user!, idParam(req, 'placeId'))
+    const action = page.actions.find((a) => a.id === idParam(req, 'actionId'))
     if (!action || !page.canEditPlan) throw new NotFoundError()
     res.status(status).render('places/action', {
       title: 'Change a development action',
@@ -251,9 +246,9 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
     await handle(
       req,
       res,
-      () => placeReturns.saveAction(req.user!, id(req, 'placeId'), id(req, 'actionId'), input, req.ip),
+      () => placeReturns.saveAction(req.user!, idParam(req, 'placeId'), idParam(req, 'actionId'), input, req.ip),
       (errors) => renderAction(req, res, errors, shownAgain(input), 400),
-      `/places/${id(req, 'placeId')}#plan`,
+      `/places/${idParam(req, 'placeId')}#plan`,
     )
   })
 

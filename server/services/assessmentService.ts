@@ -16,11 +16,12 @@ import { canRespondFor, isIcsLead, isPlaceLead } from '../auth/access'
 import type { CurrentUser } from '../auth/types'
 import { FrameworkData, type CriterionRow } from '../data/frameworks'
 import { PlaceData, type OrganisationRecord } from '../data/places'
-import { ResponseData, type ResponseRecord, type RoundRecord, type StoredAnswer, type VersionedAnswer } from '../data/responses'
+import { ResponseData, type ResponseRecord, type StoredAnswer, type VersionedAnswer } from '../data/responses'
+import { RoundData, type RoundRecord } from '../data/rounds'
 import { responseReference } from '../demo/seed'
 import type { FormError } from '../forms/errors'
 import type { FrameworkDocument } from '../framework/types'
-import { NotFoundError } from '../middleware/errors'
+import { NotFoundError } from '../errors'
 import { answerSubjectId, type AnswerHistoryEntry, type AuditService } from './auditService'
 import type { Mailer } from './mailer'
 
@@ -100,6 +101,7 @@ function answerForAudit(value: AnswerValue | undefined): Record<string, unknown>
  */
 export class AssessmentService {
   private readonly responses: ResponseData
+  private readonly rounds: RoundData
   private readonly frameworks: FrameworkData
   private readonly places: PlaceData
   private readonly lockedFrameworks = new Map<number, { document: FrameworkDocument; criteria: CriterionRow[] }>()
@@ -113,6 +115,7 @@ export class AssessmentService {
     private readonly transact: Transact = groupCommit(db),
   ) {
     this.responses = new ResponseData(db)
+    this.rounds = new RoundData(db)
     this.frameworks = new FrameworkData(db)
     this.places = new PlaceData(db)
   }
@@ -400,7 +403,7 @@ export class AssessmentService {
   async roundsForLead(user: CurrentUser) {
     const icsIds = [...new Set(user.memberships.filter((m) => m.role === 'ics_lead').map((m) => m.icsId))]
     const now = this.clock()
-    return (await this.responses.roundsForIcs(icsIds)).map((round) => {
+    return (await this.rounds.roundsForIcs(icsIds)).map((round) => {
       const deadline = round.extendedUntil ?? round.closesAt
       return { ...round, deadline, isOpen: now >= round.opensAt && now < deadline }
     })
@@ -408,13 +411,13 @@ export class AssessmentService {
 
   /** The ICS lead's view of a round: every organisation with the state of its response. */
   async roundForLead(user: CurrentUser, roundId: number) {
-    const round = await this.responses.findRound(roundId)
+    const round = await this.rounds.findRound(roundId)
     if (!round || !isIcsLead(user, round.icsId)) throw new NotFoundError()
     return {
       round,
       deadline: round.extendedUntil ?? round.closesAt,
       responses: await this.responses.roundResponses(roundId),
-      places: await this.responses.placesInRound(roundId),
+      places: await this.rounds.placesInRound(roundId),
     }
   }
 
@@ -445,7 +448,7 @@ export class AssessmentService {
     if (until <= deadline || until <= this.clock())
       return [{ text: 'The new deadline must be later than the current one, and in the future', href: '#until-day' }]
     await this.db.transaction(async (trx) => {
-      await this.responses.extendRound(round.id, until, trx)
+      await this.rounds.extendRound(round.id, until, trx)
       await this.audit.record(
         {
           kind: 'round.extended',

@@ -14,10 +14,10 @@ import {
   type PlaceReturnRecord,
   type PositionRecord,
 } from '../data/placeReturns'
-import { ResponseData, type RoundRecord } from '../data/responses'
+import { RoundData, type RoundRecord } from '../data/rounds'
 import type { FormError } from '../forms/errors'
 import type { FrameworkDocument } from '../framework/types'
-import { NotFoundError } from '../middleware/errors'
+import { NotFoundError } from '../errors'
 import {
   assessReadiness,
   medianFromCounts,
@@ -106,7 +106,7 @@ export class PlaceReturnService {
   private readonly data: PlaceReturnData
   private readonly frameworks: FrameworkData
   private readonly places: PlaceData
-  private readonly rounds: ResponseData
+  private readonly rounds: RoundData
 
   constructor(
     private readonly db: Database,
@@ -116,7 +116,7 @@ export class PlaceReturnService {
     this.data = new PlaceReturnData(db)
     this.frameworks = new FrameworkData(db)
     this.places = new PlaceData(db)
-    this.rounds = new ResponseData(db)
+    this.rounds = new RoundData(db)
   }
 
   private async placeAndRound(user: CurrentUser, roundId: number, placeId: number): Promise<{ round: RoundRecord; place: PlaceRecord }> {

@@ -5,7 +5,7 @@ import type { DatabaseSessionStore } from '../data/sessionStore'
 import { PlaceData } from '../data/places'
 import { UserData, type IcsUserSummary, type MembershipInput } from '../data/users'
 import type { FormError } from '../forms/errors'
-import { NotFoundError } from '../middleware/errors'
+import { NotFoundError } from '../errors'
 import type { AuditService } from './auditService'
 import { resolveMembershipScope } from './membershipScope'
 

@@ -6,7 +6,7 @@ import { timestamp } from '../../server/db/values'
 import { createLogger } from '../../server/logger'
 import { createServices } from '../../server/services'
 import { PlaceData } from '../../server/data/places'
-import { ResponseData } from '../../server/data/responses'
+import { RoundData } from '../../server/data/rounds'
 import { countAll } from '../helpers/counts'
 import { createTestDatabase, type TestDatabase } from '../helpers/database'
 
@@ -122,7 +122,7 @@ describe('demo seeding', () => {
     expect(prepared.demoSeeded).toBe(true)
     const services = createServices(database.db, config, logger, () => now)
     const rounds = (await database.db('rounds').orderBy('opens_at').pluck('id')) as number[]
-    const round = (await new ResponseData(database.db).findRound(rounds[1]!))!
+    const round = (await new RoundData(database.db).findRound(rounds[1]!))!
     const places = await new PlaceData(database.db).listPlaces(round.icsId)
     const levels = new Set<number>()
     for (const place of places) {

@@ -1,0 +1,26 @@
+import { allow, icsIdsWithRole } from '../../auth/access'
+import { guardedRouter } from '../../auth/guardedRouter'
+import { NotFoundError } from '../../errors'
+import type { Mailer } from '../../services/mailer'
+import { idParam } from '../params'
+import { pageNumber, pageSize, pagination } from './pagination'
+
+/** The ICS lead's outbox: every e-mail PlaceReady sent or queued for their ICS. */
+export function outboxRoutes({ mailer }: { mailer: Mailer }) {
+  const r = guardedRouter()
+
+  r.get('/admin/outbox', allow.roles('ics_lead'), async (req, res) => {
+    const icsIds = icsIdsWithRole(req.user!, 'ics_lead')
+    const page = pageNumber(req.query.page)
+    const { messages, total } = await mailer.listForIcs(icsIds, page, pageSize)
+    res.render('admin/outbox', { title: 'Outbox', messages, ...pagination(page, total, '/admin/outbox?') })
+  })
+
+  r.get('/admin/outbox/:id', allow.roles('ics_lead'), async (req, res) => {
+    const message = await mailer.findForIcs(idParam(req, 'id'), icsIdsWithRole(req.user!, 'ics_lead'))
+    if (!message) throw new NotFoundError()
+    res.render('admin/outbox-message', { title: message.subject, message, backLink: { href: '/admin/outbox', text: 'Outbox' } })
+  })
+
+  return r.router
+}
