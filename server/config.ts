@@ -38,6 +38,11 @@ const envSchema = z.object({
   SIGN_IN_RATE_LIMIT: wholeNumber(1, 10000, 20),
   TOKEN_RATE_LIMIT: wholeNumber(1, 10000, 20),
   REMINDER_INTERVAL_SECONDS: wholeNumber(0, 86400, 300),
+  PROTECTIVE_MARKING: z
+    .string()
+    .max(60, 'must be 60 characters or fewer')
+    .regex(/^[\p{L}\p{N} :/()&,.'’–-]+$/u, 'must be letters, digits, spaces and : / ( ) & , . - only')
+    .default('OFFICIAL'),
 })
 
 export type DatabaseConfig = { client: 'sqlite'; filename: string } | { client: 'postgres'; connectionString: string }
@@ -62,6 +67,8 @@ export interface AppConfig {
   rateLimits: { signIn: number; tokens: number }
   /** How often each instance checks for deadline reminders to send (one instance at a time does); 0: never. */
   reminderIntervalSeconds: number
+  /** The protective marking at the top and bottom of every page of a PDF report, e.g. OFFICIAL. */
+  protectiveMarking: string
 }
 
 export class ConfigError extends Error {
@@ -117,5 +124,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: e.TRUST_PROXY === 'true',
     rateLimits: { signIn: e.SIGN_IN_RATE_LIMIT, tokens: e.TOKEN_RATE_LIMIT },
     reminderIntervalSeconds: e.REMINDER_INTERVAL_SECONDS,
+    protectiveMarking: e.PROTECTIVE_MARKING,
   }
 }

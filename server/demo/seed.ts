@@ -5,6 +5,7 @@ import { timestamp } from '../db/values'
 import { defaultFrameworkSlug } from '../services/frameworkService'
 import { demoIcs, demoPlaces, demoUsers, evidenceByDomain, type DemoPlace } from './demoData'
 import { seedAssurance } from './seedAssurance'
+import { publishDemoBaseline } from './seedPublication'
 
 export const baselineRoundTitle = 'Place development self-assessment, October 2021'
 
@@ -178,6 +179,7 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
     return { seeded: true }
   })
   if (result.seeded) await seedAssurance(db, baselineRoundTitle, now)
+  await publishDemoBaseline(db, baselineRoundTitle)
   return result
 
   async function insertResponse(

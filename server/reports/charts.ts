@@ -22,9 +22,12 @@ const footHeight = 18
 const labelWidth = 150
 const valueWidth = 78
 
+/** A change chart's legend: one line for each of its two markers. */
+const legendHeight = 30
+
 export function chartHeight(chart: Chart): number {
-  const rows = chart.type === 'bars' ? chart.bars.length : chart.rows.length
-  return axisHeight + rows * rowHeight + footHeight
+  if (chart.type === 'bars') return axisHeight + chart.bars.length * rowHeight + footHeight
+  return axisHeight + chart.rows.length * rowHeight + legendHeight
 }
 
 function plotArea(box: Box) {
@@ -133,29 +136,32 @@ export function drawChangeChart(doc: PDFKit.PDFDocument, chart: ChangeChart, box
     if (row.before !== null && row.after !== null) {
       doc.save().lineWidth(2).strokeColor(colours.secondaryText).moveTo(x(row.before), mid).lineTo(x(row.after), mid).stroke().restore()
     }
-    if (row.before !== null) doc.save().lineWidth(1.5).circle(x(row.before), mid, 4.5).fillAndStroke('#ffffff', colours.text).restore()
-    if (row.after !== null) doc.save().circle(x(row.after), mid, 4.5).fill(colours.nhsBlue).restore()
+    // The filled marker is smaller, so where nothing changed the ring still shows around it.
+    if (row.before !== null) doc.save().lineWidth(1.5).circle(x(row.before), mid, 5).fillAndStroke('#ffffff', colours.text).restore()
+    if (row.after !== null) doc.save().circle(x(row.after), mid, 3.5).fill(colours.nhsBlue).restore()
   })
-  // Legend under the plot, with the same shapes.
-  const legendY = bottom + 9
+  // Legend under the plot, one marker a line, drawn with the same shapes.
+  const labelX = area.x0 + 12
+  const legendWidth = box.x + box.width - labelX
+  const beforeY = bottom + 9
+  const afterY = bottom + 23
+  doc
+    .save()
+    .lineWidth(1.5)
+    .circle(area.x0 + 4, beforeY, 4.5)
+    .fillAndStroke('#ffffff', colours.text)
+    .restore()
+  doc
+    .save()
+    .circle(area.x0 + 4, afterY, 3.5)
+    .fill(colours.nhsBlue)
+    .restore()
   doc
     .font('regular')
     .fontSize(type.chart - 0.5)
     .fillColor(colours.text)
-  doc
-    .save()
-    .lineWidth(1.5)
-    .circle(area.x0 + 4, legendY, 4)
-    .fillAndStroke('#ffffff', colours.text)
-    .restore()
-  doc.text(chart.beforeLabel, area.x0 + 12, legendY - 5, { lineBreak: false })
-  const afterX = area.x0 + 24 + doc.widthOfString(chart.beforeLabel)
-  doc
-    .save()
-    .circle(afterX + 4, legendY, 4)
-    .fill(colours.nhsBlue)
-    .restore()
-  doc.fillColor(colours.text).text(chart.afterLabel, afterX + 12, legendY - 5, { lineBreak: false })
+  doc.text(chart.beforeLabel, labelX, beforeY - 5, { width: legendWidth, height: 12, ellipsis: true, lineBreak: false })
+  doc.text(chart.afterLabel, labelX, afterY - 5, { width: legendWidth, height: 12, ellipsis: true, lineBreak: false })
 }
 
 export function drawChart(doc: PDFKit.PDFDocument, chart: Chart, box: Box): void {

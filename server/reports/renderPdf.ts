@@ -28,6 +28,9 @@ const yieldAfterMs = 8
 
 type StructElement = PDFKit.PDFStructureElement
 
+const headingSizes = { 1: type.h1, 2: type.h2, 3: type.h3 } as const
+const paragraphSizes = { body: type.body, lead: type.lead, note: type.note, callout: type.body } as const
+
 function runsOf(text: RichText): Run[] {
   return typeof text === 'string' ? [{ text }] : text
 }
@@ -70,9 +73,9 @@ export async function writePdf(report: ReportDocument, output: Writable): Promis
   doc.pipe(output)
   const layout = new Layout(doc)
   let lastYield = performance.now()
-  for (const block of report.blocks) {
+  for (const [i, block] of report.blocks.entries()) {
     if (output.destroyed) break
-    layout.block(block)
+    layout.block(block, report.blocks.slice(i + 1, i + 4))
     if (performance.now() - lastYield > yieldAfterMs) {
       await nextTurn()
       lastYield = performance.now()
@@ -129,12 +132,13 @@ class Layout {
     this.doc.endMarkedContent()
   }
 
-  block(block: Block): void {
+  /** Lays out one block; `following` (the next blocks) lets a heading or an introduction stay with what it introduces. */
+  block(block: Block, following: Block[] = []): void {
     switch (block.kind) {
       case 'heading':
-        return this.heading(block.level, block.text)
+        return this.heading(block.level, block.text, following)
       case 'paragraph':
-        return this.paragraph(block)
+        return this.paragraph(block, following)
       case 'list':
         return this.list(block)
       case 'table':
@@ -147,14 +151,45 @@ class Layout {
     }
   }
 
-  private heading(level: 1 | 2 | 3, text: string): void {
-    const size = level === 1 ? type.h1 : level === 2 ? type.h2 : type.h3
+  private headingHeight(level: 1 | 2 | 3, text: string): number {
+    this.font(level === 3 ? 'semibold' : 'bold', headingSizes[level])
+    return this.doc.heightOfString(text, { width: contentWidth }) + (level === 1 ? 12 : level === 2 ? 16 : 10)
+  }
+
+  /**
+   * How much room a block needs to start well: a heading and what follows it, the first lines
+   * of a paragraph or list, a table's caption, header and first row, or a whole figure.
+   */
+  private startHeight(block: Block | undefined, following: Block[] = []): number {
+    if (!block) return 0
+    switch (block.kind) {
+      case 'heading':
+        return this.headingHeight(block.level, block.text) + Math.min(this.startHeight(following[0]), 200)
+      case 'paragraph': {
+        const size = paragraphSizes[block.style ?? 'body']
+        const height = this.measure(block.text, size, contentWidth)
+        const lines = Math.min(height, 3 * size * 1.35)
+        const introduces = (following[0]?.kind === 'table' || following[0]?.kind === 'figure') && height === lines
+        return lines + (block.style === 'callout' ? 24 : size * 0.6) + (introduces ? this.startHeight(following[0]) : 0)
+      }
+      case 'list':
+        return block.items[0] ? Math.min(this.measure(block.items[0], type.body, contentWidth - 16), 3 * type.body * 1.35) + 3 : 0
+      case 'table':
+        return this.tableStart(block)
+      case 'figure':
+        return this.figureHeight(block)
+      case 'pageBreak':
+        return 0
+    }
+  }
+
+  private heading(level: 1 | 2 | 3, text: string, following: Block[]): void {
+    const size = headingSizes[level]
     const font: FontName = level === 3 ? 'semibold' : 'bold'
-    this.font(font, size)
-    const height = this.doc.heightOfString(text, { width: contentWidth })
     if (this.y > page.margins.top + 1) this.space(level === 1 ? 4 : level === 2 ? 12 : 6)
-    // Keep a heading with at least a few lines of what follows it.
-    this.ensure(height + 48)
+    // Never leave a heading at the foot of a page: keep it with the start of what follows it.
+    this.ensure(this.headingHeight(level, text) + this.startHeight(following[0], following.slice(1)))
+    if (level <= 2) this.doc.outline.addItem(text)
     this.add(`H${level}`, () => {
       this.font(font, size).doc.fillColor(level === 3 ? colours.text : colours.darkBlue)
       this.doc.text(text, left, this.y, { width: contentWidth })
@@ -175,13 +210,19 @@ class Layout {
   }
 
   private measure(text: RichText, size: number, width: number): number {
-    // Measured in the heavier face, so a bold run never makes the text taller than measured.
-    this.font(typeof text === 'string' ? 'regular' : 'semibold', size)
-    return this.doc.heightOfString(plain(text), { width, lineGap: 1.5 })
+    // Bold runs are short labels: measuring in the regular face a little narrower allows for them.
+    this.font('regular', size)
+    return this.doc.heightOfString(plain(text), { width: typeof text === 'string' ? width : width * 0.97, lineGap: 1.5 })
   }
 
-  private paragraph(block: ParagraphBlock): void {
-    const size = block.style === 'lead' ? type.lead : block.style === 'note' ? type.note : type.body
+  private paragraph(block: ParagraphBlock, following: Block[]): void {
+    const size = paragraphSizes[block.style ?? 'body']
+    // A short introduction stays on the page where its table or chart starts.
+    const next = following[0]
+    if (block.style !== 'callout' && (next?.kind === 'table' || next?.kind === 'figure')) {
+      const height = this.measure(block.text, size, contentWidth)
+      if (height <= 3 * size * 1.35) this.ensure(height + size * 0.6 + this.startHeight(next))
+    }
     if (block.style === 'callout') {
       const pad = 10
       const width = contentWidth - 2 * pad - 4
@@ -235,33 +276,52 @@ class Layout {
     this.space(type.body * 0.4)
   }
 
-  private table(block: TableBlock): void {
-    const doc = this.doc
+  private tableGeometry(block: TableBlock) {
     const size = block.compact ? type.compactTable : type.table
     const pad = block.compact ? 2.5 : 4
     const totalWeight = block.columns.reduce((sum, c) => sum + c.weight, 0)
     const widths = block.columns.map((c) => (c.weight / totalWeight) * contentWidth)
     const xs = widths.map((_, i) => left + widths.slice(0, i).reduce((a, b) => a + b, 0))
-    const rows = block.rows.map((row) => row.map(cellOf))
-    const header: TableCell[] = block.columns.map((c) => ({ text: c.header, bold: true }))
-
     const rowHeight = (cells: TableCell[]) =>
       Math.max(
         ...cells.map((cell, i) => {
           this.font(cell.bold ? 'semibold' : 'regular', size)
-          return doc.heightOfString(cell.text, { width: widths[i]! - 2 * pad, lineGap: 1 })
+          return this.doc.heightOfString(cell.text, { width: widths[i]! - 2 * pad, lineGap: 1 })
         }),
       ) +
       2 * pad
+    const header: TableCell[] = block.columns.map((c) => ({ text: c.header, bold: true }))
     const headerHeight = rowHeight(header)
-    const maxRowHeight = bottomLimit - page.margins.top - headerHeight
-    const firstRowHeight = rows[0] ? Math.min(rowHeight(rows[0]), maxRowHeight) : 0
+    this.font('semibold', type.body)
+    const captionHeight = this.doc.heightOfString(block.caption, { width: contentWidth }) + 6
+    return {
+      size,
+      pad,
+      widths,
+      xs,
+      rowHeight,
+      header,
+      headerHeight,
+      captionHeight,
+      maxRowHeight: bottomLimit - page.margins.top - headerHeight,
+    }
+  }
+
+  /** The caption, the header row and the first row: what must fit for a table to start on this page. */
+  private tableStart(block: TableBlock): number {
+    const g = this.tableGeometry(block)
+    const first = block.rows[0] ? Math.min(g.rowHeight(block.rows[0].map(cellOf)), g.maxRowHeight) : 0
+    return 2 + g.captionHeight + g.headerHeight + first
+  }
+
+  private table(block: TableBlock): void {
+    const doc = this.doc
+    const { size, pad, widths, xs, rowHeight, header, headerHeight, maxRowHeight } = this.tableGeometry(block)
+    const rows = block.rows.map((row) => row.map(cellOf))
 
     // The caption, the header and the first row stay together.
-    this.font('semibold', type.body)
-    const captionHeight = doc.heightOfString(block.caption, { width: contentWidth })
     this.space(2)
-    this.ensure(captionHeight + 6 + headerHeight + firstRowHeight)
+    this.ensure(this.tableStart(block) - 2)
     const table = doc.struct('Table')
     this.root.add(table)
     this.add(
@@ -379,12 +439,16 @@ class Layout {
     this.space(12)
   }
 
+  /** The chart and its caption, which always share a page. */
+  private figureHeight(block: FigureBlock): number {
+    this.font('regular', type.note)
+    return 4 + chartHeight(block.chart) + 6 + this.doc.heightOfString(block.caption, { width: contentWidth })
+  }
+
   private figure(block: FigureBlock): void {
     const height = chartHeight(block.chart)
-    this.font('regular', type.note)
-    const captionHeight = this.doc.heightOfString(block.caption, { width: contentWidth })
     this.space(4)
-    this.ensure(height + captionHeight + 8)
+    this.ensure(this.figureHeight(block) - 4)
     const top = this.y
     this.add('Figure', () => drawChart(this.doc, block.chart, { x: left, y: top, width: contentWidth }), this.root, {
       alt: block.alt,
@@ -420,9 +484,16 @@ class Layout {
         const markingWidth = doc.widthOfString(marking)
         doc.text(marking, (page.width - markingWidth) / 2, 24, { lineBreak: false })
         doc.text(marking, (page.width - markingWidth) / 2, page.height - 30, { lineBreak: false })
+        let headerWidth = contentWidth
+        if (report.draft) {
+          const notice = 'DRAFT – not yet published'
+          this.font('bold', type.furniture).doc.fillColor(colours.text)
+          const noticeWidth = doc.widthOfString(notice)
+          doc.text(notice, page.width - left - noticeWidth, 40, { lineBreak: false })
+          headerWidth -= noticeWidth + 12
+        }
         this.font('regular', type.furniture).doc.fillColor(colours.secondaryText)
-        const header = report.draft ? `DRAFT – not yet published · ${report.header}` : report.header
-        doc.text(header, left, 40, { width: contentWidth, height: 14, ellipsis: true, lineBreak: false })
+        doc.text(report.header, left, 40, { width: headerWidth, height: 14, ellipsis: true, lineBreak: false })
         doc
           .save()
           .lineWidth(0.5)
