@@ -2,7 +2,7 @@ import type { Database } from '../db/connection'
 import { ReminderData, reminderKey, type DueReminder, type ReminderKind, type ReminderRecipient } from '../data/reminders'
 import type { Logger } from '../logger'
 import type { Mail, Mailer } from '../services/mailer'
-import { formatDateTime } from '../views/helpers'
+import { formatDateTime } from '../time/london'
 
 const dayMs = 24 * 60 * 60 * 1000
 

@@ -8,7 +8,7 @@ import { formErrorView, fromZod, type FormError } from '../forms/errors'
 import { NotFoundError } from '../errors'
 import { idParam } from './params'
 import { SubmissionError, type AssessmentContext, type AssessmentService, type ConflictingAnswer } from '../services/assessmentService'
-import { formatDateTime } from '../views/helpers'
+import { deadlineOn, formatDateTime, isRealDate } from '../time/london'
 
 const statusTags = {
   not_started: { text: 'Not started', classes: 'nhsuk-tag--grey' },
@@ -284,10 +284,9 @@ export function assessmentRoutes(assessments: AssessmentService) {
         400,
       )
     const { 'until-day': day, 'until-month': month, 'until-year': year, reason } = parsed.data
-    // A deadline day ends at 5pm UK time, as the original deadline did.
-    const until = new Date(Date.UTC(year, month - 1, day, 17))
-    if (until.getUTCDate() !== day)
+    if (!isRealDate({ year, month, day }))
       return renderRound(req, res, [{ text: 'Enter the new deadline as a real date', href: '#until-day' }], body, 400)
+    const until = deadlineOn({ year, month, day })
     const errors = await assessments.extend(req.user!, idParam(req, 'roundId'), until, reason, req.ip)
     if (errors.length > 0) return renderRound(req, res, errors, body, 400)
     res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)

@@ -22,10 +22,9 @@ import { responseReference } from '../demo/seed'
 import type { FormError } from '../forms/errors'
 import type { FrameworkDocument } from '../framework/types'
 import { NotFoundError } from '../errors'
+import { daysLeft } from '../time/london'
 import { answerSubjectId, type AnswerHistoryEntry, type AuditService } from './auditService'
 import type { Mailer } from './mailer'
-
-const dayMs = 24 * 60 * 60 * 1000
 
 export type DomainStatus = 'not_started' | 'in_progress' | 'completed'
 
@@ -190,10 +189,9 @@ export class AssessmentService {
     return { answered: ctx.criteria.filter((c) => isAnswered(ctx.answers.get(c.code))).length, total: ctx.criteria.length }
   }
 
-  /** Whole calendar days from today to the deadline's day: "21 days left" on 22 November for 13 December. */
+  /** Whole London calendar days from today to the deadline's day: "21 days left" on 22 November for 13 December. */
   daysLeft(deadline: Date): number {
-    const day = (d: Date) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())
-    return Math.max(0, Math.round((day(deadline) - day(this.clock())) / dayMs))
+    return daysLeft(deadline, this.clock())
   }
 
   /** The partner's rounds, across every organisation they answer for. */

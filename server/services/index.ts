@@ -3,6 +3,7 @@ import type { Database } from '../db/connection'
 import { DatabaseSessionStore } from '../data/sessionStore'
 import { ReminderService } from '../jobs/reminders'
 import type { Logger } from '../logger'
+import { ResultsReadModel } from '../results'
 import { AccountService } from './accountService'
 import { AssessmentService } from './assessmentService'
 import { AuditService } from './auditService'
@@ -25,6 +26,8 @@ export interface Services {
   userAdmin: UserAdminService
   assessments: AssessmentService
   placeReturns: PlaceReturnService
+  /** The one read model of a round's results (server/results/): dashboard, PDFs, exports and API read it. */
+  results: ResultsReadModel
   reminders: ReminderService
 }
 
@@ -44,6 +47,7 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     userAdmin: new UserAdminService(db, audit, sessions, clock),
     assessments: new AssessmentService(db, audit, mailer, clock),
     placeReturns: new PlaceReturnService(db, audit, clock),
+    results: new ResultsReadModel(db, clock),
     reminders: new ReminderService(db, mailer, config.baseUrl, clock, logger),
   }
 }

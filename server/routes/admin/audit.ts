@@ -4,14 +4,19 @@ import { guardedRouter } from '../../auth/guardedRouter'
 import { formErrorView, fromZod } from '../../forms/errors'
 import { auditKinds, type AuditService } from '../../services/auditService'
 import type { UserAdminService } from '../../services/userAdminService'
+import { isoDate, nextDay, parseIsoDate, startOfLondonDay } from '../../time/london'
 import { pageSize, pagination } from './pagination'
 import { leadIcsId } from './scope'
+
+/** A "YYYY-MM-DD" field holding a real London calendar date. */
+const realDate = (message: string) =>
+  z.string(message).transform((v, ctx) => parseIsoDate(v) ?? (ctx.addIssue({ code: 'custom', message }), z.NEVER))
 
 const auditFilter = z.object({
   user: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
   kind: z.preprocess((v) => (v === '' ? undefined : v), z.enum(Object.keys(auditKinds) as [string, ...string[]]).optional()),
-  from: z.preprocess((v) => (v === '' ? undefined : v), z.iso.date('Enter the start date as a real date').optional()),
-  to: z.preprocess((v) => (v === '' ? undefined : v), z.iso.date('Enter the end date as a real date').optional()),
+  from: z.preprocess((v) => (v === '' ? undefined : v), realDate('Enter the start date as a real date').optional()),
+  to: z.preprocess((v) => (v === '' ? undefined : v), realDate('Enter the end date as a real date').optional()),
   page: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(100000).optional()),
 })
 
@@ -30,14 +35,19 @@ export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdm
       icsIds: [icsId],
       userId: filter.user,
       kind: filter.kind,
-      from: filter.from ? new Date(`${filter.from}T00:00:00Z`) : undefined,
-      to: filter.to ? new Date(`${filter.to}T00:00:00Z`) : undefined,
+      from: filter.from ? startOfLondonDay(filter.from) : undefined,
+      before: filter.to ? startOfLondonDay(nextDay(filter.to)) : undefined,
       page,
       pageSize,
     })
     const users = await userAdmin.list(user, icsId)
     const query = new URLSearchParams(
-      Object.entries({ user: filter.user, kind: filter.kind, from: filter.from, to: filter.to })
+      Object.entries({
+        user: filter.user,
+        kind: filter.kind,
+        from: filter.from && isoDate(filter.from),
+        to: filter.to && isoDate(filter.to),
+      })
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => [k, String(v)]),
     ).toString()
