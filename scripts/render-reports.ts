@@ -21,7 +21,10 @@ async function main(): Promise<void> {
   rmSync(out, { recursive: true, force: true })
   mkdirSync(out, { recursive: true })
   const folder = mkdtempSync(path.join(tmpdir(), 'placeready-reports-'))
-  const config = { ...loadConfig({ DEMO: 'on', DEMO_PASSWORD: 'render-reports-only', LOG_LEVEL: 'silent' }), database: { client: 'sqlite' as const, filename: path.join(folder, 'demo.sqlite') } }
+  const config = {
+    ...loadConfig({ DEMO: 'on', DEMO_PASSWORD: 'render-reports-only', LOG_LEVEL: 'silent' }),
+    database: { client: 'sqlite' as const, filename: path.join(folder, 'demo.sqlite') },
+  }
   const db = createDatabase(config.database)
   try {
     const logger = createLogger('silent')
@@ -36,7 +39,8 @@ async function main(): Promise<void> {
     rounds.forEach((round, i) => {
       const label = i === 0 ? 'baseline' : 'current'
       jobs.push({ name: `system-${label}`, build: () => services.reports.systemReport(user, round.id) })
-      for (const place of places) jobs.push({ name: `${place.slug}-${label}`, build: () => services.reports.placeReport(user, round.id, place.id) })
+      for (const place of places)
+        jobs.push({ name: `${place.slug}-${label}`, build: () => services.reports.placeReport(user, round.id, place.id) })
     })
     for (const job of jobs) {
       const report = await job.build()

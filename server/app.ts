@@ -125,7 +125,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(frameworkRoutes(services.frameworks))
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
   app.use(assessmentRoutes(services.assessments))
-  app.use(placeRoutes(db, services.placeReturns))
+  app.use(placeRoutes(db, services.placeReturns, services.reports))
   app.use(reportRoutes(services.reports))
   app.use(
     adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),

@@ -44,6 +44,16 @@ export class ReportData {
     return updated === 1
   }
 
+  /** The rounds a place took part in, newest first, with whether each round's results are published. */
+  async roundsOfPlace(placeId: number): Promise<Array<{ roundId: number; title: string; published: boolean }>> {
+    const rows = (await this.db('rounds as r')
+      .join('round_places as rp', 'rp.round_id', 'r.id')
+      .where('rp.place_id', placeId)
+      .orderBy('r.closes_at', 'desc')
+      .select('r.id', 'r.title', 'r.published_at')) as Array<{ id: number; title: string; published_at: unknown }>
+    return rows.map((r) => ({ roundId: r.id, title: r.title, published: r.published_at !== null && r.published_at !== undefined }))
+  }
+
   /** Every partner organisation of a place, with how far its response to the round got, by name. */
   async participants(roundId: number, placeId: number): Promise<Participant[]> {
     const rows = (await this.db('organisations as o')

@@ -12,8 +12,7 @@ export async function publishDemoBaseline(db: Database, baselineTitle: string): 
   const ics = (await db('ics').where({ slug: demoIcs.slug }).first('id')) as { id: number } | undefined
   if (!ics) return
   const baseline = (await db('rounds').where({ ics_id: ics.id, title: baselineTitle }).first('id', 'published_at')) as
-    | { id: number; published_at: unknown }
-    | undefined
+    { id: number; published_at: unknown } | undefined
   const lead = (await db('users').where({ email: 'ics.lead@example.org' }).first('id')) as { id: number } | undefined
   if (!baseline || baseline.published_at || !lead) return
   if (!(await db('delegation_decisions').where({ round_id: baseline.id }).first('round_id'))) return
@@ -21,7 +20,14 @@ export async function publishDemoBaseline(db: Database, baselineTitle: string): 
   await db.transaction(async (trx) => {
     if (await new ReportData(db).publish(baseline.id, lead.id, publishedAt, trx)) {
       await new AuditService(db, () => publishedAt).record(
-        { kind: 'results.published', actorUserId: lead.id, icsId: ics.id, subjectType: 'round', subjectId: baseline.id, details: { title: baselineTitle } },
+        {
+          kind: 'results.published',
+          actorUserId: lead.id,
+          icsId: ics.id,
+          subjectType: 'round',
+          subjectId: baseline.id,
+          details: { title: baselineTitle },
+        },
         trx,
       )
     }

@@ -424,7 +424,6 @@ function comparisonSection(input: PlaceReportInput): Block[] {
   ).length
   const prevTitle = previous.round.round.title
   return [
-    { kind: 'pageBreak' },
     { kind: 'heading', level: 2, text: 'Since the previous round' },
     {
       kind: 'paragraph',
@@ -443,6 +442,21 @@ function comparisonSection(input: PlaceReportInput): Block[] {
         afterLabel: round.round.title,
         rows: place.domains.map((d) => ({ label: d.title, before: beforeDomains.get(d.code) ?? null, after: d.level })),
       },
+    },
+    {
+      kind: 'table',
+      caption: `Each domain’s median level, before (${prevTitle}) and now`,
+      rowHeaders: true,
+      columns: [
+        { header: 'Domain', weight: 5 },
+        { header: 'Before', weight: 2 },
+        { header: 'Now', weight: 2 },
+        { header: 'Change', weight: 1.6 },
+      ],
+      rows: place.domains.map((d) => {
+        const then = beforeDomains.get(d.code) ?? null
+        return [d.title, levelText(names, then), levelText(names, d.level), change(then, d.level)]
+      }),
     },
     {
       kind: 'table',

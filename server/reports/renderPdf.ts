@@ -7,6 +7,7 @@ import { reportFonts, type FontName } from './fonts'
 import type { Block, FigureBlock, ListBlock, ParagraphBlock, ReportDocument, RichText, Run, TableBlock, TableCell } from './model'
 import './pdfkitTypes'
 import { colours, page, type } from './theme'
+import { formatDateTime } from '../time/london'
 
 /**
  * The one module that talks to pdfkit: lays out a ReportDocument on A4 pages as a tagged PDF
@@ -471,8 +472,7 @@ class Layout {
     const doc = this.doc
     this.root.end()
     const range = doc.bufferedPageRange()
-    const when = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', dateStyle: 'long', timeStyle: 'short' })
-    const generated = `Generated ${when.format(report.generatedAt)} (UK time)`
+    const generated = `Generated ${formatDateTime(report.generatedAt)} (UK time)`
     for (let i = 0; i < range.count; i++) {
       doc.switchToPage(range.start + i)
       // Furniture sits in the margins: let it be drawn there without starting a new page.

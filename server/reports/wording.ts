@@ -1,23 +1,15 @@
+import { formatCalendarDate, formatDate } from '../time/london'
+
 /**
  * The words reports share: dates as people in England read them, levels with their names,
  * where a level came from, and text shortened at a sentence or word boundary.
  */
 
-const londonDay = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'long', year: 'numeric' })
-
 /** A moment as its day in London: "29 October 2021". */
-export function londonDate(date: Date): string {
-  return londonDay.format(date)
-}
+export const londonDate = formatDate
 
 /** A date-only value (YYYY-MM-DD) as written: "12 November 2021". */
-export function calendarDate(isoDay: string): string {
-  const [year, month, day] = isoDay.split('-').map(Number)
-  if (!year || !month || !day) return isoDay
-  return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(
-    new Date(Date.UTC(year, month - 1, day)),
-  )
-}
+export const calendarDate = formatCalendarDate
 
 export function levelText(levelNames: Record<number, string>, level: number | null): string {
   if (level === null) return 'No level'

@@ -7,6 +7,7 @@ import { formErrorView, type FormError } from '../forms/errors'
 import { NotFoundError } from '../errors'
 import { idParam } from './params'
 import { actionStatuses, PlaceReturnError, type PlaceReturnService } from '../services/placeReturnService'
+import type { ReportService } from '../services/reportService'
 
 function field(body: Record<string, unknown>, name: string): string {
   const value = body[name]
@@ -21,7 +22,7 @@ const sourceLabels = {
 }
 
 /** The place lead's review and return, the ICS lead's assurance and decision, the place page and its plan. */
-export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
+export function placeRoutes(db: Database, placeReturns: PlaceReturnService, reports: ReportService) {
   const r = guardedRouter()
   const places = new PlaceData(db)
   const readers = allow.roles('ics_lead', 'place_lead', 'viewer')
@@ -183,6 +184,7 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
     res.status(status).render('places/place', {
       title: page.place.name,
       page,
+      placeReports: await reports.placeReports(req.user!, page.place),
       levelName: page.latest ? levelName(page.latest.framework) : () => '',
       sourceLabels,
       actionStatuses,

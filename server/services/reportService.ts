@@ -127,6 +127,14 @@ export class ReportService {
     }
   }
 
+  /** The place reports this user may download, newest round first, each marked when it is still a draft. */
+  async placeReports(user: CurrentUser, place: PlaceRecord): Promise<Array<{ roundId: number; title: string; draft: boolean }>> {
+    const rounds = await this.data.roundsOfPlace(place.id)
+    return rounds
+      .filter((r) => canDownloadPlaceReport(user, place, r.published))
+      .map((r) => ({ roundId: r.roundId, title: r.title, draft: !r.published }))
+  }
+
   /**
    * Publishes a round's results, so board viewers can read its reports and they lose the DRAFT
    * mark. Only once the round has closed, and only with the ICS lead's confirmation; audited.
@@ -143,18 +151,18 @@ export class ReportService {
     await this.db.transaction(async (trx) => {
       if (await this.data.publish(round.id, user.id, this.clock(), trx)) {
         await this.audit.record(
-          { kind: 'results.published', actorUserId: user.id, icsId: round.icsId, subjectType: 'round', subjectId: round.id, details: { title: round.title }, ip },
+          {
+            kind: 'results.published',
+            actorUserId: user.id,
+            icsId: round.icsId,
+            subjectType: 'round',
+            subjectId: round.id,
+            details: { title: round.title },
+            ip,
+          },
           trx,
         )
       }
     })
   }
-
-  /** Whether this user may download the place's report for a round now (for links on the place pages). */
-  async placeReportAvailable(user: CurrentUser, roundId: number, place: PlaceRecord): Promise<boolean> {
-    const publication = await this.data.publication(roundId)
-    if (!publication) return false
-    return canDownloadPlaceReport(user, place, publication.publishedAt !== null)
-  }
-
 }
