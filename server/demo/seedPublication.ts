@@ -1,12 +1,12 @@
 import type { Database } from '../db/connection'
 import { ReportData } from '../data/reports'
-import { AuditService } from '../services/auditService'
 import { demoIcs } from './demoData'
 
 /**
  * The demo's October 2021 baseline results, published by the ICS lead two days after the ICB
  * Board's decisions, so board viewers can read its reports (the current round stays a draft).
- * Safe to run at every start: a published round is left as it is.
+ * Safe to run at every start: a published round is left as it is. Like the rest of the demo's
+ * history it is seeded, not something anyone did here, so it leaves no audit event.
  */
 export async function publishDemoBaseline(db: Database, baselineTitle: string): Promise<void> {
   const ics = (await db('ics').where({ slug: demoIcs.slug }).first('id')) as { id: number } | undefined
@@ -16,20 +16,5 @@ export async function publishDemoBaseline(db: Database, baselineTitle: string): 
   const lead = (await db('users').where({ email: 'ics.lead@example.org' }).first('id')) as { id: number } | undefined
   if (!baseline || baseline.published_at || !lead) return
   if (!(await db('delegation_decisions').where({ round_id: baseline.id }).first('round_id'))) return
-  const publishedAt = new Date('2022-01-14T10:00:00Z')
-  await db.transaction(async (trx) => {
-    if (await new ReportData(db).publish(baseline.id, lead.id, publishedAt, trx)) {
-      await new AuditService(db, () => publishedAt).record(
-        {
-          kind: 'results.published',
-          actorUserId: lead.id,
-          icsId: ics.id,
-          subjectType: 'round',
-          subjectId: baseline.id,
-          details: { title: baselineTitle },
-        },
-        trx,
-      )
-    }
-  })
+  await new ReportData(db).publish(baseline.id, lead.id, new Date('2022-01-14T10:00:00Z'), db)
 }
