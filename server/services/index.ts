@@ -7,6 +7,7 @@ import { ResultsReadModel } from '../results'
 import { AccountService } from './accountService'
 import { AssessmentService } from './assessmentService'
 import { AuditService } from './auditService'
+import { DashboardService } from './dashboardService'
 import { FrameworkService } from './frameworkService'
 import { InvitationService } from './invitationService'
 import { Mailer } from './mailer'
@@ -29,6 +30,8 @@ export interface Services {
   placeReturns: PlaceReturnService
   /** The one read model of a round's results (server/results/): dashboard, PDFs, exports and API read it. */
   results: ResultsReadModel
+  /** The dashboard, the home pages' round summaries and the places overview, from the read model. */
+  dashboards: DashboardService
   /** Board reports (place and system PDFs) and the publication of a round's results. */
   reports: ReportService
   reminders: ReminderService
@@ -52,6 +55,7 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     assessments: new AssessmentService(db, audit, mailer, clock),
     placeReturns: new PlaceReturnService(db, audit, clock),
     results,
+    dashboards: new DashboardService(db, results, clock),
     reports: new ReportService(db, results, audit, clock, config.protectiveMarking),
     reminders: new ReminderService(db, mailer, config.baseUrl, clock, logger),
   }
