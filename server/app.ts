@@ -128,7 +128,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
   app.use(assessmentRoutes(services.assessments))
   app.use(placeRoutes(services.placeReturns, services.dashboards, services.reports))
-  app.use(dashboardRoutes(services.dashboards))
+  app.use(dashboardRoutes(services.dashboards, services.reports))
   app.use(reportRoutes(services.reports))
   app.use(
     adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),

@@ -127,6 +127,21 @@ export class ReportService {
     }
   }
 
+  /** For other pages of a round: whether this user may download its system report, and whether it has a reports page for them. */
+  async reportLinks(user: CurrentUser, roundId: number): Promise<{ systemReport: boolean; reportsPage: boolean; draft: boolean }> {
+    const [round, publication] = await Promise.all([this.rounds.findRound(roundId), this.data.publication(roundId)])
+    if (!round || !publication) return { systemReport: false, reportsPage: false, draft: false }
+    const published = publication.publishedAt !== null
+    const places = await this.rounds.placesInRound(round.id)
+    return {
+      systemReport: canDownloadSystemReport(user, round.icsId, published),
+      reportsPage:
+        canDownloadSystemReport(user, round.icsId, published) ||
+        places.some((p) => canDownloadPlaceReport(user, { id: p.id, icsId: round.icsId }, published)),
+      draft: !published,
+    }
+  }
+
   /** The place reports this user may download, newest round first, each marked when it is still a draft. */
   async placeReports(user: CurrentUser, place: PlaceRecord): Promise<Array<{ roundId: number; title: string; draft: boolean }>> {
     const rounds = await this.data.roundsOfPlace(place.id)

@@ -293,6 +293,17 @@ describe('board reports', () => {
       expect(listing.text).not.toContain('Liverpool')
     })
 
+    it('links the system report from the dashboard for those who may download it', async () => {
+      const forViewer = await viewer.get(`/rounds/${baseline.id}/dashboard`)
+      expect(forViewer.status).toBe(200)
+      expect(forViewer.text).toContain(`<a href="/rounds/${baseline.id}/report.pdf" download>Download system report (PDF)</a>`)
+      const forPlaceLead = await placeLead.get(`/rounds/${baseline.id}/dashboard`)
+      expect(forPlaceLead.text).not.toContain('Download system report (PDF)')
+      expect(forPlaceLead.text).toContain(`href="/rounds/${baseline.id}/reports"`)
+      const placePage = await viewer.get(`/places/${wirral.id}`)
+      expect(placePage.text).toContain(`href="/rounds/${baseline.id}/places/${wirral.id}/report.pdf"`)
+    })
+
     it('refuses a place that is not in the round’s ICS, and a partner', async () => {
       expect((await lead.get(`/rounds/${baseline.id}/places/999999/report.pdf`)).status).toBe(404)
       const partner = await signIn(context.app, 'partner.wirral.council@example.org', testDemoPassword)
