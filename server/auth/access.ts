@@ -62,6 +62,21 @@ export function canGrantRole(user: CurrentUser, scope: { role: Role; icsId: numb
   return scope.role === 'partner' && scope.placeId !== null && isPlaceLead(user, scope.placeId)
 }
 
+/**
+ * A partner's own answers (each organisation's level, evidence and support) are working papers:
+ * they are read by the organisation's respondents, its place's lead and its ICS lead. Viewers
+ * read what the place and the ICS made of them: the place return (the agreed positions, and
+ * the spread of partners' levels as counts), moderation, decisions, plans and reports.
+ */
+export function canReadPartnerAnswers(user: CurrentUser, organisation: { id: number; placeId: number; icsId: number }): boolean {
+  return canRespondFor(user, organisation.id) || canManagePlace(user, { id: organisation.placeId, icsId: organisation.icsId })
+}
+
+/** Every partner's answers in a place, side by side: for those who manage the place. */
+export function canReadPlacePartnerAnswers(user: CurrentUser, place: { id: number; icsId: number }): boolean {
+  return canManagePlace(user, place)
+}
+
 /** Only the organisation's own partner respondents answer for it. */
 export function canRespondFor(user: CurrentUser, organisationId: number): boolean {
   return user.memberships.some((m) => m.role === 'partner' && m.organisationId === organisationId)
@@ -70,6 +85,25 @@ export function canRespondFor(user: CurrentUser, organisationId: number): boolea
 /** The places a user may manage, as ids, for filtering lists in SQL. */
 export function managedPlaceIds(user: CurrentUser): number[] {
   return user.memberships.filter((m) => m.role === 'place_lead' && m.placeId !== null).map((m) => m.placeId!)
+}
+
+/**
+ * Board reports. Until the ICS lead publishes a round's results its reports are drafts, for
+ * the ICS's leads and the place's own place lead only (anyone else is told "not found"); once
+ * published, whoever may read the place's results may download its report.
+ */
+export function canDownloadPlaceReport(user: CurrentUser, place: { id: number; icsId: number }, published: boolean): boolean {
+  return published ? canViewPlace(user, place) : canManagePlace(user, place)
+}
+
+/** The system report covers every place of an ICS: for its ICS leads, and its ICS-wide viewers once published. */
+export function canDownloadSystemReport(user: CurrentUser, icsId: number, published: boolean): boolean {
+  return isIcsLead(user, icsId) || (published && icsIdsWithRole(user, 'viewer').includes(icsId))
+}
+
+/** Publishing a round's results (and so its reports) is the ICS lead's decision. */
+export function canPublishResults(user: CurrentUser, icsId: number): boolean {
+  return isIcsLead(user, icsId)
 }
 
 /** How much of an ICS's results a user may compare: every place, some places, or nothing. */
