@@ -116,7 +116,6 @@ export class FrameworkService {
 
   /** The newest loaded version of the Cheshire and Merseyside framework. */
   async defaultVersion(): Promise<FrameworkVersion | undefined> {
-    const id = await this.data.latestVersionId(defaultFrameworkSlug)
-    return id === undefined ? undefined : this.data.getVersion(id)
+    return this.data.latestVersion(defaultFrameworkSlug)
   }
 }
