@@ -98,7 +98,7 @@ export function createApp(deps: AppDeps): Express {
     sessions ??= resolveSessionSecret(db, config).then((secret) => sessionMiddleware(config, services.sessions, secret))
     sessions.then((handler) => handler(req, res, next), next)
   })
-  app.use(loadCurrentUser(services.accounts, clock))
+  app.use(loadCurrentUser(services.accounts, clock, services.sessions))
   app.use(provideCsrfTokenWhenSignedIn)
   app.use((req, res, next) => {
     res.locals.navigation = navigationFor(req.user)
