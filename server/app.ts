@@ -17,6 +17,7 @@ import { authRoutes } from './routes/auth'
 import { frameworkRoutes } from './routes/framework'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { homeRoutes, navigationFor } from './routes/home'
+import { dashboardRoutes } from './routes/dashboard'
 import { placeRoutes } from './routes/places'
 import type { Services } from './services'
 import { createViewEngine, viewsDirectory } from './views/engine'
@@ -88,8 +89,7 @@ export function createApp(deps: AppDeps): Express {
   })
 
   app.use(assetsRouter(config.production))
-  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 }))
-  app.use(express.json({ limit: '1mb' }))
+  // Request bodies are read by each route's own rule (middleware/body.ts, through the guarded router).
 
   // The signing secret may live in the database (shared by every instance), so the session
   // middleware is built on the first request that needs it.
@@ -124,11 +124,12 @@ export function createApp(deps: AppDeps): Express {
     }),
   }
 
-  app.use(homeRoutes())
+  app.use(homeRoutes(services.dashboards, services.assessments))
   app.use(frameworkRoutes(services.frameworks))
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
   app.use(assessmentRoutes(services.assessments))
-  app.use(placeRoutes(db, services.placeReturns))
+  app.use(placeRoutes(services.placeReturns, services.dashboards))
+  app.use(dashboardRoutes(services.dashboards))
   app.use(
     adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),
   )

@@ -52,6 +52,16 @@ export function canViewPlace(user: CurrentUser, place: { id: number; icsId: numb
   )
 }
 
+/**
+ * Who may grant a role: an ICS lead any role in their ICS, a place lead only partner
+ * respondents of their own place. Checked when an invitation is sent and again when it is
+ * accepted, so an invitation never grants more than its sender may grant at that moment.
+ */
+export function canGrantRole(user: CurrentUser, scope: { role: Role; icsId: number; placeId: number | null }): boolean {
+  if (isIcsLead(user, scope.icsId)) return true
+  return scope.role === 'partner' && scope.placeId !== null && isPlaceLead(user, scope.placeId)
+}
+
 /** Only the organisation's own partner respondents answer for it. */
 export function canRespondFor(user: CurrentUser, organisationId: number): boolean {
   return user.memberships.some((m) => m.role === 'partner' && m.organisationId === organisationId)
@@ -60,4 +70,20 @@ export function canRespondFor(user: CurrentUser, organisationId: number): boolea
 /** The places a user may manage, as ids, for filtering lists in SQL. */
 export function managedPlaceIds(user: CurrentUser): number[] {
   return user.memberships.filter((m) => m.role === 'place_lead' && m.placeId !== null).map((m) => m.placeId!)
+}
+
+/** How much of an ICS's results a user may compare: every place, some places, or nothing. */
+export type ResultsScope = { kind: 'ics' } | { kind: 'place'; placeIds: number[] } | undefined
+
+/**
+ * The dashboard's scope in an ICS: ICS leads and ICS-wide viewers see every place; place leads
+ * and place viewers only their own places, compared with the ICS median, never another place.
+ */
+export function resultsScope(user: CurrentUser, icsId: number): ResultsScope {
+  const inIcs = user.memberships.filter((m) => m.icsId === icsId)
+  if (inIcs.some((m) => m.role === 'ics_lead' || (m.role === 'viewer' && m.placeId === null))) return { kind: 'ics' }
+  const placeIds = [
+    ...new Set(inIcs.filter((m) => (m.role === 'place_lead' || m.role === 'viewer') && m.placeId !== null).map((m) => m.placeId!)),
+  ]
+  return placeIds.length > 0 ? { kind: 'place', placeIds } : undefined
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { responseReference } from '../assessment/reference'
 import type { Database } from '../db/connection'
 import { FrameworkData } from '../data/frameworks'
 import { timestamp } from '../db/values'
@@ -28,10 +29,6 @@ export function stableHash(text: string): number {
     hash = Math.imul(hash, 0x01000193) >>> 0
   }
   return hash
-}
-
-export function responseReference(roundId: number, organisationId: number): string {
-  return `PR-${String(roundId).padStart(4, '0')}-${String(organisationId).padStart(5, '0')}`
 }
 
 const supportIdeas = [

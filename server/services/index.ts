@@ -7,6 +7,7 @@ import { ResultsReadModel } from '../results'
 import { AccountService } from './accountService'
 import { AssessmentService } from './assessmentService'
 import { AuditService } from './auditService'
+import { DashboardService } from './dashboardService'
 import { FrameworkService } from './frameworkService'
 import { InvitationService } from './invitationService'
 import { Mailer } from './mailer'
@@ -28,6 +29,8 @@ export interface Services {
   placeReturns: PlaceReturnService
   /** The one read model of a round's results (server/results/): dashboard, PDFs, exports and API read it. */
   results: ResultsReadModel
+  /** The dashboard, the home pages' round summaries and the places overview, from the read model. */
+  dashboards: DashboardService
   reminders: ReminderService
 }
 
@@ -36,6 +39,7 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
   const audit = new AuditService(db, clock)
   const mailer = new Mailer(db, config.smtpUrl, config.mailFrom, logger, clock)
   const sessions = new DatabaseSessionStore(db, clock)
+  const results = new ResultsReadModel(db, clock)
   return {
     clock,
     frameworks: new FrameworkService(db),
@@ -47,7 +51,8 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     userAdmin: new UserAdminService(db, audit, sessions, clock),
     assessments: new AssessmentService(db, audit, mailer, clock),
     placeReturns: new PlaceReturnService(db, audit, clock),
-    results: new ResultsReadModel(db, clock),
+    results,
+    dashboards: new DashboardService(db, results, clock),
     reminders: new ReminderService(db, mailer, config.baseUrl, clock, logger),
   }
 }

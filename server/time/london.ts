@@ -48,7 +48,8 @@ function byInstant<T>(compute: (date: Date) => T): (date: Date) => T {
   }
 }
 
-const londonParts = byInstant((date: Date): Readonly<CalendarDate & { hour: number; minute: number; second: number }> => {
+/** The London wall-clock reading of an instant, as numbers. */
+export const londonWallClock = byInstant((date: Date): Readonly<CalendarDate & { hour: number; minute: number; second: number }> => {
   const parts = Object.fromEntries(wallClock.formatToParts(date).map((p) => [p.type, p.value]))
   return Object.freeze({
     year: Number(parts.year),
@@ -62,7 +63,7 @@ const londonParts = byInstant((date: Date): Readonly<CalendarDate & { hour: numb
 
 /** How far London's clocks are ahead of UTC at an instant, in milliseconds (0 in winter, an hour in summer). */
 function londonOffsetMs(date: Date): number {
-  const p = londonParts(date)
+  const p = londonWallClock(date)
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second)
   return asUtc - Math.floor(date.getTime() / 1000) * 1000
 }
@@ -105,7 +106,7 @@ export function nextDay({ year, month, day }: CalendarDate): CalendarDate {
 
 /** The London calendar day an instant falls on. */
 export function londonDateOf(instant: Date): CalendarDate {
-  const { year, month, day } = londonParts(instant)
+  const { year, month, day } = londonWallClock(instant)
   return { year, month, day }
 }
 
