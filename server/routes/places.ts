@@ -6,6 +6,7 @@ import { NotFoundError } from '../errors'
 import { idParam } from './params'
 import type { DashboardService } from '../services/dashboardService'
 import { actionStatuses, PlaceReturnError, type PlaceReturnService } from '../services/placeReturnService'
+import type { ReportService } from '../services/reportService'
 
 function field(body: Record<string, unknown>, name: string): string {
   const value = body[name]
@@ -20,7 +21,7 @@ const sourceLabels = {
 }
 
 /** The place lead's review and return, the ICS lead's assurance and decision, the place page and its plan. */
-export function placeRoutes(placeReturns: PlaceReturnService, dashboards: DashboardService) {
+export function placeRoutes(placeReturns: PlaceReturnService, dashboards: DashboardService, reports: ReportService) {
   const r = guardedRouter()
   const readers = allow.roles('ics_lead', 'place_lead', 'viewer')
   const roundPlace = '/rounds/:roundId/places/:placeId'
@@ -179,6 +180,7 @@ export function placeRoutes(placeReturns: PlaceReturnService, dashboards: Dashbo
     res.status(status).render('places/place', {
       title: page.place.name,
       page,
+      placeReports: await reports.placeReports(req.user!, page.place),
       levelName: page.latest ? levelName(page.latest.framework) : () => '',
       sourceLabels,
       actionStatuses,
