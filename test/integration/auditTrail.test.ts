@@ -10,11 +10,13 @@ describe('the audit trail, page by page', () => {
     context = await createTestContext()
     const db = context.db
     const now = timestamp(context.clock.now())
-    ;[icsId, otherIcsId] = await Promise.all(
+    const ids = await Promise.all(
       ['a', 'b'].map(
         async (slug) => ((await db('ics').insert({ name: `ICS ${slug}`, slug, created_at: now }, ['id'])) as Array<{ id: number }>)[0]!.id,
       ),
     )
+    icsId = ids[0]!
+    otherIcsId = ids[1]!
     const user = async (email: string, ics: number) => {
       const [row] = (await db('users').insert({ email, name: email, created_at: now }, ['id'])) as Array<{ id: number }>
       await db('memberships').insert({ user_id: row!.id, role: 'ics_lead', ics_id: ics, created_at: now })
