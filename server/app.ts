@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import express, { type Express, type RequestHandler } from 'express'
 import helmet from 'helmet'
-import { assetsRouter } from './assets'
+import { AssetCatalogue, assetsRouter } from './assets'
 import { resolveSessionSecret } from './bootstrap'
 import type { AppConfig } from './config'
 import type { Database } from './db/connection'
@@ -52,6 +52,9 @@ export function createApp(deps: AppDeps): Express {
   if (config.viewCache) app.enable('view cache')
   app.locals.serviceName = 'PlaceReady'
   Object.assign(app.locals, viewHelpers)
+  // Scripts, stylesheets and icons under names that change with their content, cached for a year.
+  const assets = new AssetCatalogue(config.viewCache)
+  app.locals.assetUrl = (assetPath: string) => assets.url(assetPath)
 
   app.use(requestLog(logger))
 
@@ -89,7 +92,7 @@ export function createApp(deps: AppDeps): Express {
     next()
   })
 
-  app.use(assetsRouter(config.production))
+  app.use(assetsRouter(config.production, assets))
   // Request bodies are read by each route's own rule (middleware/body.ts, through the guarded router).
 
   // The signing secret may live in the database (shared by every instance), so the session
