@@ -31,6 +31,25 @@ export const auditKinds = {
   'decision.recorded': 'Delegation decision recorded',
   'action.created': 'Development action added',
   'action.updated': 'Development action changed',
+  'ics.created': 'ICS created',
+  'place.created': 'Place added',
+  'place.changed': 'Place renamed',
+  'place.retired': 'Place retired',
+  'place.reinstated': 'Place reinstated',
+  'organisation.created': 'Partner organisation added',
+  'organisation.changed': 'Partner organisation changed',
+  'organisation.retired': 'Partner organisation retired',
+  'organisation.reinstated': 'Partner organisation reinstated',
+  'import.completed': 'Places, organisations and contacts imported',
+  'round.created': 'Round created',
+  'round.changed': 'Round changed before it opened',
+  'round.opened': 'Round opened',
+  'round.closed': 'Round closed',
+  'round.reminders-changed': 'Round reminder days changed',
+  'reminder.sent-now': 'Reminders sent now',
+  'framework.uploaded': 'Framework version uploaded',
+  'framework.draft-created': 'Framework draft started',
+  'framework.draft-changed': 'Framework draft changed',
   'results.published': 'Round results published',
 } as const
 
@@ -95,6 +114,22 @@ export class AuditService {
       details: entry.details ? JSON.stringify(entry.details) : null,
       ip: entry.ip ?? null,
     })
+  }
+
+  /** Many events at once (an import), in batches, as part of the caller's transaction. */
+  async recordMany(entries: AuditEntry[], executor: Executor = this.db): Promise<void> {
+    const at = timestamp(this.clock())
+    const rows = entries.map((entry) => ({
+      occurred_at: at,
+      actor_user_id: entry.actorUserId,
+      ics_id: entry.icsId,
+      kind: entry.kind,
+      subject_type: entry.subjectType ?? null,
+      subject_id: entry.subjectId === undefined ? null : String(entry.subjectId),
+      details: entry.details ? JSON.stringify(entry.details) : null,
+      ip: entry.ip ?? null,
+    }))
+    for (let i = 0; i < rows.length; i += 500) await executor('audit_events').insert(rows.slice(i, i + 500))
   }
 
   /**
