@@ -89,6 +89,34 @@ function toSummary(row: VersionRecord): FrameworkVersionSummary {
   }
 }
 
+/** Parsed framework texts by their text, frozen: shared by every reader in the process. */
+const parsedFrameworkTexts = new Map<string, unknown>()
+const parsedFrameworkTextsLimit = 1000
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const inner of Object.values(value)) deepFreeze(inner)
+  }
+  return value
+}
+
+/**
+ * A framework document or a criterion's descriptors, from the JSON text stored for it. The
+ * same text always means the same content, so each process parses each text once (a whole
+ * framework is some 40 KB of JSON, read by every page about a round) and hands every reader
+ * the same frozen object.
+ */
+export function parseFrameworkText<T>(text: string): T {
+  let parsed = parsedFrameworkTexts.get(text)
+  if (parsed === undefined) {
+    if (parsedFrameworkTexts.size >= parsedFrameworkTextsLimit) parsedFrameworkTexts.clear()
+    parsed = deepFreeze(JSON.parse(text) as unknown)
+    parsedFrameworkTexts.set(text, parsed)
+  }
+  return parsed as T
+}
+
 /** The criteria of several framework versions in one query, each version's in framework order. */
 export async function criteriaOfVersions(executor: Executor, versionIds: readonly number[]): Promise<Map<number, CriterionRow[]>> {
   const byVersion = new Map<number, CriterionRow[]>(versionIds.map((id) => [id, []]))
@@ -119,7 +147,7 @@ export async function criteriaOfVersions(executor: Executor, versionIds: readonl
       threshold: r.threshold,
       isGateway: toBoolean(r.is_gateway),
       position: r.position,
-      descriptors: JSON.parse(r.descriptors) as FrameworkDescriptor[],
+      descriptors: parseFrameworkText<FrameworkDescriptor[]>(r.descriptors),
     })
   }
   return byVersion
@@ -146,7 +174,16 @@ export class FrameworkData {
       .where('v.id', id)
       .first([...versionColumns, 'v.document'])) as VersionRecord | undefined
     if (!row) return undefined
-    return { ...toSummary(row), document: JSON.parse(row.document ?? '{}') as FrameworkDocument }
+    return { ...toSummary(row), document: parseFrameworkText<FrameworkDocument>(row.document ?? '{}') }
+  }
+
+  /** The newest version of a framework, by slug, with its document: one query. */
+  async latestVersion(slug: string): Promise<FrameworkVersion | undefined> {
+    const row = (await this.versions(this.db)
+      .where('f.slug', slug)
+      .orderBy('v.id', 'desc')
+      .first([...versionColumns, 'v.document'])) as VersionRecord | undefined
+    return row && { ...toSummary(row), document: parseFrameworkText<FrameworkDocument>(row.document ?? '{}') }
   }
 
   /** The newest bundled version of a framework, by slug (versions an ICS uploaded are its own). */

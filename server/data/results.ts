@@ -1,6 +1,6 @@
 import { toBoolean, toCount, toDate, toDateOrNull } from '../db/values'
 import type { FrameworkDocument } from '../framework/types'
-import { criteriaOfVersions, type CriterionRow, type Executor } from './frameworks'
+import { criteriaOfVersions, parseFrameworkText, type CriterionRow, type Executor } from './frameworks'
 import type { ActionRecord, ActionStatus, DecisionRecord, ModerationRecord, PlaceReturnRecord, PositionRecord } from './placeReturns'
 import type { PlaceRecord } from './places'
 import { organisationInRoundSql, roundColumns, toRound, type RoundRecord, type RoundRow } from './rounds'
@@ -100,7 +100,7 @@ export class ResultsData {
         slug: r.slug,
         title: r.framework_title,
         versionLabel: r.version_label,
-        document: JSON.parse(r.document) as FrameworkDocument,
+        document: parseFrameworkText<FrameworkDocument>(r.document),
       },
     }))
   }

@@ -138,8 +138,7 @@ export class FrameworkService {
 
   /** The newest loaded version of the Cheshire and Merseyside framework. */
   async defaultVersion(): Promise<FrameworkVersion | undefined> {
-    const id = await this.data.latestVersionId(defaultFrameworkSlug)
-    return id === undefined ? undefined : this.data.getVersion(id)
+    return this.data.latestVersion(defaultFrameworkSlug)
   }
 
   // The ICS lead's framework pages: every version they may use, and their own uploads and drafts.

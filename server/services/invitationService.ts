@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import type { AppConfig } from '../config'
 import type { Database } from '../db/connection'
 import { timestamp, toDate, toDateOrNull } from '../db/values'
@@ -339,11 +340,26 @@ export class InvitationService {
     }
   }
 
-  /** The invitations the actor may manage: all of an ICS for its lead, their own place's for a place lead. */
-  async list(actor: CurrentUser, icsId: number): Promise<InvitationView[]> {
-    const query = this.query().where('n.ics_id', icsId).orderBy('n.created_at', 'desc').limit(500)
-    if (!isIcsLead(actor, icsId)) query.whereIn('n.place_id', managedPlaceIds(actor))
-    return ((await query) as InvitationRow[]).map((r) => this.toView(r))
+  /**
+   * The invitations the actor may manage, newest first, a page at a time, and how many there
+   * are: all of an ICS for its lead, their own place's for a place lead.
+   */
+  async list(actor: CurrentUser, icsId: number, page = 1, pageSize = 50): Promise<{ invitations: InvitationView[]; total: number }> {
+    const scoped = <Q extends Knex.QueryBuilder>(query: Q): Q =>
+      (isIcsLead(actor, icsId)
+        ? query.where('n.ics_id', icsId)
+        : query.where('n.ics_id', icsId).whereIn('n.place_id', managedPlaceIds(actor))) as Q
+    const [count, rows] = await Promise.all([
+      scoped(this.db('invitations as n')).count({ n: '*' }).first() as Promise<{ n: unknown } | undefined>,
+      scoped(this.query())
+        .orderBy([
+          { column: 'n.created_at', order: 'desc' },
+          { column: 'n.id', order: 'desc' },
+        ])
+        .limit(pageSize)
+        .offset((page - 1) * pageSize) as Promise<InvitationRow[]>,
+    ])
+    return { invitations: rows.map((r) => this.toView(r)), total: Number(count?.n ?? 0) }
   }
 
   private async findManageable(actor: CurrentUser, invitationId: number): Promise<InvitationRow> {
