@@ -19,6 +19,7 @@ import { healthRoutes, type Lifecycle } from './routes/health'
 import { homeRoutes, navigationFor } from './routes/home'
 import { dashboardRoutes } from './routes/dashboard'
 import { placeRoutes } from './routes/places'
+import { roundRoutes } from './routes/rounds'
 import { reportRoutes } from './routes/reports'
 import type { Services } from './services'
 import { createViewEngine, viewsDirectory } from './views/engine'
@@ -131,12 +132,22 @@ export function createApp(deps: AppDeps): Express {
   app.use(homeRoutes(services.dashboards, services.assessments))
   app.use(frameworkRoutes(services.frameworks))
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
+  app.use(roundRoutes(services.rounds))
   app.use(assessmentRoutes(services.assessments))
   app.use(placeRoutes(services.placeReturns, services.dashboards, services.reports))
   app.use(dashboardRoutes(services.dashboards, services.reports))
   app.use(reportRoutes(services.reports))
   app.use(
-    adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),
+    adminRoutes({
+      db,
+      invitations: services.invitations,
+      userAdmin: services.userAdmin,
+      audit: services.audit,
+      mailer: services.mailer,
+      placeAdmin: services.placeAdmin,
+      imports: services.imports,
+      frameworks: services.frameworks,
+    }),
   )
 
   app.use(notFoundHandler)

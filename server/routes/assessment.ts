@@ -1,16 +1,15 @@
 import type { Request, Response } from 'express'
-import { z } from 'zod'
 import { fieldIds, maxEvidenceLength, maxSupportLength, notSureValue, readTypedAnswers, type TypedAnswer } from '../assessment/answers'
 import { allow, isIcsLead } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
 import { formBody } from '../middleware/body'
 import { frameworkSchema } from '../framework/validate'
-import { formErrorView, fromZod, type FormError } from '../forms/errors'
+import { formErrorView, type FormError } from '../forms/errors'
 import { NotFoundError } from '../errors'
 import { arrayTable, csvContentType, toCsv } from '../exports/csv'
 import { idParam } from './params'
 import { SubmissionError, type AssessmentContext, type AssessmentService, type ConflictingAnswer } from '../services/assessmentService'
-import { deadlineOn, formatDateTime, isRealDate } from '../time/london'
+import { formatDateTime } from '../time/london'
 
 const statusTags = {
   not_started: { text: 'Not started', classes: 'nhsuk-tag--grey' },
@@ -31,15 +30,6 @@ const answerFormBody = formBody({
   textCharacters: maxCriteriaPerDomain * (maxEvidenceLength + maxSupportLength),
   fields: maxCriteriaPerDomain * 6 + 10,
   accepts: ['form', 'json'],
-})
-
-const reasonField = z.string().trim().min(1, 'Enter the reason').max(1000, 'Reason must be 1,000 characters or fewer')
-
-const extendForm = z.object({
-  'until-day': z.coerce.number({ error: 'Enter the new deadline as a real date' }).int().min(1).max(31),
-  'until-month': z.coerce.number({ error: 'Enter the new deadline as a real date' }).int().min(1).max(12),
-  'until-year': z.coerce.number({ error: 'Enter the new deadline as a real date' }).int().min(2020).max(2100),
-  reason: reasonField,
 })
 
 function basePath(ctx: AssessmentContext): string {
@@ -281,52 +271,6 @@ export function assessmentRoutes(assessments: AssessmentService) {
       levelName: (value: unknown) => ctx.framework.levels.find((l) => l.value === value)?.name,
       backLink: { href: basePath(ctx), text: 'Back to the self-assessment' },
     })
-  })
-
-  async function renderRound(req: Request, res: Response, errors: FormError[] = [], values: Record<string, unknown> = {}, status = 200) {
-    const view = await assessments.roundForLead(req.user!, idParam(req, 'roundId'))
-    res.status(status).render('assessment/round', { title: view.round.title, ...view, values, statusTags, ...formErrorView(errors) })
-  }
-
-  r.get('/rounds', allow.roles('ics_lead'), async (req, res) => {
-    res.render('assessment/rounds', { title: 'Assessment rounds', rounds: await assessments.roundsForLead(req.user!) })
-  })
-
-  r.get('/rounds/:roundId/manage', allow.roles('ics_lead'), (req, res) => renderRound(req, res))
-
-  r.post('/rounds/:roundId/extend', allow.roles('ics_lead'), async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = extendForm.safeParse(body)
-    if (!parsed.success)
-      return renderRound(
-        req,
-        res,
-        fromZod(parsed.error).map((e) => (e.href.startsWith('#until') ? { ...e, href: '#until-day' as const } : e)),
-        body,
-        400,
-      )
-    const { 'until-day': day, 'until-month': month, 'until-year': year, reason } = parsed.data
-    if (!isRealDate({ year, month, day }))
-      return renderRound(req, res, [{ text: 'Enter the new deadline as a real date', href: '#until-day' }], body, 400)
-    const until = deadlineOn({ year, month, day })
-    const errors = await assessments.extend(req.user!, idParam(req, 'roundId'), until, reason, req.ip)
-    if (errors.length > 0) return renderRound(req, res, errors, body, 400)
-    res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
-  })
-
-  r.post('/rounds/:roundId/organisations/:organisationId/reopen', allow.roles('ics_lead'), async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = reasonField.safeParse(body.reason)
-    if (!parsed.success)
-      return renderRound(
-        req,
-        res,
-        [{ text: 'Enter the reason for reopening', href: `#reason-${idParam(req, 'organisationId')}` }],
-        body,
-        400,
-      )
-    await assessments.reopen(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'), parsed.data, req.ip)
-    res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
   })
 
   return r.router

@@ -12,7 +12,7 @@ import {
   type AnswerValue,
   type TypedAnswer,
 } from '../assessment/answers'
-import { canReadPartnerAnswers, canRespondFor, isIcsLead } from '../auth/access'
+import { canReadPartnerAnswers, canRespondFor } from '../auth/access'
 import type { CurrentUser } from '../auth/types'
 import { FrameworkData, type CriterionRow } from '../data/frameworks'
 import { PlaceData, type OrganisationRecord } from '../data/places'
@@ -396,70 +396,5 @@ export class AssessmentService {
     const criterion = ctx.criteria.find((c) => c.code === criterionCode)
     if (!criterion) throw new NotFoundError()
     return { ctx, criterion, entries: ctx.response ? await this.audit.answerHistory(ctx.response.id, criterion.code) : [] }
-  }
-
-  async roundsForLead(user: CurrentUser) {
-    const icsIds = [...new Set(user.memberships.filter((m) => m.role === 'ics_lead').map((m) => m.icsId))]
-    const now = this.clock()
-    return (await this.rounds.roundsForIcs(icsIds)).map((round) => {
-      const deadline = round.extendedUntil ?? round.closesAt
-      return { ...round, deadline, isOpen: now >= round.opensAt && now < deadline }
-    })
-  }
-
-  /** The ICS lead's view of a round: every organisation with the state of its response. */
-  async roundForLead(user: CurrentUser, roundId: number) {
-    const round = await this.rounds.findRound(roundId)
-    if (!round || !isIcsLead(user, round.icsId)) throw new NotFoundError()
-    return {
-      round,
-      deadline: round.extendedUntil ?? round.closesAt,
-      responses: await this.responses.roundResponses(roundId),
-      places: await this.rounds.placesInRound(roundId),
-    }
-  }
-
-  async reopen(user: CurrentUser, roundId: number, organisationId: number, reason: string, ip: string | undefined): Promise<void> {
-    const { round } = await this.roundForLead(user, roundId)
-    const response = await this.responses.findResponse(roundId, organisationId)
-    if (!response) throw new NotFoundError()
-    await this.db.transaction(async (trx) => {
-      if (await this.responses.reopen(response.id, trx)) {
-        await this.audit.record(
-          {
-            kind: 'response.reopened',
-            actorUserId: user.id,
-            icsId: round.icsId,
-            subjectType: 'response',
-            subjectId: response.id,
-            details: { reason },
-            ip,
-          },
-          trx,
-        )
-      }
-    })
-  }
-
-  async extend(user: CurrentUser, roundId: number, until: Date, reason: string, ip: string | undefined): Promise<FormError[]> {
-    const { round, deadline } = await this.roundForLead(user, roundId)
-    if (until <= deadline || until <= this.clock())
-      return [{ text: 'The new deadline must be later than the current one, and in the future', href: '#until-day' }]
-    await this.db.transaction(async (trx) => {
-      await this.rounds.extendRound(round.id, until, trx)
-      await this.audit.record(
-        {
-          kind: 'round.extended',
-          actorUserId: user.id,
-          icsId: round.icsId,
-          subjectType: 'round',
-          subjectId: round.id,
-          details: { from: deadline.toISOString(), to: until.toISOString(), reason },
-          ip,
-        },
-        trx,
-      )
-    })
-    return []
   }
 }

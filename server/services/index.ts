@@ -10,8 +10,10 @@ import { AuditService } from './auditService'
 import { DashboardService } from './dashboardService'
 import { FrameworkService } from './frameworkService'
 import { IcsService } from './icsService'
+import { ImportService } from './importService'
 import { InvitationService } from './invitationService'
 import { Mailer } from './mailer'
+import { PlaceAdminService } from './placeAdminService'
 import { PlaceReturnService } from './placeReturnService'
 import { ReportService } from './reportService'
 import { RoundService } from './roundService'
@@ -39,6 +41,8 @@ export interface Services {
   reminders: ReminderService
   rounds: RoundService
   icss: IcsService
+  imports: ImportService
+  placeAdmin: PlaceAdminService
 }
 
 /** Every service, wired once; tests pass a clock to move time without waiting. */
@@ -66,5 +70,7 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     reminders,
     rounds: new RoundService(db, audit, reminders, mailer, clock),
     icss: new IcsService(db, invitations, audit, mailer, clock, config.smtpUrl !== undefined),
+    imports: new ImportService(db, invitations, audit, mailer, clock, logger),
+    placeAdmin: new PlaceAdminService(db, audit, clock),
   }
 }

@@ -2,12 +2,18 @@ import { Router } from 'express'
 import { PlaceData } from '../../data/places'
 import type { Database } from '../../db/connection'
 import type { AuditService } from '../../services/auditService'
+import type { FrameworkService } from '../../services/frameworkService'
+import type { ImportService } from '../../services/importService'
 import type { InvitationService } from '../../services/invitationService'
 import type { Mailer } from '../../services/mailer'
+import type { PlaceAdminService } from '../../services/placeAdminService'
 import type { UserAdminService } from '../../services/userAdminService'
 import { auditRoutes } from './audit'
+import { frameworkAdminRoutes } from './frameworks'
+import { importRoutes } from './imports'
 import { invitationRoutes } from './invitations'
 import { outboxRoutes } from './outbox'
+import { placeAdminRoutes } from './places'
 import { userRoutes } from './users'
 
 export interface AdminRouteDeps {
@@ -16,15 +22,21 @@ export interface AdminRouteDeps {
   userAdmin: UserAdminService
   audit: AuditService
   mailer: Mailer
+  placeAdmin: PlaceAdminService
+  imports: ImportService
+  frameworks: FrameworkService
 }
 
 /** The administration pages under /admin, one module per group of pages; each brings its own access rules. */
-export function adminRoutes({ db, invitations, userAdmin, audit, mailer }: AdminRouteDeps) {
+export function adminRoutes({ db, invitations, userAdmin, audit, mailer, placeAdmin, imports, frameworks }: AdminRouteDeps) {
   const places = new PlaceData(db)
   const router = Router()
   router.use(invitationRoutes({ invitations, places }))
   router.use(userRoutes({ userAdmin, places }))
   router.use(outboxRoutes({ mailer }))
   router.use(auditRoutes({ audit, userAdmin }))
+  router.use(placeAdminRoutes({ places: placeAdmin, invitations }))
+  router.use(importRoutes({ imports }))
+  router.use(frameworkAdminRoutes({ frameworks }))
   return router
 }

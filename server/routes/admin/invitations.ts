@@ -12,7 +12,7 @@ import { currentIcsId, scopeChoices } from './scope'
 
 const optionalId = z.preprocess((v) => (v === '' || v === undefined ? null : v), z.coerce.number().int().positive().nullable())
 
-const invitationForm = z.object({
+export const invitationForm = z.object({
   name: z.string().trim().min(1, 'Enter the person’s full name').max(200, 'Name must be 200 characters or fewer'),
   email: z
     .string()
@@ -73,7 +73,7 @@ export function invitationRoutes({ invitations, places }: { invitations: Invitat
       if (error instanceof InvitationError) return renderInvitations(req, res, {}, error.errors, 400)
       throw error
     }
-    res.redirect(303, '/admin/invitations')
+    res.redirect(303, backTo(req))
   })
 
   r.post('/admin/invitations/:id/revoke', allow.roles('ics_lead', 'place_lead'), async (req, res) => {
@@ -83,8 +83,14 @@ export function invitationRoutes({ invitations, places }: { invitations: Invitat
       if (error instanceof InvitationError) return renderInvitations(req, res, {}, error.errors, 400)
       throw error
     }
-    res.redirect(303, '/admin/invitations')
+    res.redirect(303, backTo(req))
   })
 
   return r.router
+}
+
+/** Where the button was: a place's contacts page sends its own address back; anything else is the invitations page. */
+function backTo(req: Request): string {
+  const back = (req.body as Record<string, unknown>).back
+  return typeof back === 'string' && /^\/admin\/places\/\d+\/contacts$/.test(back) ? back : '/admin/invitations'
 }
