@@ -119,6 +119,9 @@ export function roundRoutes(rounds: RoundService) {
   })
 
   r.get('/rounds/:roundId/edit', lead, async (req, res) => {
+    const { state } = await rounds.get(req.user!, idParam(req, 'roundId'))
+    // Once a round has opened only its deadline can move, from the round's page.
+    if (state !== 'upcoming') return res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
     const { round, placeIds } = await rounds.copySource(req.user!, idParam(req, 'roundId'))
     return renderForm(req, res, {
       roundId: round.id,
