@@ -6,6 +6,7 @@ import { timestamp } from '../db/values'
 import { defaultFrameworkSlug } from '../services/frameworkService'
 import { deadlineOn, formatMonthYear, londonDateOf, londonTime } from '../time/london'
 import { demoIcs, demoPlaces, demoUsers, evidenceByDomain, type DemoPlace } from './demoData'
+import { seedAdministration } from './seedAdministration'
 import { seedAssurance } from './seedAssurance'
 import { publishDemoBaseline } from './seedPublication'
 
@@ -184,7 +185,10 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
     }
     return { seeded: true }
   })
-  if (result.seeded) await seedAssurance(db, baselineRoundTitle, now)
+  if (result.seeded) {
+    await seedAssurance(db, baselineRoundTitle, now)
+    await seedAdministration(db, now)
+  }
   await publishDemoBaseline(db, baselineRoundTitle)
   return result
 

@@ -34,8 +34,8 @@ function linksFor(m: Membership): HomeLink[] {
         { href: '/places', text: 'Places', description: 'Each place’s return, readiness recommendation, decision and development plan.' },
         {
           href: `/admin/places?ics=${m.icsId}`,
-          text: 'Places and partner organisations',
-          description: 'Add, change and retire places and partners; see who can answer for each and invite their contacts.',
+          text: 'Partner organisations',
+          description: 'Places and their partners: add, change and retire them, see who can answer for each and invite their contacts.',
         },
         {
           href: `/admin/imports?ics=${m.icsId}`,

@@ -12,7 +12,7 @@ import { leadIcsId } from './admin/scope'
 import { idParam } from './params'
 
 const stateTags = {
-  upcoming: { text: 'Not open yet', classes: 'nhsuk-tag--grey' },
+  upcoming: { text: 'Upcoming', classes: 'nhsuk-tag--grey' },
   open: { text: 'Open', classes: 'nhsuk-tag--blue' },
   closed: { text: 'Closed', classes: 'nhsuk-tag--white' },
 } as const

@@ -7,7 +7,10 @@ import { csrfFrom, errorSummaryOf, signIn, type Agent } from '../helpers/session
 import { addUser } from '../helpers/users'
 
 const frameworkTables = ['frameworks', 'framework_versions', 'framework_domains', 'framework_criteria', 'audit_events']
-const cheshire = JSON.parse(fs.readFileSync(path.join(frameworkDirectory, 'cheshire-merseyside-2021.json'), 'utf8')) as Record<string, unknown>
+const cheshire = JSON.parse(fs.readFileSync(path.join(frameworkDirectory, 'cheshire-merseyside-2021.json'), 'utf8')) as Record<
+  string,
+  unknown
+>
 
 describe('frameworks, uploaded and compared by the ICS lead', () => {
   let context: TestContext
@@ -57,7 +60,9 @@ describe('frameworks, uploaded and compared by the ICS lead', () => {
     const shapeless = await uploadFile('{"slug": "Bad Slug", "title": 7}')
     expect(shapeless.status).toBe(400)
     const paths = errorSummaryOf(shapeless.text).map((e) => e.split(' ')[0])
-    expect(paths).toEqual(expect.arrayContaining(['$.slug', '$.title', '$.version', '$.description', '$.levels', '$.domains', '$.readiness']))
+    expect(paths).toEqual(
+      expect.arrayContaining(['$.slug', '$.title', '$.version', '$.description', '$.levels', '$.domains', '$.readiness']),
+    )
     const notJson = await uploadFile('{ not json')
     expect(errorSummaryOf(notJson.text)[0]).toMatch(/^\$ is not valid JSON/)
     expect(await countAll(context.db, frameworkTables)).toEqual(before)
@@ -69,12 +74,17 @@ describe('frameworks, uploaded and compared by the ICS lead', () => {
     expect(created.status).toBe(303)
     const versionId = Number(/\/admin\/frameworks\/(\d+)\?uploaded=1$/.exec(created.headers.location as string)![1])
     const icsId = ((await context.db('ics').first('id')) as { id: number }).id
-    expect(await context.db('framework_versions').where({ id: versionId }).first('owner_ics_id', 'version_label')).toEqual({ owner_ics_id: icsId, version_label: '2027' })
+    expect(await context.db('framework_versions').where({ id: versionId }).first('owner_ics_id', 'version_label')).toEqual({
+      owner_ics_id: icsId,
+      version_label: '2027',
+    })
     expect((await lead.get(`/admin/frameworks/${versionId}`)).text).toContain('Northshire place framework, version 2027')
     const again = await uploadFile(JSON.stringify(own))
     expect(again.headers.location).toBe(`/admin/frameworks/${versionId}?existing=1`)
 
-    const [other] = (await context.db('ics').insert({ name: 'Another ICS', slug: 'another', created_at: new Date().toISOString() }, ['id'])) as Array<{ id: number }>
+    const [other] = (await context
+      .db('ics')
+      .insert({ name: 'Another ICS', slug: 'another', created_at: new Date().toISOString() }, ['id'])) as Array<{ id: number }>
     await addUser(context, 'other.lead@example.org', { role: 'ics_lead', ics_id: other!.id })
     const otherLead = await signIn(context.app, 'other.lead@example.org', testDemoPassword)
     expect((await otherLead.get(`/admin/frameworks/${versionId}`)).status).toBe(404)
@@ -94,7 +104,10 @@ describe('frameworks, uploaded and compared by the ICS lead', () => {
 
     // A draft from the Cheshire and Merseyside version, with one descriptor reworded and a threshold raised.
     const version = await lead.get(`/admin/frameworks/${cm}`)
-    const drafted = await lead.post(`/admin/frameworks/${cm}/drafts`).type('form').send({ _csrf: csrfFrom(version.text) })
+    const drafted = await lead
+      .post(`/admin/frameworks/${cm}/drafts`)
+      .type('form')
+      .send({ _csrf: csrfFrom(version.text) })
     expect(drafted.status).toBe(303)
     const draftId = Number(/\/admin\/frameworks\/(\d+)/.exec(drafted.headers.location as string)![1])
     const draftPage = await lead.get(`/admin/frameworks/${draftId}`)

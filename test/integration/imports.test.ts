@@ -23,7 +23,10 @@ async function upload(context: TestContext, agent: Agent, csv: string | Buffer, 
 
 async function confirm(context: TestContext, agent: Agent, id: number): Promise<request.Response> {
   const page = await agent.get(`/admin/imports/${id}`)
-  const response = await agent.post(`/admin/imports/${id}/confirm`).type('form').send({ _csrf: csrfFrom(page.text) })
+  const response = await agent
+    .post(`/admin/imports/${id}/confirm`)
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text) })
   await context.services.imports.idle()
   return response
 }
@@ -73,7 +76,9 @@ describe('importing places, partner organisations and contacts from CSV', () => 
     expect(page.text).not.toContain('nhsuk-panel--confirmation')
     expect(page.text.replace(/<[^>]+>/g, '')).toContain('has 7 problems')
     const rows = [...page.text.matchAll(/<tr class="nhsuk-table__row">([\s\S]*?)<\/tr>/g)]
-      .map((m) => [...m[1]!.matchAll(/<td[^>]*>(?:<span[^>]*>[^<]*<\/span>)?([\s\S]*?)<\/td>/g)].map((c) => c[1]!.replace(/<[^>]+>/g, '').trim()))
+      .map((m) =>
+        [...m[1]!.matchAll(/<td[^>]*>(?:<span[^>]*>[^<]*<\/span>)?([\s\S]*?)<\/td>/g)].map((c) => c[1]!.replace(/<[^>]+>/g, '').trim()),
+      )
       .filter((cells) => cells.length > 0)
     expect(rows.map((r) => r.slice(0, 3))).toEqual([
       ['2', 'Organisation type', 'Carol Cole'],
@@ -116,7 +121,10 @@ describe('importing places, partner organisations and contacts from CSV', () => 
       'Wirral,Wirral Council,,New Colleague,new.colleague@wirral.example',
     ].join('\n')
     const start = await lead.get('/admin/imports')
-    const posted = await lead.post('/admin/imports').type('form').send({ _csrf: csrfFrom(start.text), rows: csv })
+    const posted = await lead
+      .post('/admin/imports')
+      .type('form')
+      .send({ _csrf: csrfFrom(start.text), rows: csv })
     expect(posted.status).toBe(303)
     const id = Number(/(\d+)$/.exec(posted.headers.location as string)![1])
     await context.services.imports.idle()
@@ -134,7 +142,10 @@ describe('importing places, partner organisations and contacts from CSV', () => 
     expect(done.text).toContain('Import complete')
 
     const icsId = ((await context.db('ics').first('id')) as { id: number }).id
-    const northfield = (await context.db('places').where({ ics_id: icsId, name: 'Northfield' }).first('id', 'slug')) as { id: number; slug: string }
+    const northfield = (await context.db('places').where({ ics_id: icsId, name: 'Northfield' }).first('id', 'slug')) as {
+      id: number
+      slug: string
+    }
     expect(northfield.slug).toBe('northfield')
     expect(await context.db('organisations').where({ place_id: northfield.id }).orderBy('name').select('name', 'kind')).toEqual([
       { name: 'Northfield Carers', kind: 'vcse' },
@@ -161,7 +172,10 @@ describe('importing places, partner organisations and contacts from CSV', () => 
       mails: after.outbox! - before.outbox!,
       users: after.users! - before.users!,
     }).toEqual({ places: 1, organisations: 2, invitations: 3, tokens: 3, mails: 3, users: 0 })
-    const audit = (await context.db('audit_events').where({ subject_type: 'import', subject_id: String(id) }).first('kind', 'details')) as {
+    const audit = (await context
+      .db('audit_events')
+      .where({ subject_type: 'import', subject_id: String(id) })
+      .first('kind', 'details')) as {
       kind: string
       details: string
     }
@@ -169,7 +183,9 @@ describe('importing places, partner organisations and contacts from CSV', () => 
     expect(JSON.parse(audit.details)).toMatchObject({ rows: 5, places: 1, organisations: 2, contacts: 3 })
 
     // An imported contact follows the link in their invitation and can answer for their organisation.
-    const mail = (await context.db('outbox').where({ to_address: 'ann.able@northfield.example' }).first('text_body')) as { text_body: string }
+    const mail = (await context.db('outbox').where({ to_address: 'ann.able@northfield.example' }).first('text_body')) as {
+      text_body: string
+    }
     const link = /\/invitations\/[A-Za-z0-9_-]+/.exec(mail.text_body)![0]
     const ann = request.agent(context.app)
     const accept = await ann.get(link)
@@ -266,7 +282,11 @@ describe('importing places, partner organisations and contacts from CSV', () => 
     const before = await countAll(context.db, written)
     const id = await upload(context, lead, rows.join('\n'), 'bulk.csv')
     const user = (await leadUser(context))!
-    expect((await context.services.imports.progress(user, id)).job).toMatchObject({ status: 'checked', totalRows: 10_001, processedRows: 10_001 })
+    expect((await context.services.imports.progress(user, id)).job).toMatchObject({
+      status: 'checked',
+      totalRows: 10_001,
+      processedRows: 10_001,
+    })
     expect((await confirm(context, lead, id)).status).toBe(303)
     const { job } = await context.services.imports.progress(user, id)
     expect(job.status).toBe('imported')

@@ -39,10 +39,13 @@ describe('places and partner organisations, managed without a developer', () => 
     expect(added.headers.location).toBe(`/admin/places/${place.id}`)
     expect((await post(lead, `/admin/places/${place.id}`, `/admin/places/${place.id}`, { placeName: 'Sefton North' })).status).toBe(303)
     expect(((await context.db('places').where({ id: place.id }).first('name')) as { name: string }).name).toBe('Sefton North')
-    expect((await context.db('audit_events').where({ subject_type: 'place', subject_id: String(place.id) }).orderBy('id').pluck('kind')) as string[]).toEqual([
-      'place.created',
-      'place.changed',
-    ])
+    expect(
+      (await context
+        .db('audit_events')
+        .where({ subject_type: 'place', subject_id: String(place.id) })
+        .orderBy('id')
+        .pluck('kind')) as string[],
+    ).toEqual(['place.created', 'place.changed'])
     // A place lead may not add or rename places.
     expect((await post(placeLead, `/admin/places/${wirralId}`, '/admin/places', { name: 'Elsewhere' })).status).toBe(403)
   })
@@ -62,17 +65,43 @@ describe('places and partner organisations, managed without a developer', () => 
       'Other',
     ])
       expect(page.text).toContain(`>${label}</option>`)
-    const invalid = await post(placeLead, `/admin/places/${wirralId}`, `/admin/places/${wirralId}/organisations`, { name: 'Wirral Hospice', kind: '' })
+    const invalid = await post(placeLead, `/admin/places/${wirralId}`, `/admin/places/${wirralId}/organisations`, {
+      name: 'Wirral Hospice',
+      kind: '',
+    })
     expect(invalid.status).toBe(400)
     expect(errorSummaryOf(invalid.text)).toEqual(['Select the type of organisation'])
     expect(invalid.text).toContain('value="Wirral Hospice"')
-    expect((await post(placeLead, `/admin/places/${wirralId}`, `/admin/places/${wirralId}/organisations`, { name: 'Wirral Hospice', kind: 'vcse' })).status).toBe(303)
-    const hospice = (await context.db('organisations').where({ name: 'Wirral Hospice' }).first('id', 'kind')) as { id: number; kind: string }
+    expect(
+      (
+        await post(placeLead, `/admin/places/${wirralId}`, `/admin/places/${wirralId}/organisations`, {
+          name: 'Wirral Hospice',
+          kind: 'vcse',
+        })
+      ).status,
+    ).toBe(303)
+    const hospice = (await context.db('organisations').where({ name: 'Wirral Hospice' }).first('id', 'kind')) as {
+      id: number
+      kind: string
+    }
     expect(hospice.kind).toBe('vcse')
-    const duplicate = await post(placeLead, `/admin/places/${wirralId}`, `/admin/places/${wirralId}/organisations`, { name: 'wirral hospice', kind: 'other' })
+    const duplicate = await post(placeLead, `/admin/places/${wirralId}`, `/admin/places/${wirralId}/organisations`, {
+      name: 'wirral hospice',
+      kind: 'other',
+    })
     expect(errorSummaryOf(duplicate.text)).toEqual(['Wirral already has an organisation called Wirral Hospice'])
-    expect((await post(placeLead, `/admin/organisations/${hospice.id}`, `/admin/organisations/${hospice.id}`, { name: 'Wirral Hospice Trust', kind: 'other' })).status).toBe(303)
-    expect(await context.db('organisations').where({ id: hospice.id }).first('name', 'kind')).toEqual({ name: 'Wirral Hospice Trust', kind: 'other' })
+    expect(
+      (
+        await post(placeLead, `/admin/organisations/${hospice.id}`, `/admin/organisations/${hospice.id}`, {
+          name: 'Wirral Hospice Trust',
+          kind: 'other',
+        })
+      ).status,
+    ).toBe(303)
+    expect(await context.db('organisations').where({ id: hospice.id }).first('name', 'kind')).toEqual({
+      name: 'Wirral Hospice Trust',
+      kind: 'other',
+    })
     // Another place's lead cannot know it exists.
     const liverpool = (await context.db('places').where({ slug: 'liverpool' }).first('id')) as { id: number }
     expect((await placeLead.get(`/admin/places/${liverpool.id}`)).status).toBe(404)
@@ -80,23 +109,48 @@ describe('places and partner organisations, managed without a developer', () => 
 
   it('retires an organisation with answers instead of deleting it, and reinstates it; retired ones are not offered for invitations', async () => {
     const council = (await context.db('organisations').where({ name: 'Wirral Council' }).first('id')) as { id: number }
-    const answers = (await context.db('answers as a').join('responses as r', 'r.id', 'a.response_id').where('r.organisation_id', council.id).count({ n: '*' }).first()) as { n: unknown }
+    const answers = (await context
+      .db('answers as a')
+      .join('responses as r', 'r.id', 'a.response_id')
+      .where('r.organisation_id', council.id)
+      .count({ n: '*' })
+      .first()) as { n: unknown }
     const noReason = await post(lead, `/admin/organisations/${council.id}`, `/admin/organisations/${council.id}/retire`, { reason: '' })
     expect(noReason.status).toBe(400)
     expect(errorSummaryOf(noReason.text)).toEqual(['Enter the reason'])
-    expect((await post(lead, `/admin/organisations/${council.id}`, `/admin/organisations/${council.id}/retire`, { reason: 'Reorganised' })).status).toBe(303)
-    expect(((await context.db('organisations').where({ id: council.id }).first('retired_at')) as { retired_at: unknown }).retired_at).not.toBeNull()
-    expect(await context.db('answers as a').join('responses as r', 'r.id', 'a.response_id').where('r.organisation_id', council.id).count({ n: '*' }).first()).toEqual(answers)
+    expect(
+      (await post(lead, `/admin/organisations/${council.id}`, `/admin/organisations/${council.id}/retire`, { reason: 'Reorganised' }))
+        .status,
+    ).toBe(303)
+    expect(
+      ((await context.db('organisations').where({ id: council.id }).first('retired_at')) as { retired_at: unknown }).retired_at,
+    ).not.toBeNull()
+    expect(
+      await context
+        .db('answers as a')
+        .join('responses as r', 'r.id', 'a.response_id')
+        .where('r.organisation_id', council.id)
+        .count({ n: '*' })
+        .first(),
+    ).toEqual(answers)
     const invitations = await lead.get('/admin/invitations')
     expect(invitations.text).not.toMatch(new RegExp(`<option value="${council.id}"`))
     const board = await lead.get(`/admin/places/${wirralId}/contacts`)
     expect(board.text).not.toMatch(new RegExp(`<option value="${council.id}"`))
-    expect((await post(lead, `/admin/organisations/${council.id}`, `/admin/organisations/${council.id}/reinstate`, { reason: 'Back as before' })).status).toBe(303)
-    expect(((await context.db('organisations').where({ id: council.id }).first('retired_at')) as { retired_at: unknown }).retired_at).toBeNull()
-    expect((await context.db('audit_events').where({ subject_type: 'organisation', subject_id: String(council.id) }).orderBy('id').pluck('kind')) as string[]).toEqual([
-      'organisation.retired',
-      'organisation.reinstated',
-    ])
+    expect(
+      (await post(lead, `/admin/organisations/${council.id}`, `/admin/organisations/${council.id}/reinstate`, { reason: 'Back as before' }))
+        .status,
+    ).toBe(303)
+    expect(
+      ((await context.db('organisations').where({ id: council.id }).first('retired_at')) as { retired_at: unknown }).retired_at,
+    ).toBeNull()
+    expect(
+      (await context
+        .db('audit_events')
+        .where({ subject_type: 'organisation', subject_id: String(council.id) })
+        .orderBy('id')
+        .pluck('kind')) as string[],
+    ).toEqual(['organisation.retired', 'organisation.reinstated'])
   })
 
   it('shows each organisation’s contacts and how far they have got, and invites, resends and revokes from the board', async () => {
@@ -127,8 +181,8 @@ describe('places and partner organisations, managed without a developer', () => 
     expect((await post(placeLead, back, `/admin/invitations/${invitationId}/revoke`, { back })).headers.location).toBe(back)
     expect((await placeLead.get(back)).text).not.toContain('Hana Patel')
     // Only a contacts page of the app is a place to go back to.
-    expect((await post(placeLead, back, `/admin/invitations/${invitationId}/revoke`, { back: 'https://elsewhere.example/' })).headers.location).toBe(
-      '/admin/invitations',
-    )
+    expect(
+      (await post(placeLead, back, `/admin/invitations/${invitationId}/revoke`, { back: 'https://elsewhere.example/' })).headers.location,
+    ).toBe('/admin/invitations')
   })
 })

@@ -81,10 +81,18 @@ describe('running rounds without a developer', () => {
     expect(toDate(round.opens_at).toISOString()).toBe('2027-06-01T08:00:00.000Z')
     expect(toDate(round.closes_at).toISOString()).toBe('2027-06-30T16:00:00.000Z')
     expect(round.reminder_days).toBe('10,2')
-    expect((await context.db('round_places').where({ round_id: round.id }).orderBy('place_id').pluck('place_id')) as number[]).toEqual(placeIds.slice(0, 2))
-    expect(await context.db('audit_events').where({ kind: 'round.created', subject_id: String(round.id) }).count({ n: '*' }).first()).toEqual({ n: 1 })
+    expect((await context.db('round_places').where({ round_id: round.id }).orderBy('place_id').pluck('place_id')) as number[]).toEqual(
+      placeIds.slice(0, 2),
+    )
+    expect(
+      await context
+        .db('audit_events')
+        .where({ kind: 'round.created', subject_id: String(round.id) })
+        .count({ n: '*' })
+        .first(),
+    ).toEqual({ n: 1 })
     const page = await lead.get(created.headers.location as string)
-    expect(page.text).toContain('Not open yet')
+    expect(page.text).toContain('>Upcoming</strong>')
     expect(page.text).toContain('1 June 2027 at 09:00')
     expect(page.text).toContain('30 June 2027 at 17:00')
 
@@ -96,16 +104,26 @@ describe('running rounds without a developer', () => {
   it('changes a round until it opens; then opens it now, closes it early and extends it, each audited', async () => {
     await post('/rounds/new', '/rounds', roundFields(placeIds.slice(0, 2), versionId))
     const roundId = ((await context.db('rounds').orderBy('id', 'desc').first('id')) as { id: number }).id
-    const changed = await post(`/rounds/${roundId}/edit`, `/rounds/${roundId}/edit`, roundFields(placeIds.slice(0, 3), versionId, { title: 'June 2027 round' }))
+    const changed = await post(
+      `/rounds/${roundId}/edit`,
+      `/rounds/${roundId}/edit`,
+      roundFields(placeIds.slice(0, 3), versionId, { title: 'June 2027 round' }),
+    )
     expect(changed.status).toBe(303)
     expect((await context.db('round_places').where({ round_id: roundId }).count({ n: '*' }).first()) as { n: unknown }).toEqual({ n: 3 })
 
     const opened = await post(`/rounds/${roundId}/manage`, `/rounds/${roundId}/open`, {})
     expect(opened.status).toBe(303)
-    expect(toDate(((await context.db('rounds').where({ id: roundId }).first('opens_at')) as { opens_at: unknown }).opens_at)).toEqual(context.clock.now())
+    expect(toDate(((await context.db('rounds').where({ id: roundId }).first('opens_at')) as { opens_at: unknown }).opens_at)).toEqual(
+      context.clock.now(),
+    )
     // Once open, it can no longer be changed, only extended.
     expect((await lead.get(`/rounds/${roundId}/edit`)).status).toBe(303)
-    const tooLate = await post(`/rounds/${roundId}/manage`, `/rounds/${roundId}/edit`, roundFields(placeIds, versionId, { title: 'Renamed' }))
+    const tooLate = await post(
+      `/rounds/${roundId}/manage`,
+      `/rounds/${roundId}/edit`,
+      roundFields(placeIds, versionId, { title: 'Renamed' }),
+    )
     expect(tooLate.status).toBe(400)
     expect(errorSummaryOf(tooLate.text)).toEqual(['This round has opened, so it can no longer be changed: extend its deadline instead'])
 
@@ -128,7 +146,11 @@ describe('running rounds without a developer', () => {
     expect(toDate(round.extended_until).toISOString()).toBe('2027-07-14T11:30:00.000Z')
     expect(round.closed_at).toBeNull()
     expect(
-      (await context.db('audit_events').where({ subject_type: 'round', subject_id: String(roundId) }).orderBy('id').pluck('kind')) as string[],
+      (await context
+        .db('audit_events')
+        .where({ subject_type: 'round', subject_id: String(roundId) })
+        .orderBy('id')
+        .pluck('kind')) as string[],
     ).toEqual(['round.created', 'round.changed', 'round.opened', 'round.closed', 'round.extended'])
   })
 
@@ -138,7 +160,9 @@ describe('running rounds without a developer', () => {
     const placeRows = [...page.text.matchAll(/href="\/rounds\/\d+\/manage\/places\/(\d+)"/g)].map((m) => Number(m[1]))
     expect(placeRows.sort((a, b) => a - b)).toEqual([...placeIds].sort((a, b) => a - b))
     const organisations = (await context.db('organisations').count({ n: '*' }).first()) as { n: unknown }
-    const submitted = (await context.db('responses').where({ round_id: round.id, status: 'submitted' }).count({ n: '*' }).first()) as { n: unknown }
+    const submitted = (await context.db('responses').where({ round_id: round.id, status: 'submitted' }).count({ n: '*' }).first()) as {
+      n: unknown
+    }
     expect(page.text).toContain(`${Number(submitted.n)} of ${Number(organisations.n)}`)
     // Not one row per organisation: no organisation is named on the round's page.
     expect(page.text).not.toContain('Wirral Council')
@@ -152,7 +176,10 @@ describe('running rounds without a developer', () => {
   })
 
   it('copies a round: its places and framework, with the open development actions carried over; a retired organisation is left out', async () => {
-    const previous = (await context.db('rounds').orderBy('id', 'desc').first('id', 'framework_version_id')) as { id: number; framework_version_id: number }
+    const previous = (await context.db('rounds').orderBy('id', 'desc').first('id', 'framework_version_id')) as {
+      id: number
+      framework_version_id: number
+    }
     const form = await lead.get(`/rounds/new?copy=${previous.id}`)
     expect(form.text).toContain(`name="copyFrom" value="${previous.id}"`)
     for (const placeId of placeIds) expect(form.text).toMatch(new RegExp(`value="${placeId}" checked`))
@@ -170,12 +197,18 @@ describe('running rounds without a developer', () => {
       ).status,
     ).toBe(303)
 
-    const copied = await post(`/rounds/new?copy=${previous.id}`, '/rounds', roundFields(placeIds, previous.framework_version_id, { copyFrom: String(previous.id), title: 'Next round' }))
+    const copied = await post(
+      `/rounds/new?copy=${previous.id}`,
+      '/rounds',
+      roundFields(placeIds, previous.framework_version_id, { copyFrom: String(previous.id), title: 'Next round' }),
+    )
     expect(copied.status).toBe(303)
     const roundId = ((await context.db('rounds').where({ title: 'Next round' }).first('id')) as { id: number }).id
     const open = (await context.db('development_actions').whereNot('status', 'done').orderBy('id').pluck('id')) as number[]
     expect(open.length).toBeGreaterThan(0)
-    expect((await context.db('round_carried_actions').where({ round_id: roundId }).orderBy('action_id').pluck('action_id')) as number[]).toEqual(open)
+    expect(
+      (await context.db('round_carried_actions').where({ round_id: roundId }).orderBy('action_id').pluck('action_id')) as number[],
+    ).toEqual(open)
     const manage = await lead.get(`/rounds/${roundId}/manage`)
     expect(manage.text).toContain(`${open.length} open development actions carried over`)
 
