@@ -1,8 +1,7 @@
-import { createToken } from '../auth/tokens'
+import type { Knex } from 'knex'
 import type { Database } from '../db/connection'
 import { timestamp } from '../db/values'
 import { FrameworkService, defaultFrameworkSlug } from '../services/frameworkService'
-import { invitationLifetimeMs } from '../services/invitationService'
 import { londonDateOf, londonTime } from '../time/london'
 import { demoIcs } from './demoData'
 
@@ -12,26 +11,39 @@ const dayMs = 24 * 60 * 60 * 1000
 export const upcomingRoundTitle = (opens: Date) =>
   `Place development self-assessment, ${opens.toLocaleString('en-GB', { month: 'long', year: 'numeric', timeZone: 'Europe/London' })} (next round)`
 
-/** A partner organisation of Warrington that merged before the baseline: retired, in no round. */
+/** A partner organisation of Warrington, imported in 2021, that merged before the baseline: retired, in no round. */
 const retiredOrganisation = {
   place: 'warrington',
   name: 'Warrington Wellbeing Network',
   kind: 'vcse',
+  importedAt: '2021-06-14T10:30:00.000Z',
   retiredAt: '2021-09-01T09:00:00.000Z',
 }
 
-/** Contacts added by the demo's CSV import, whose invitations are still waiting. */
-const importedContacts = [
-  { organisation: 'Knowsley Community and Voluntary Services', name: 'Morgan Price', email: 'morgan.price@knowsley-cvs.example.org' },
-  { organisation: 'Healthwatch Knowsley', name: 'Ruth Okafor', email: 'ruth.okafor@healthwatch-knowsley.example.org' },
-  { organisation: 'Knowsley primary care networks', name: 'Dev Patel', email: 'dev.patel@knowsley-pcns.example.org' },
-]
+/**
+ * The next round, set up early: created just before the current round (so the current round is
+ * still the newest by id), opening in six weeks at 09:00 and closing four weeks later at 17:00,
+ * London time. seedAdministration links it to the current round once that exists.
+ */
+export async function createUpcomingRound(executor: Knex | Knex.Transaction, icsId: number, versionId: number, now: Date): Promise<void> {
+  const opens = londonTime(londonDateOf(new Date(now.getTime() + 42 * dayMs)), 9)
+  const closes = londonTime(londonDateOf(new Date(now.getTime() + 70 * dayMs)), 17)
+  await executor('rounds').insert({
+    ics_id: icsId,
+    framework_version_id: versionId,
+    title: upcomingRoundTitle(opens),
+    opens_at: timestamp(opens),
+    closes_at: timestamp(closes),
+    reminder_days: '7,3,1',
+    created_at: timestamp(now),
+  })
+}
 
 /**
  * What an ICS lead running rounds leaves behind, for the demo to show it: the next round set up
- * early (upcoming, copied from the current one with its open development actions), a retired
- * partner organisation, a CSV import done (its contacts still to accept), reminders sent in both
- * rounds, and a framework draft of the ICS's own. Each part is added once.
+ * early (upcoming, copied from the current one with its open development actions), a CSV import
+ * done and the organisation it added since retired, reminders sent in both rounds, and a
+ * framework draft of the ICS's own. Each part is added once.
  */
 export async function seedAdministration(db: Database, now: Date): Promise<void> {
   const ics = (await db('ics').where({ slug: demoIcs.slug }).first('id')) as { id: number } | undefined
@@ -49,119 +61,97 @@ export async function seedAdministration(db: Database, now: Date): Promise<void>
   const [baseline, current] = rounds
   if (!baseline || !current) return
   const created = timestamp(now)
+  // A demo seeded before rounds could be set up early gains its next round too.
+  if (rounds.length < 3) await createUpcomingRound(db, ics.id, current.framework_version_id, now)
 
-  // The retired organisation.
-  if (!(await db('organisations').where({ name: retiredOrganisation.name }).first('id'))) {
-    const place = (await db('places').where({ ics_id: ics.id, slug: retiredOrganisation.place }).first('id')) as { id: number }
-    await db('organisations').insert({
-      place_id: place.id,
-      name: retiredOrganisation.name,
-      kind: retiredOrganisation.kind,
-      created_at: '2021-01-15T09:00:00.000Z',
-      retired_at: retiredOrganisation.retiredAt,
-    })
-  }
-
-  // The next round, upcoming: opens in six weeks at 09:00 and closes four weeks later at 17:00, London time.
-  if (rounds.length < 3) {
-    const opens = londonTime(londonDateOf(new Date(now.getTime() + 42 * dayMs)), 9)
-    const closes = londonTime(londonDateOf(new Date(now.getTime() + 70 * dayMs)), 17)
+  // The next round (created just before the current one, see createUpcomingRound): copied from the
+  // current round, with the open development actions of its places carried over.
+  const upcoming = (await db('rounds')
+    .where({ ics_id: ics.id })
+    .where('opens_at', '>', timestamp(now))
+    .orderBy('opens_at', 'desc')
+    .first('id', 'copied_from_round_id')) as { id: number; copied_from_round_id: number | null } | undefined
+  if (upcoming && upcoming.copied_from_round_id === null) {
     await db.transaction(async (trx) => {
-      const [row] = (await trx('rounds').insert(
-        {
-          ics_id: ics.id,
-          framework_version_id: current.framework_version_id,
-          title: upcomingRoundTitle(opens),
-          opens_at: timestamp(opens),
-          closes_at: timestamp(closes),
-          reminder_days: '7,3,1',
-          copied_from_round_id: current.id,
-          created_by: lead.id,
-          created_at: created,
-        },
-        ['id'],
-      )) as Array<{ id: number }>
-      const roundId = row!.id
+      await trx('rounds').where({ id: upcoming.id }).update({ copied_from_round_id: current.id, created_by: lead.id })
       const placeIds = (await trx('round_places').where({ round_id: current.id }).pluck('place_id')) as number[]
-      await trx('round_places').insert(placeIds.map((placeId) => ({ round_id: roundId, place_id: placeId })))
+      await trx('round_places').insert(placeIds.map((placeId) => ({ round_id: upcoming.id, place_id: placeId })))
       const open = (await trx('development_actions').whereIn('place_id', placeIds).whereNot('status', 'done').pluck('id')) as number[]
-      if (open.length > 0) await trx('round_carried_actions').insert(open.map((actionId) => ({ round_id: roundId, action_id: actionId })))
+      if (open.length > 0)
+        await trx('round_carried_actions').insert(open.map((actionId) => ({ round_id: upcoming.id, action_id: actionId })))
       await trx('audit_events').insert({
         occurred_at: created,
         actor_user_id: lead.id,
         ics_id: ics.id,
         kind: 'round.created',
         subject_type: 'round',
-        subject_id: String(roundId),
-        details: JSON.stringify({ copiedFrom: current.id, carriedActions: open.length, places: placeIds.length, demo: true }),
+        subject_id: String(upcoming.id),
+        details: JSON.stringify({ copiedFrom: current.id, carriedActions: open.length, places: placeIds.length }),
       })
     })
   }
 
-  // A CSV import that invited three Knowsley contacts, who have not accepted yet.
+  // A CSV import from June 2021 that added a Warrington partner, which merged and was retired
+  // before the baseline: it took part in no round, and nothing of it is deleted.
   if (!(await db('import_jobs').where({ ics_id: ics.id }).first('id'))) {
-    const importedAt = new Date(now.getTime() - 5 * dayMs)
-    const knowsley = (await db('places').where({ ics_id: ics.id, slug: 'knowsley' }).first('id', 'name')) as { id: number; name: string }
+    const warrington = (await db('places').where({ ics_id: ics.id, slug: retiredOrganisation.place }).first('id', 'name')) as {
+      id: number
+      name: string
+    }
     const csv = [
       'Place,Organisation,Organisation type,Contact name,Contact email',
-      ...importedContacts.map((c) => `${knowsley.name},${c.organisation},,${c.name},${c.email}`),
+      `${warrington.name},${retiredOrganisation.name},VCSE,,`,
     ].join('\r\n')
+    const counts = { rows: 1, places: 0, organisations: 1, contacts: 0 }
     await db.transaction(async (trx) => {
-      const counts = { rows: importedContacts.length, places: 0, organisations: 0, contacts: importedContacts.length }
       const [job] = (await trx('import_jobs').insert(
         {
           ics_id: ics.id,
           created_by: lead.id,
-          filename: 'knowsley-contacts.csv',
+          filename: 'warrington-partners.csv',
           status: 'imported',
           content: Buffer.from(csv).toString('base64'),
-          total_rows: importedContacts.length,
-          processed_rows: importedContacts.length,
+          total_rows: 1,
+          processed_rows: 1,
           counts: JSON.stringify(counts),
           problems: '[]',
           problem_count: 0,
-          created_at: timestamp(importedAt),
-          updated_at: timestamp(importedAt),
-          finished_at: timestamp(importedAt),
+          created_at: retiredOrganisation.importedAt,
+          updated_at: retiredOrganisation.importedAt,
+          finished_at: retiredOrganisation.importedAt,
         },
         ['id'],
       )) as Array<{ id: number }>
-      for (const contact of importedContacts) {
-        const organisation = (await trx('organisations').where({ place_id: knowsley.id, name: contact.organisation }).first('id')) as {
-          id: number
-        }
-        const [invitation] = (await trx('invitations').insert(
-          {
-            email: contact.email,
-            name: contact.name,
-            role: 'partner',
-            ics_id: ics.id,
-            place_id: knowsley.id,
-            organisation_id: organisation.id,
-            invited_by: lead.id,
-            created_at: timestamp(importedAt),
-            last_sent_at: timestamp(importedAt),
-          },
-          ['id'],
-        )) as Array<{ id: number }>
-        // The link exists only in an e-mail the demo does not send: the invitation shows as waiting.
-        await trx('one_time_tokens').insert({
-          purpose: 'invitation',
-          token_hash: createToken().tokenHash,
-          invitation_id: invitation!.id,
-          created_at: timestamp(importedAt),
-          expires_at: timestamp(new Date(importedAt.getTime() + invitationLifetimeMs)),
-        })
-      }
-      await trx('audit_events').insert({
-        occurred_at: timestamp(importedAt),
-        actor_user_id: lead.id,
-        ics_id: ics.id,
-        kind: 'import.completed',
-        subject_type: 'import',
-        subject_id: String(job!.id),
-        details: JSON.stringify({ filename: 'knowsley-contacts.csv', ...counts }),
-      })
+      const [organisation] = (await trx('organisations').insert(
+        {
+          place_id: warrington.id,
+          name: retiredOrganisation.name,
+          kind: retiredOrganisation.kind,
+          created_at: retiredOrganisation.importedAt,
+          retired_at: retiredOrganisation.retiredAt,
+        },
+        ['id'],
+      )) as Array<{ id: number }>
+      await trx('audit_events').insert([
+        {
+          occurred_at: retiredOrganisation.importedAt,
+          actor_user_id: lead.id,
+          ics_id: ics.id,
+          kind: 'import.completed',
+          subject_type: 'import',
+          subject_id: String(job!.id),
+          details: JSON.stringify({ filename: 'warrington-partners.csv', ...counts }),
+        },
+        {
+          occurred_at: retiredOrganisation.retiredAt,
+          actor_user_id: lead.id,
+          ics_id: ics.id,
+          kind: 'organisation.retired',
+          subject_type: 'organisation',
+          subject_id: String(organisation!.id),
+          details: JSON.stringify({ name: retiredOrganisation.name, reason: 'Merged into Warrington Voluntary Action' }),
+        },
+      ])
     })
   }
 
