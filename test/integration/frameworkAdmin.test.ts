@@ -111,13 +111,14 @@ describe('frameworks, uploaded and compared by the ICS lead', () => {
     expect(drafted.status).toBe(303)
     const draftId = Number(/\/admin\/frameworks\/(\d+)/.exec(drafted.headers.location as string)![1])
     const draftPage = await lead.get(`/admin/frameworks/${draftId}`)
-    expect(draftPage.text).toContain('version 2021 draft')
+    // The demo ICS already has a "2021 draft", so this one is the next.
+    expect(draftPage.text).toContain('version 2021 draft 2')
     expect(draftPage.text).toContain('Save the draft')
     const document = JSON.parse((await lead.get(`/admin/frameworks/${draftId}/download.json`)).text) as {
       version: string
       domains: Array<{ criteria: Array<{ code: string; title: string; threshold?: number }> }>
     }
-    expect(document.version).toBe('2021 draft')
+    expect(document.version).toBe('2021 draft 2')
     document.domains[0]!.criteria[0]!.title = 'A shared purpose everyone can state'
     document.domains[1]!.criteria[0]!.threshold = 4
     const invalid = await lead

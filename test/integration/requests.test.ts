@@ -63,6 +63,8 @@ describe('rules for every request', () => {
         for (const [who, agent] of agents) {
           const token = await tokenOf(agent, who !== 'anonymous')
           for (const [kind, type, body] of bodies) {
+            // A route that takes uploads takes multipart forms (with a file or not).
+            if (kind === 'multipart' && route.rule?.body?.accepts.includes('multipart')) continue
             const post = agent.post(concretePath(route.path, ids)).set('x-csrf-token', token)
             if (type) post.set('Content-Type', type)
             // A Buffer, so that superagent adds no content type of its own.
