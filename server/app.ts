@@ -18,6 +18,7 @@ import { frameworkRoutes } from './routes/framework'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { homeRoutes, navigationFor } from './routes/home'
 import { placeRoutes } from './routes/places'
+import { roundRoutes } from './routes/rounds'
 import type { Services } from './services'
 import { renderWithLayout, viewsDirectory } from './views/engine'
 import { viewHelpers } from './views/helpers'
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(frameworkRoutes(services.frameworks))
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
   app.use(assessmentRoutes(services.assessments))
+  app.use(roundRoutes(services.rounds))
   app.use(placeRoutes(db, services.placeReturns))
   app.use(
     adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),

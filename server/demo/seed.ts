@@ -5,6 +5,7 @@ import { timestamp } from '../db/values'
 import { defaultFrameworkSlug } from '../services/frameworkService'
 import { demoIcs, demoPlaces, demoUsers, evidenceByDomain, type DemoPlace } from './demoData'
 import { seedAssurance } from './seedAssurance'
+import { responseReference } from '../assessment/reference'
 
 export const baselineRoundTitle = 'Place development self-assessment, October 2021'
 
@@ -27,10 +28,6 @@ export function stableHash(text: string): number {
     hash = Math.imul(hash, 0x01000193) >>> 0
   }
   return hash
-}
-
-export function responseReference(roundId: number, organisationId: number): string {
-  return `PR-${String(roundId).padStart(4, '0')}-${String(organisationId).padStart(5, '0')}`
 }
 
 const supportIdeas = [

@@ -1,8 +1,8 @@
 import type { Database } from '../db/connection'
-import { ReminderData, reminderKey, type DueReminder, type ReminderKind, type ReminderRecipient } from '../data/reminders'
+import { ReminderData, reminderKey, type DueReminder, type ReminderRecipient } from '../data/reminders'
+import { deadlineReminder } from '../emails/messages'
 import type { Logger } from '../logger'
 import type { Mail, Mailer } from '../services/mailer'
-import { formatDateTime } from '../views/helpers'
 
 const dayMs = 24 * 60 * 60 * 1000
 
@@ -85,28 +85,20 @@ export class ReminderService {
   }
 
   private mail(due: DueReminder, to: ReminderRecipient): Mail {
-    const deadline = formatDateTime(due.deadline)
-    const subjects: Record<ReminderKind, string> = {
-      '7-days': `Reminder: ${due.organisationName} self-assessment due by ${deadline}`,
-      '1-day': `Final reminder: ${due.organisationName} self-assessment due by ${deadline}`,
-    }
     return {
       to: to.email,
       icsId: due.icsId,
-      subject: subjects[due.kind],
-      text: [
-        `Dear ${to.name},`,
-        '',
-        `${due.organisationName} has not yet submitted its self-assessment for "${due.roundTitle}" (${due.placeName}).`,
-        '',
-        `The deadline is ${deadline}.`,
-        `Progress so far: ${due.answered} of ${due.criteria} answered.`,
-        '',
-        'Continue the self-assessment:',
-        `${this.baseUrl}/rounds/${due.roundId}/organisations/${due.organisationId}`,
-        '',
-        `When every domain is complete, check the answers and submit them with the declaration. Only one person needs to submit for ${due.organisationName}. If a colleague is doing it, you can ignore this reminder.`,
-      ].join('\n'),
+      ...deadlineReminder({
+        kind: due.kind,
+        recipientName: to.name,
+        organisationName: due.organisationName,
+        placeName: due.placeName,
+        roundTitle: due.roundTitle,
+        deadline: due.deadline,
+        answered: due.answered,
+        criteria: due.criteria,
+        link: `${this.baseUrl}/rounds/${due.roundId}/organisations/${due.organisationId}`,
+      }),
     }
   }
 }

@@ -10,6 +10,7 @@ import { FrameworkService } from './frameworkService'
 import { InvitationService } from './invitationService'
 import { Mailer } from './mailer'
 import { PlaceReturnService } from './placeReturnService'
+import { RoundService } from './roundService'
 import { UserAdminService } from './userAdminService'
 
 export type Clock = () => Date
@@ -24,6 +25,7 @@ export interface Services {
   invitations: InvitationService
   userAdmin: UserAdminService
   assessments: AssessmentService
+  rounds: RoundService
   placeReturns: PlaceReturnService
   reminders: ReminderService
 }
@@ -43,6 +45,7 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     invitations: new InvitationService(db, config, audit, mailer, clock),
     userAdmin: new UserAdminService(db, audit, sessions, clock),
     assessments: new AssessmentService(db, audit, mailer, clock),
+    rounds: new RoundService(db, audit, clock),
     placeReturns: new PlaceReturnService(db, audit, clock),
     reminders: new ReminderService(db, mailer, config.baseUrl, clock, logger),
   }
