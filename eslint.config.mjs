@@ -32,4 +32,10 @@ export default tseslint.config(
     files: ['*.js', '*.mjs', 'scripts/**/*.js'],
     languageOptions: { globals: { ...globals.node } },
   },
+  {
+    // Plain CommonJS that runs before npm ci, so it can use nothing but Node itself.
+    files: ['scripts/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 )

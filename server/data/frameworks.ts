@@ -68,6 +68,42 @@ function toSummary(row: VersionRecord): FrameworkVersionSummary {
   }
 }
 
+/** The criteria of several framework versions in one query, each version's in framework order. */
+export async function criteriaOfVersions(executor: Executor, versionIds: readonly number[]): Promise<Map<number, CriterionRow[]>> {
+  const byVersion = new Map<number, CriterionRow[]>(versionIds.map((id) => [id, []]))
+  if (versionIds.length === 0) return byVersion
+  const rows = (await executor('framework_criteria as c')
+    .join('framework_domains as d', 'd.id', 'c.domain_id')
+    .whereIn('c.version_id', [...new Set(versionIds)])
+    .orderBy([{ column: 'c.version_id' }, { column: 'c.position' }])
+    .select('c.id', 'c.version_id', 'c.code', 'c.title', 'c.description', 'd.code as domain_code', 'c.threshold', 'c.is_gateway', 'c.position', 'c.descriptors')) as Array<{
+    id: number
+    version_id: number
+    code: string
+    title: string
+    description: string
+    domain_code: string
+    threshold: number
+    is_gateway: unknown
+    position: number
+    descriptors: string
+  }>
+  for (const r of rows) {
+    byVersion.get(r.version_id)?.push({
+      id: r.id,
+      code: r.code,
+      title: r.title,
+      description: r.description,
+      domainCode: r.domain_code,
+      threshold: r.threshold,
+      isGateway: toBoolean(r.is_gateway),
+      position: r.position,
+      descriptors: JSON.parse(r.descriptors) as FrameworkDescriptor[],
+    })
+  }
+  return byVersion
+}
+
 export class FrameworkData {
   constructor(private readonly db: Database) {}
 
@@ -102,32 +138,7 @@ export class FrameworkData {
   }
 
   async criteria(versionId: number, executor: Executor = this.db): Promise<CriterionRow[]> {
-    const rows = (await executor('framework_criteria as c')
-      .join('framework_domains as d', 'd.id', 'c.domain_id')
-      .where('c.version_id', versionId)
-      .orderBy('c.position')
-      .select('c.id', 'c.code', 'c.title', 'c.description', 'd.code as domain_code', 'c.threshold', 'c.is_gateway', 'c.position', 'c.descriptors')) as Array<{
-      id: number
-      code: string
-      title: string
-      description: string
-      domain_code: string
-      threshold: number
-      is_gateway: unknown
-      position: number
-      descriptors: string
-    }>
-    return rows.map((r) => ({
-      id: r.id,
-      code: r.code,
-      title: r.title,
-      description: r.description,
-      domainCode: r.domain_code,
-      threshold: r.threshold,
-      isGateway: toBoolean(r.is_gateway),
-      position: r.position,
-      descriptors: JSON.parse(r.descriptors) as FrameworkDescriptor[],
-    }))
+    return (await criteriaOfVersions(executor, [versionId])).get(versionId) ?? []
   }
 
   async ensureFramework(slug: string, title: string, executor: Executor): Promise<number> {

@@ -3,6 +3,7 @@ import type { Database } from '../db/connection'
 import { FrameworkData } from '../data/frameworks'
 import { timestamp } from '../db/values'
 import { defaultFrameworkSlug } from '../services/frameworkService'
+import { deadlineOn, formatMonthYear, londonDateOf, londonTime } from '../time/london'
 import { demoIcs, demoPlaces, demoUsers, evidenceByDomain, type DemoPlace } from './demoData'
 import { seedAssurance } from './seedAssurance'
 import { responseReference } from '../assessment/reference'
@@ -39,6 +40,9 @@ const supportIdeas = [
 ]
 
 const dayMs = 24 * 60 * 60 * 1000
+
+/** The baseline round closed at the end of 29 October 2021: 17:00 London time (BST, so 16:00 UTC). */
+const baselineDeadline = deadlineOn({ year: 2021, month: 10, day: 29 })
 
 /**
  * Whether the demo should be (re)applied: only on an empty database or one that already
@@ -120,14 +124,19 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
     const existingRounds = (await trx('rounds').where({ ics_id: icsId }).select('id', 'title')) as Array<{ id: number; title: string }>
     const partnerUserId = userIds.get('partner.wirral.council@example.org') ?? null
 
+    // Demos seeded before deadlines were London time closed the baseline at 18:00 UK time.
+    await trx('rounds')
+      .where({ ics_id: icsId, title: baselineRoundTitle, closes_at: timestamp(new Date('2021-10-29T17:00:00Z')) })
+      .update({ closes_at: timestamp(baselineDeadline) })
+
     if (!existingRounds.some((r) => r.title === baselineRoundTitle)) {
       const roundId = await createRound(
         trx,
         icsId,
         versionId,
         baselineRoundTitle,
-        new Date('2021-10-01T09:00:00Z'),
-        new Date('2021-10-29T17:00:00Z'),
+        londonTime({ year: 2021, month: 10, day: 1 }, 9),
+        baselineDeadline,
         placeIds,
         created,
       )
@@ -150,9 +159,9 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
     }
 
     if (!existingRounds.some((r) => r.title !== baselineRoundTitle)) {
-      const closes = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 21, 17))
+      const closes = deadlineOn(londonDateOf(new Date(now.getTime() + 21 * dayMs)))
       const opens = new Date(now.getTime() - 14 * dayMs)
-      const title = `Place development self-assessment, ${closes.toLocaleString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })}`
+      const title = `Place development self-assessment, ${formatMonthYear(closes)}`
       const roundId = await createRound(trx, icsId, versionId, title, opens, closes, placeIds, created)
       for (const place of demoPlaces) {
         const ids = organisationIds.get(place.slug) ?? []

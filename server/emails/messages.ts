@@ -1,4 +1,4 @@
-import { formatDateTime } from '../dates'
+import { formatDateTime } from '../time/london'
 
 /**
  * The words of every e-mail PlaceReady sends, as pure functions of what they tell: services

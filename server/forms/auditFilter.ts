@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { asText, isRealDate } from './fields'
+import { asText, calendarDate } from './fields'
 
 /** Blank means "any": an unset filter is undefined. */
 function blankAsUndefined<T extends z.ZodType>(schema: T) {
@@ -20,8 +20,8 @@ export function auditFilterForm(kinds: readonly string[]) {
         .pipe(z.number().int().positive('Select a person from the list')),
     ),
     kind: blankAsUndefined(z.string().refine((v) => kinds.includes(v), 'Select a kind of event from the list')),
-    from: blankAsUndefined(z.string().refine(isRealDate, 'Enter the start date as a real date')),
-    to: blankAsUndefined(z.string().refine(isRealDate, 'Enter the end date as a real date')),
+    from: blankAsUndefined(calendarDate('Enter the start date as a real date')),
+    to: blankAsUndefined(calendarDate('Enter the end date as a real date')),
     // Only links make a page number, so a spoilt one is not the user's mistake: it means the first page.
     page: z.preprocess((v) => Number(asText(v)), z.number().int().min(1).max(100000).catch(1)),
   })

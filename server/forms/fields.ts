@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isoDate, parseDateParts, parseIsoDate, type CalendarDate } from '../time/london'
 
 /**
  * Building blocks of the form schemas. A posted field is a string, but a crafted request can
@@ -72,31 +73,36 @@ export function email(missing: string) {
   )
 }
 
-/** A calendar date as YYYY-MM-DD (a date input's value). */
-export function isoDate(invalid: string) {
+/** A London calendar day typed as YYYY-MM-DD (a date input's value), within the years people use here. */
+export function calendarDate(invalid: string) {
   return z.preprocess(
     (v) => asText(v).trim(),
-    z.string().refine((v) => isRealDate(v), invalid),
+    z.string().transform((v, ctx): CalendarDate => {
+      const date = parseIsoDate(v)
+      if (date) return date
+      ctx.addIssue({ code: 'custom', message: invalid })
+      return z.NEVER
+    }),
   )
 }
 
-export function isRealDate(value: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false
-  const date = new Date(`${value}T00:00:00Z`)
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value
+/** As calendarDate, kept as its YYYY-MM-DD text (how date-only columns hold it). */
+export function isoDateText(invalid: string) {
+  return calendarDate(invalid).transform(isoDate)
 }
 
 /**
  * A date typed as day, month and year boxes (the NHS.UK date input) joined into one field,
- * `name`, as YYYY-MM-DD (or what was typed, when it cannot be a date), for isoDate to check.
+ * `name`, as YYYY-MM-DD ('' when the boxes cannot be a date), for calendarDate to check.
  * Use it as the form's preprocess step; its error belongs to the day box (`${name}-day`).
  */
 export function joinDateParts(body: unknown, ...names: string[]): Record<string, unknown> {
   const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}
   const joined: Record<string, unknown> = { ...fields }
   for (const name of names) {
-    const [day, month, year] = ['day', 'month', 'year'].map((part) => asText(fields[`${name}-${part}`]).trim())
-    joined[name] = `${year!.padStart(4, '0')}-${month!.padStart(2, '0')}-${day!.padStart(2, '0')}`
+    const [day, month, year] = ['day', 'month', 'year'].map((part) => asText(fields[`${name}-${part}`]))
+    const date = parseDateParts(day, month, year)
+    joined[name] = date ? isoDate(date) : ''
   }
   return joined
 }

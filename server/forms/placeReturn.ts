@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { ActionStatus } from '../data/placeReturns'
-import { asText, choice, isoDate, joinDateParts, level, optionalId, optionalText, requiredText } from './fields'
+import { asText, choice, isoDateText, joinDateParts, level, optionalId, optionalText, requiredText } from './fields'
 
 const notSure = 'not-sure'
 
@@ -61,7 +61,7 @@ export const decisionForm = z.preprocess(
   z.object({
     decisionLevel: choice(['1', '2', '3'], 'Select the delegation level decided').transform(Number),
     decisionRationale: requiredText({ missing: 'Enter the rationale for the decision', label: 'Rationale', max: 5000 }),
-    decidedOn: isoDate('Enter the date of the decision as a real date'),
+    decidedOn: isoDateText('Enter the date of the decision as a real date'),
     decidingBody: requiredText({ missing: 'Enter the body that made the decision, such as ICB Board', label: 'Deciding body', max: 200 }),
     differenceReason: optionalText({ label: 'Reason', max: 5000 }),
   }),
@@ -84,7 +84,7 @@ export const actionForm = z.object({
   criterionCode: requiredText({ missing: 'Select the criterion the action is for', label: 'Criterion', max: 20 }),
   description: requiredText({ missing: 'Enter what the action is', label: 'Action', max: 2000 }),
   ownerOrganisationId: optionalId('Select an owner from the place’s partners'),
-  dueDate: isoDate('Enter the due date as a real date'),
+  dueDate: isoDateText('Enter the due date as a real date'),
   status: choice(actionStatusValues, 'Select the status'),
 })
 

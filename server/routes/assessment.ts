@@ -12,7 +12,7 @@ import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
 import { statusTags } from './statusTags'
 import type { AssessmentContext, AssessmentService, ConflictingAnswer, SaveResult } from '../services/assessmentService'
-import { formatDateTime } from '../views/helpers'
+import { formatDateTime } from '../time/london'
 
 function basePath(ctx: AssessmentContext): string {
   return `/rounds/${ctx.round.id}/organisations/${ctx.organisation.id}`

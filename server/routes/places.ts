@@ -4,7 +4,6 @@ import { guardedRouter } from '../auth/guardedRouter'
 import { PlaceData } from '../data/places'
 import type { Database } from '../db/connection'
 import { formErrorView } from '../forms/errors'
-import { isRealDate } from '../forms/fields'
 import { parseForm } from '../forms/parse'
 import {
   actionFieldIds,
@@ -21,6 +20,7 @@ import { levelLabel } from '../framework/levels'
 import { NotFoundError } from '../errors'
 import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
+import { parseIsoDate } from '../time/london'
 import { actionStatuses, type PlaceReturnService } from '../services/placeReturnService'
 
 const sourceLabels = {
@@ -216,7 +216,5 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
 
 /** A date field can only show a real date; anything else comes back blank, with its error. */
 function shownAgain(values: Record<string, unknown>): Record<string, unknown> {
-  return 'dueDate' in values
-    ? { ...values, dueDate: typeof values.dueDate === 'string' && isRealDate(values.dueDate) ? values.dueDate : '' }
-    : values
+  return 'dueDate' in values ? { ...values, dueDate: parseIsoDate(values.dueDate) ? values.dueDate : '' } : values
 }

@@ -20,10 +20,10 @@ import { ResponseData, type ResponseRecord, type StoredAnswer, type VersionedAns
 import type { RoundRecord } from '../data/rounds'
 import { responseReference } from '../assessment/reference'
 import { submissionConfirmation } from '../emails/messages'
-import { daysBetween, ukDay } from '../dates'
 import type { FormError } from '../forms/errors'
 import type { FrameworkDocument } from '../framework/types'
 import { NotFoundError, ValidationError } from '../errors'
+import { daysLeft } from '../time/london'
 import { answerSubjectId, type AnswerHistoryEntry, type AuditService } from './auditService'
 import type { Mailer } from './mailer'
 
@@ -179,9 +179,9 @@ export class AssessmentService {
     return { answered: ctx.criteria.filter((c) => isAnswered(ctx.answers.get(c.code))).length, total: ctx.criteria.length }
   }
 
-  /** Whole UK calendar days from today to the deadline's day: "21 days left" on 22 November for 13 December. */
+  /** Whole London calendar days from today to the deadline's day: "21 days left" on 22 November for 13 December. */
   daysLeft(deadline: Date): number {
-    return Math.max(0, daysBetween(ukDay(this.clock()), ukDay(deadline)))
+    return daysLeft(deadline, this.clock())
   }
 
   /** The partner's rounds, across every organisation they answer for. */

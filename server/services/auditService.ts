@@ -54,9 +54,10 @@ export interface AuditFilter {
   icsIds: number[]
   userId?: number | undefined
   kind?: string | undefined
+  /** Events at or after this instant. */
   from?: Date | undefined
-  /** Inclusive: the whole of this day. */
-  to?: Date | undefined
+  /** Events before this instant (the start of the day after the last day asked for). */
+  before?: Date | undefined
   page: number
   pageSize: number
 }
@@ -120,7 +121,7 @@ export class AuditService {
     if (filter.userId !== undefined) query.where('e.actor_user_id', filter.userId)
     if (filter.kind) query.where('e.kind', filter.kind)
     if (filter.from) query.where('e.occurred_at', '>=', timestamp(filter.from))
-    if (filter.to) query.where('e.occurred_at', '<', timestamp(new Date(filter.to.getTime() + 24 * 60 * 60 * 1000)))
+    if (filter.before) query.where('e.occurred_at', '<', timestamp(filter.before))
     const countRow = (await query.clone().count({ n: '*' }).first()) as { n: unknown } | undefined
     const rows = (await query
       .orderBy([

@@ -3,6 +3,7 @@ import type { Database } from '../db/connection'
 import { DatabaseSessionStore } from '../data/sessionStore'
 import { ReminderService } from '../jobs/reminders'
 import type { Logger } from '../logger'
+import { ResultsReadModel } from '../results'
 import { AccountService } from './accountService'
 import { AssessmentService } from './assessmentService'
 import { AuditService } from './auditService'
@@ -27,6 +28,8 @@ export interface Services {
   assessments: AssessmentService
   rounds: RoundService
   placeReturns: PlaceReturnService
+  /** The one read model of a round's results (server/results/): dashboard, PDFs, exports and API read it. */
+  results: ResultsReadModel
   reminders: ReminderService
 }
 
@@ -47,6 +50,7 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     assessments: new AssessmentService(db, audit, mailer, clock),
     rounds: new RoundService(db, audit, clock),
     placeReturns: new PlaceReturnService(db, audit, clock),
+    results: new ResultsReadModel(db, clock),
     reminders: new ReminderService(db, mailer, config.baseUrl, clock, logger),
   }
 }

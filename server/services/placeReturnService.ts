@@ -1,108 +1,45 @@
 import type { Database } from '../db/connection'
 import { canManagePlace, canViewPlace, isIcsLead } from '../auth/access'
 import type { Actor, CurrentUser } from '../auth/types'
-import { FrameworkData, type CriterionRow } from '../data/frameworks'
+import { FrameworkData } from '../data/frameworks'
 import { PlaceData, type PlaceRecord } from '../data/places'
-import {
-  PlaceReturnData,
-  type ActionRecord,
-  type ActionStatus,
-  type CriterionAggregate,
-  type DecisionRecord,
-  type ModerationRecord,
-  type PartnerAnswerRow,
-  type PlaceReturnRecord,
-  type PositionRecord,
-} from '../data/placeReturns'
+import { PlaceReturnData, type ActionStatus, type PartnerAnswerRow } from '../data/placeReturns'
 import { RoundData, type RoundRecord } from '../data/rounds'
 import type { FormError } from '../forms/errors'
-import { levelNames } from '../framework/levels'
 import type { FrameworkDocument } from '../framework/types'
 import { NotFoundError, ValidationError } from '../errors'
 import type { ActionInput, DecisionInput, ModerationInput, PositionInput } from '../forms/placeReturn'
-import {
-  assessReadiness,
-  medianFromCounts,
-  resolveLevel,
-  type CriterionLevel,
-  type ReadinessResult,
-  type ReadinessRuleSet,
-} from '../readiness/engine'
-import { ukDay } from '../dates'
+import { ResultsReadModel, type CriterionResults, type PlaceResults, type RoundInfo, type RoundResults } from '../results'
 import type { AuditService } from './auditService'
 
-export interface CriterionSpread {
-  answered: number
-  notSure: number
-  counts: Record<number, number>
-  lowest: number | null
-  highest: number | null
-  median: number | null
-  /** Partners two or more levels apart. */
-  disagreement: boolean
-}
-
-export interface CriterionResultView {
-  criterion: CriterionRow
-  spread: CriterionSpread
-  position: PositionRecord | undefined
-  moderation: ModerationRecord | undefined
-  used: CriterionLevel
-}
-
-export interface PlaceRoundView {
-  round: RoundRecord
-  place: PlaceRecord
+/** One place in one round, from the results read model, with what the viewer may do there. */
+export interface PlaceRoundView extends PlaceResults {
+  round: RoundInfo
   framework: FrameworkDocument
-  criteria: CriterionResultView[]
-  completion: { submitted: number; invited: number }
-  placeReturn: PlaceReturnRecord | undefined
-  readiness: ReadinessResult
-  decision: DecisionRecord | undefined
   canAgree: boolean
   canAssure: boolean
 }
 
 export const actionStatuses: Record<ActionStatus, string> = { not_started: 'Not started', in_progress: 'In progress', done: 'Done' }
 
-export function rulesOf(framework: FrameworkDocument): ReadinessRuleSet {
-  return {
-    evidenceRequired: framework.readiness.evidenceRequired,
-    partialShare: framework.readiness.partialShare,
-    gatewayMinimumLevel: framework.readiness.gatewayMinimumLevel,
-    levelNames: levelNames(framework),
-    outcomeNames: Object.fromEntries(framework.readiness.outcomes.map((o) => [o.level, o.name])) as Record<1 | 2 | 3, string>,
-  }
-}
-
-function spreadOf(aggregate: CriterionAggregate | undefined): CriterionSpread {
-  if (!aggregate) return { answered: 0, notSure: 0, counts: {}, lowest: null, highest: null, median: null, disagreement: false }
-  return {
-    answered: aggregate.answered,
-    notSure: aggregate.notSure,
-    counts: aggregate.counts,
-    lowest: aggregate.lowest,
-    highest: aggregate.highest,
-    median: medianFromCounts(aggregate.counts),
-    disagreement: aggregate.lowest !== null && aggregate.highest !== null && aggregate.highest - aggregate.lowest >= 2,
-  }
-}
-
-/** Whether some submitted partner answer at or above the level gives evidence for it. */
-function partnersEvidence(aggregate: CriterionAggregate | undefined, level: number | null): boolean {
-  if (!aggregate || level === null) return false
-  return Object.entries(aggregate.evidenceCounts).some(([l, count]) => Number(l) >= level && count > 0)
+/** One place's part of a round's results, shaped as the place pages read it. */
+function placeView(results: RoundResults, placeId: number): Omit<PlaceRoundView, 'canAgree' | 'canAssure'> | undefined {
+  const place = results.places.find((p) => p.place.id === placeId)
+  return place && { ...place, round: results.round, framework: results.framework.document }
 }
 
 /**
  * Place consensus (the place lead's review and return), ICS assurance (moderation, the
- * readiness recommendation and the decision) and the development plan.
+ * readiness recommendation and the decision) and the development plan. What a place's
+ * results are comes from the results read model (server/results/); this service holds the
+ * rules for changing them.
  */
 export class PlaceReturnService {
   private readonly data: PlaceReturnData
-  private readonly frameworks: FrameworkData
   private readonly places: PlaceData
   private readonly rounds: RoundData
+  private readonly frameworks: FrameworkData
+  private readonly readModel: ResultsReadModel
 
   constructor(
     private readonly db: Database,
@@ -110,9 +47,10 @@ export class PlaceReturnService {
     private readonly clock: () => Date,
   ) {
     this.data = new PlaceReturnData(db)
-    this.frameworks = new FrameworkData(db)
     this.places = new PlaceData(db)
     this.rounds = new RoundData(db)
+    this.frameworks = new FrameworkData(db)
+    this.readModel = new ResultsReadModel(db, clock)
   }
 
   private async placeAndRound(user: CurrentUser, roundId: number, placeId: number): Promise<{ round: RoundRecord; place: PlaceRecord }> {
@@ -129,53 +67,24 @@ export class PlaceReturnService {
     return (await this.frameworks.getVersion(round.frameworkVersionId))!.document.levels.length
   }
 
-  /** Everything known about a place in a round: spread, agreed and moderated levels, readiness, decision. */
+  /** Everything known about a place in a round (from the results read model); not found unless the place takes part. */
   async results(round: RoundRecord, place: PlaceRecord): Promise<Omit<PlaceRoundView, 'canAgree' | 'canAssure'>> {
-    const version = await this.frameworks.getVersion(round.frameworkVersionId)
-    const framework = version!.document
-    const criteria = await this.frameworks.criteria(round.frameworkVersionId)
-    const aggregates = new Map(
-      (await this.data.aggregate(round.id, place.id, round.frameworkVersionId, framework.levels.length)).map((a) => [a.code, a]),
-    )
-    const placeReturn = await this.data.findReturn(round.id, place.id)
-    const positions = placeReturn ? await this.data.positions(placeReturn.id) : new Map<string, PositionRecord>()
-    const moderations = placeReturn ? await this.data.moderations(placeReturn.id) : new Map<string, ModerationRecord>()
-    const views: CriterionResultView[] = criteria.map((criterion) => {
-      const aggregate = aggregates.get(criterion.code)
-      const spread = spreadOf(aggregate)
-      const position = positions.get(criterion.code)
-      const moderation = moderations.get(criterion.code)
-      const used = resolveLevel({
-        moderated: moderation,
-        agreed: position && { level: position.notSure ? null : position.level, hasEvidence: Boolean(position.evidenceSummary?.trim()) },
-        partners: { median: spread.median, hasEvidence: partnersEvidence(aggregate, spread.median) },
-      })
-      return { criterion, spread, position, moderation, used }
-    })
-    const readiness = assessReadiness(
-      criteria.map((c) => ({ code: c.code, title: c.title, threshold: c.threshold, isGateway: c.isGateway })),
-      new Map(views.map((v) => [v.criterion.code, v.used])),
-      rulesOf(framework),
-    )
-    return {
-      round,
-      place,
-      framework,
-      criteria: views,
-      completion: await this.data.completion(round.id, place.id),
-      placeReturn,
-      readiness,
-      decision: await this.data.decision(round.id, place.id),
-    }
+    const results = await this.readModel.round(round.id, { placeIds: [place.id] })
+    const view = results && placeView(results, place.id)
+    if (!view) throw new NotFoundError()
+    return view
   }
 
   async view(user: CurrentUser, roundId: number, placeId: number): Promise<PlaceRoundView> {
-    const { round, place } = await this.placeAndRound(user, roundId, placeId)
-    const results = await this.results(round, place)
+    const place = await this.places.findPlace(placeId)
+    if (!place || !canViewPlace(user, place)) throw new NotFoundError()
+    const results = await this.readModel.round(roundId, { placeIds: [place.id] })
+    const view = results && results.round.icsId === place.icsId ? placeView(results, place.id) : undefined
+    if (!view) throw new NotFoundError()
     return {
-      ...results,
-      canAgree: canManagePlace(user, place) && results.placeReturn?.status !== 'submitted',
-      canAssure: isIcsLead(user, round.icsId),
+      ...view,
+      canAgree: canManagePlace(user, place) && view.placeReturn?.status !== 'submitted',
+      canAssure: isIcsLead(user, view.round.icsId),
     }
   }
 
@@ -184,7 +93,7 @@ export class PlaceReturnService {
     return this.data.partnerAnswers(round.id, place.id, criterionCode)
   }
 
-  private criterionOf(view: PlaceRoundView, code: string): CriterionResultView {
+  private criterionOf(view: PlaceRoundView, code: string): CriterionResults {
     const found = view.criteria.find((c) => c.criterion.code === code)
     if (!found) throw new NotFoundError()
     return found
@@ -342,11 +251,21 @@ export class PlaceReturnService {
     const place = await this.places.findPlace(placeId)
     if (!place || !canViewPlace(user, place)) throw new NotFoundError()
     const rounds = await this.data.roundsOfPlace(place.id)
-    const [latest, previous] = await Promise.all(
-      rounds.slice(0, 2).map(async (r) => this.results((await this.rounds.findRound(r.id))!, place)),
-    )
+    const [latestId, previousId] = rounds.map((r) => r.id)
+    const [results, organisations] = await Promise.all([
+      this.readModel.rounds(
+        rounds.slice(0, 2).map((r) => r.id),
+        { placeIds: [place.id] },
+      ),
+      this.places.listOrganisations({ icsId: place.icsId, placeId: place.id }),
+    ])
+    const viewOf = (roundId: number | undefined) => {
+      const found = results.find((r) => r.round.id === roundId)
+      return found && placeView(found, place.id)
+    }
+    const latest = viewOf(latestId)
+    const previous = viewOf(previousId)
     const previousLevels = new Map(previous?.criteria.map((c) => [c.criterion.code, c.used.level]) ?? [])
-    const organisations = await this.places.listOrganisations({ icsId: place.icsId, placeId: place.id })
     return {
       place,
       latest,
@@ -358,10 +277,10 @@ export class PlaceReturnService {
         const direction = before === null || now === null ? 'none' : now > before ? 'up' : now < before ? 'down' : 'same'
         return { code: c.criterion.code, before, now, direction }
       }),
-      actions: await this.data.actions(place.id),
+      /** The latest round's plan: every action raised so far, open ones carried over. */
+      actions: latest?.plan ?? [],
       organisations,
       canEditPlan: canManagePlace(user, place),
-      today: ukDay(this.clock()),
     }
   }
 
@@ -392,9 +311,5 @@ export class PlaceReturnService {
         trx,
       )
     })
-  }
-
-  async actionsOf(placeId: number): Promise<ActionRecord[]> {
-    return this.data.actions(placeId)
   }
 }

@@ -2,13 +2,10 @@ import { isIcsLead } from '../auth/access'
 import type { Actor, CurrentUser } from '../auth/types'
 import { ResponseData } from '../data/responses'
 import { RoundData } from '../data/rounds'
-import { ukTime } from '../dates'
+import { deadlineOn, type CalendarDate } from '../time/london'
 import type { Database } from '../db/connection'
 import { NotFoundError, ValidationError } from '../errors'
 import type { AuditService } from './auditService'
-
-/** A round's deadline day ends at this UK time. */
-const deadlineHour = 17
 
 /** The ICS lead's running of assessment rounds: following them, extending a deadline, reopening a response. */
 export class RoundService {
@@ -46,10 +43,10 @@ export class RoundService {
     }
   }
 
-  /** Moves the deadline to 5pm UK time on a later day (YYYY-MM-DD), with the reason in the audit trail. */
-  async extend(actor: Actor, roundId: number, input: { until: string; reason: string }): Promise<void> {
+  /** Moves the deadline to 5pm London time on a later day, with the reason in the audit trail. */
+  async extend(actor: Actor, roundId: number, input: { until: CalendarDate; reason: string }): Promise<void> {
     const { round, deadline } = await this.forLead(actor.user, roundId)
-    const until = ukTime(input.until, deadlineHour)
+    const until = deadlineOn(input.until)
     if (until <= deadline || until <= this.clock())
       throw new ValidationError([{ text: 'The new deadline must be later than the current one, and in the future', href: '#until-day' }])
     await this.db.transaction(async (trx) => {

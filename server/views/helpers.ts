@@ -1,6 +1,6 @@
-import { formatDate, formatDateTime } from '../dates'
+import { formatCalendarDate, formatDate, formatDateTime } from '../time/london'
 
-export { formatDate, formatDateTime }
+export { formatCalendarDate, formatDate, formatDateTime }
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
@@ -11,4 +11,4 @@ export function linkify(text: string): string {
   return escapeHtml(text).replace(/https?:\/\/[^\s<]+/g, (url) => `<a href="${url}">${url}</a>`)
 }
 
-export const viewHelpers = { formatDateTime, formatDate, linkify }
+export const viewHelpers = { formatDateTime, formatDate, formatCalendarDate, linkify }

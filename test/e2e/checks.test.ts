@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url'
 import type { Browser } from 'playwright-core'
 import { launchBrowser, openSession, type Session } from './support/browser'
 import { axeProblems, checkPage, reflowProblems, textZoomProblems } from './support/checkPage'
+import { fallbackFonts } from './support/fonts'
 import { expectFocusVisible } from './support/keyboard'
 
 /**
@@ -105,3 +106,29 @@ async function waitForProblems(s: Session, count: number): Promise<string[]> {
   for (let i = 0; i < 100 && s.monitor.problems().length < count; i++) await s.page.waitForTimeout(50)
   return s.monitor.problems()
 }
+
+test('the reflow and text-zoom checks run once per fallback font: a box that fits only with Liberation Sans fails the DejaVu Sans pass', async () => {
+  const { page } = session
+  await page.goto(fixture('narrow-glyphs.html'))
+  // The box is made wider than the sample in Liberation Sans and narrower than in DejaVu Sans, with text at 200%.
+  const widths = await page.evaluate(
+    (families) => {
+      const context = document.createElement('canvas').getContext('2d')!
+      const sample = document.querySelector('.sample')!.textContent!
+      return families.map((family) => {
+        context.font = `32px "${family}"`
+        return context.measureText(sample).width
+      })
+    },
+    fallbackFonts.map((font) => font.family),
+  )
+  const [liberation, dejavu] = widths as [number, number]
+  expect(dejavu).toBeGreaterThan(liberation * 1.05)
+  await page.evaluate(
+    (width) => document.documentElement.style.setProperty('--box-width', `${width}px`),
+    Math.round((liberation + dejavu) / 2),
+  )
+  const message = await failureOf(checkPage(page, 'planted-narrow-glyphs'))
+  expect(message).toMatch(/\[DejaVu Sans\] content scrolls sideways with text at 200% inside div\.box/)
+  expect(message).not.toContain('[Liberation Sans]')
+})

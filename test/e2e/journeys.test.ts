@@ -186,12 +186,6 @@ test('an ICS lead invites a partner, who sets a password, answers with autosave,
   await checkPage(lead, 'round-manage')
 })
 
-/**
- * The place return's criteria and the development plan are tables of five columns: with text at 200%
- * their words alone are wider than the page, so they scroll within their container (at 320px they stack).
- */
-const fiveColumnTables = ['.nhsuk-table-container']
-
 test('the Wirral place lead reviews partners’ answers side by side, agrees every position and submits the place return; the ICS lead moderates, decides and plans', async () => {
   const placeLead = (await e2e.session()).page
   const lead = (await e2e.session()).page
@@ -201,7 +195,7 @@ test('the Wirral place lead reviews partners’ answers side by side, agrees eve
   await placeLead.getByRole('link', { name: 'Wirral: return, readiness and development plan' }).click()
   await placeLead.waitForURL(/\/places\/\d+$/)
   const placePage = placeLead.url()
-  await checkPage(placeLead, 'place', { allowScrollingWithLargeText: fiveColumnTables })
+  await checkPage(placeLead, 'place')
   await placeLead
     .locator('main')
     .getByRole('link', { name: /self-assessment/ })
@@ -210,14 +204,14 @@ test('the Wirral place lead reviews partners’ answers side by side, agrees eve
   await placeLead.waitForURL(/\/rounds\/\d+\/places\/\d+$/)
   const placeReturn = placeLead.url()
   expect(await heading(placeLead)).toBe('Wirral place return')
-  await checkPage(placeLead, 'place-return', { allowScrollingWithLargeText: fiveColumnTables })
+  await checkPage(placeLead, 'place-return')
 
   // Submitting before every position is agreed lists each one still to agree.
   expect(await documentStatus(placeLead, () => placeLead.getByRole('button', { name: 'Submit the place return' }).click())).toBe(400)
   const missing = await errorSummaryFocused(placeLead)
   expect(missing.length).toBeGreaterThan(0)
   for (const item of missing) expect(item).toMatch(/^Agree the place’s position on [A-Z]+\d+ /)
-  await checkPage(placeLead, 'place-return-error', { allowScrollingWithLargeText: fiveColumnTables })
+  await checkPage(placeLead, 'place-return-error')
 
   // Partners' answers side by side for each criterion still to agree; an empty form fails once.
   const first = /position on ([A-Z]+\d+) /.exec(missing[0]!)![1]!
@@ -249,7 +243,7 @@ test('the Wirral place lead reviews partners’ answers side by side, agrees eve
   expect(await documentStatus(placeLead, () => placeLead.getByRole('button', { name: 'Submit the place return' }).click())).toBe(200)
   expect(placeLead.url()).toBe(placeReturn)
   expect(await placeLead.locator('main').textContent()).toContain('The place return was submitted on')
-  await checkPage(placeLead, 'place-return-submitted', { allowScrollingWithLargeText: fiveColumnTables })
+  await checkPage(placeLead, 'place-return-submitted')
 
   // The ICS lead moderates one criterion.
   await signIn(lead, demoUsers.icsLead)
@@ -269,7 +263,7 @@ test('the Wirral place lead reviews partners’ answers side by side, agrees eve
   // The decision: an empty form fails, then the recommendation is accepted.
   expect(await documentStatus(lead, () => lead.getByRole('button', { name: 'Record the decision' }).click())).toBe(400)
   expect((await errorSummaryFocused(lead))[0]).toBe('Select the delegation level decided')
-  await checkPage(lead, 'place-decision-error', { allowScrollingWithLargeText: fiveColumnTables })
+  await checkPage(lead, 'place-decision-error')
   await lead.getByRole('radio', { name: /\(recommended\)$/ }).check()
   await lead.getByLabel('Rationale').fill('The partnership meets most thresholds; finance to follow.')
   await lead.getByLabel('Day').fill('15')
@@ -279,7 +273,7 @@ test('the Wirral place lead reviews partners’ answers side by side, agrees eve
   await lead.getByRole('button', { name: 'Record the decision' }).click()
   await lead.waitForURL(/#decision$/)
   expect(await lead.locator('#readiness').textContent()).toContain('ICB Board')
-  await checkPage(lead, 'place-return-decided', { allowScrollingWithLargeText: fiveColumnTables })
+  await checkPage(lead, 'place-return-decided')
 
   // The development plan on the place page: an empty action fails, then one is added and opened.
   await lead.goto(placePage)
@@ -287,7 +281,7 @@ test('the Wirral place lead reviews partners’ answers side by side, agrees eve
   expect(await errorSummaryFocused(lead)).toEqual(
     expect.arrayContaining(['Select the criterion the action is for', 'Enter what the action is']),
   )
-  await checkPage(lead, 'place-plan-error', { allowScrollingWithLargeText: fiveColumnTables })
+  await checkPage(lead, 'place-plan-error')
   await lead.getByLabel('Criterion').selectOption('GV1')
   await lead.getByLabel('Action', { exact: true }).fill('Agree the scheme of delegation at the ICB Board.')
   await lead.getByLabel('Owner').selectOption({ label: 'Wirral Council' })
@@ -297,7 +291,7 @@ test('the Wirral place lead reviews partners’ answers side by side, agrees eve
   await lead.waitForURL(/#plan$/)
   const row = lead.getByRole('row').filter({ hasText: 'Agree the scheme of delegation at the ICB Board.' })
   expect(await row.textContent()).toContain('Wirral Council')
-  await checkPage(lead, 'place-plan', { allowScrollingWithLargeText: fiveColumnTables })
+  await checkPage(lead, 'place-plan')
   await row.getByRole('link', { name: /^Change/ }).click()
   await lead.waitForURL(/\/actions\/\d+$/)
   await checkPage(lead, 'place-action')

@@ -10,3 +10,15 @@ export async function countAll(db: Database, tables: string[]): Promise<Record<s
   for (const table of tables) result[table] = await countRows(db, table)
   return result
 }
+
+/** Runs `work` and returns what it returned with the SQL statements it sent to the database. */
+export async function recordQueries<T>(db: Database, work: () => Promise<T>): Promise<{ result: T; queries: string[] }> {
+  const queries: string[] = []
+  const record = (q: { sql: string }) => queries.push(q.sql)
+  db.on('query', record)
+  try {
+    return { result: await work(), queries }
+  } finally {
+    db.off('query', record)
+  }
+}

@@ -142,7 +142,7 @@ describe('aggregation of partners’ answers', () => {
 
   it('counts only submitted answers, with the spread, median (ties rounded down) and "Not sure yet"', async () => {
     const view = await context.services.placeReturns.view(s.icsLead, s.roundId, s.wirralId)
-    expect(view.completion).toEqual({ submitted: 6, invited: 7 })
+    expect(view.completion).toEqual({ submitted: 6, invited: 7, inProgress: 1, notStarted: 0 })
     const av1 = view.criteria.find((c) => c.criterion.code === 'AV1')!
     expect(av1.spread).toEqual({
       answered: 6,
@@ -170,7 +170,7 @@ describe('aggregation of partners’ answers', () => {
 
   it('gives a place with no submissions no levels, and an ICB-led recommendation that says why', async () => {
     const view = await context.services.placeReturns.view(s.icsLead, s.roundId, s.seftonId)
-    expect(view.completion).toEqual({ submitted: 0, invited: 1 })
+    expect(view.completion).toEqual({ submitted: 0, invited: 1, inProgress: 0, notStarted: 1 })
     expect(view.criteria.every((c) => c.spread.answered === 0 && c.spread.median === null && c.used.source === 'none')).toBe(true)
     expect(view.readiness.level).toBe(1)
     expect(view.readiness.blockingGateways).toEqual(['DD1', 'DD2', 'GV1', 'GV3'])

@@ -1,12 +1,12 @@
 import type { Request, Response } from 'express'
 import { allow } from '../../auth/access'
 import { guardedRouter } from '../../auth/guardedRouter'
-import { ukTime } from '../../dates'
 import { auditFilterForm, type AuditFilterInput } from '../../forms/auditFilter'
 import { formErrorView } from '../../forms/errors'
 import { parseForm } from '../../forms/parse'
 import { auditKinds, type AuditService } from '../../services/auditService'
 import type { UserAdminService } from '../../services/userAdminService'
+import { isoDate, nextDay, startOfLondonDay } from '../../time/london'
 import { handleForm, typedValues, type FormState } from '../forms'
 import { pageSize, pagination } from './pagination'
 import { leadIcsId } from './scope'
@@ -26,14 +26,19 @@ export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdm
       icsIds: [icsId],
       userId: filter.user,
       kind: filter.kind,
-      from: filter.from ? ukTime(filter.from, 0) : undefined,
-      to: filter.to ? ukTime(filter.to, 0) : undefined,
+      from: filter.from ? startOfLondonDay(filter.from) : undefined,
+      before: filter.to ? startOfLondonDay(nextDay(filter.to)) : undefined,
       page,
       pageSize,
     })
     const users = await userAdmin.list(user, icsId)
     const query = new URLSearchParams(
-      Object.entries({ user: filter.user, kind: filter.kind, from: filter.from, to: filter.to })
+      Object.entries({
+        user: filter.user,
+        kind: filter.kind,
+        from: filter.from && isoDate(filter.from),
+        to: filter.to && isoDate(filter.to),
+      })
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => [k, String(v)]),
     ).toString()

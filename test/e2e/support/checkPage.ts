@@ -4,6 +4,7 @@ import AxeBuilder from '@axe-core/playwright'
 import type { Page } from 'playwright-core'
 import { repositoryRoot } from '../../helpers/serverProcess'
 import { desktopViewport, monitorOf } from './browser'
+import { fallbackFonts, useOnlyFont } from './fonts'
 
 /** The WCAG 2.2 AA rule set: every rule axe tags for levels A and AA of WCAG 2.0, 2.1 and 2.2. */
 export const axeTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
@@ -40,7 +41,9 @@ const checkedNames = new Set<string>()
  * - reflow at 320 CSS px: no horizontal scrolling, the h1 and every heading and control in the
  *   main content still shown and inside the page, no clipped text;
  * - text at 200% (the root font size doubled, at 1280px): the same, so no content is lost;
- * - screenshots of all three under test-output/e2e/screenshots/<name>*.png.
+ * - both of those once with each fallback font (Liberation Sans, then the wider DejaVu Sans) as the
+ *   only sans-serif font, so the result does not depend on the fonts this machine happens to have;
+ * - screenshots of all of them under test-output/e2e/screenshots/<name>*.png.
  * Every problem found is reported together, so one run shows them all.
  *
  *   await checkPage(page, 'assessment-domain-error')
@@ -53,8 +56,18 @@ export async function checkPage(page: Page, name: string, options: CheckPageOpti
   problems.push(...(monitorOf(page)?.problems() ?? []))
   problems.push(...(await axeProblems(page)))
   await screenshot(page, name)
-  problems.push(...(await reflowProblems(page, name, options)))
-  problems.push(...(await textZoomProblems(page, name, options)))
+  for (const font of fallbackFonts) {
+    const restore = await useOnlyFont(page, font)
+    try {
+      const found = [
+        ...(await reflowProblems(page, `${name}${font.suffix}`, options)),
+        ...(await textZoomProblems(page, `${name}${font.suffix}`, options)),
+      ]
+      problems.push(...found.map((problem) => `[${font.family}] ${problem}`))
+    } finally {
+      await restore()
+    }
+  }
   if (problems.length > 0)
     throw new Error(`checkPage("${name}") at ${page.url()} found ${problems.length} problem(s):\n - ${problems.join('\n - ')}`)
 }
