@@ -17,10 +17,11 @@ import { authRoutes } from './routes/auth'
 import { frameworkRoutes } from './routes/framework'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { homeRoutes, navigationFor } from './routes/home'
+import { dashboardRoutes } from './routes/dashboard'
 import { placeRoutes } from './routes/places'
 import { roundRoutes } from './routes/rounds'
 import type { Services } from './services'
-import { renderWithLayout, viewsDirectory } from './views/engine'
+import { createViewEngine, viewsDirectory } from './views/engine'
 import { viewHelpers } from './views/helpers'
 
 export interface AppDeps {
@@ -41,10 +42,11 @@ export function createApp(deps: AppDeps): Express {
   // Behind a load balancer, trust the one hop it adds: req.ip is the address it saw, not the
   // left-most X-Forwarded-For entry, which any client can write (and so dodge rate limits).
   app.set('trust proxy', config.trustProxy ? 1 : false)
-  app.engine('ejs', renderWithLayout)
+  app.engine('ejs', createViewEngine({ cache: config.viewCache }))
   app.set('view engine', 'ejs')
   app.set('views', viewsDirectory)
-  if (config.production) app.enable('view cache')
+  // Views are found and compiled once per process, except under `npm run dev`.
+  if (config.viewCache) app.enable('view cache')
   app.locals.serviceName = 'PlaceReady'
   Object.assign(app.locals, viewHelpers)
 
@@ -121,12 +123,13 @@ export function createApp(deps: AppDeps): Express {
     }),
   }
 
-  app.use(homeRoutes())
+  app.use(homeRoutes(services.dashboards, services.assessments))
   app.use(frameworkRoutes(services.frameworks))
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
   app.use(assessmentRoutes(services.assessments))
   app.use(roundRoutes(services.rounds))
-  app.use(placeRoutes(db, services.placeReturns))
+  app.use(placeRoutes(services.placeReturns, services.dashboards))
+  app.use(dashboardRoutes(services.dashboards))
   app.use(
     adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),
   )

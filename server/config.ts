@@ -38,6 +38,7 @@ const envSchema = z.object({
   SIGN_IN_RATE_LIMIT: wholeNumber(1, 10000, 20),
   TOKEN_RATE_LIMIT: wholeNumber(1, 10000, 20),
   REMINDER_INTERVAL_SECONDS: wholeNumber(0, 86400, 300),
+  VIEW_CACHE: onOff.optional(),
 })
 
 export type DatabaseConfig = { client: 'sqlite'; filename: string } | { client: 'postgres'; connectionString: string }
@@ -62,6 +63,8 @@ export interface AppConfig {
   rateLimits: { signIn: number; tokens: number }
   /** How often each instance checks for deadline reminders to send (one instance at a time does); 0: never. */
   reminderIntervalSeconds: number
+  /** Views compiled once per process (on unless VIEW_CACHE=off, as `npm run dev` sets). */
+  viewCache: boolean
 }
 
 export class ConfigError extends Error {
@@ -117,5 +120,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: e.TRUST_PROXY === 'true',
     rateLimits: { signIn: e.SIGN_IN_RATE_LIMIT, tokens: e.TOKEN_RATE_LIMIT },
     reminderIntervalSeconds: e.REMINDER_INTERVAL_SECONDS,
+    viewCache: e.VIEW_CACHE !== 'off',
   }
 }

@@ -61,3 +61,19 @@ export function canRespondFor(user: CurrentUser, organisationId: number): boolea
 export function managedPlaceIds(user: CurrentUser): number[] {
   return user.memberships.filter((m) => m.role === 'place_lead' && m.placeId !== null).map((m) => m.placeId!)
 }
+
+/** How much of an ICS's results a user may compare: every place, some places, or nothing. */
+export type ResultsScope = { kind: 'ics' } | { kind: 'place'; placeIds: number[] } | undefined
+
+/**
+ * The dashboard's scope in an ICS: ICS leads and ICS-wide viewers see every place; place leads
+ * and place viewers only their own places, compared with the ICS median, never another place.
+ */
+export function resultsScope(user: CurrentUser, icsId: number): ResultsScope {
+  const inIcs = user.memberships.filter((m) => m.icsId === icsId)
+  if (inIcs.some((m) => m.role === 'ics_lead' || (m.role === 'viewer' && m.placeId === null))) return { kind: 'ics' }
+  const placeIds = [
+    ...new Set(inIcs.filter((m) => (m.role === 'place_lead' || m.role === 'viewer') && m.placeId !== null).map((m) => m.placeId!)),
+  ]
+  return placeIds.length > 0 ? { kind: 'place', placeIds } : undefined
+}

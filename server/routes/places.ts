@@ -1,8 +1,6 @@
 import type { Request, Response } from 'express'
-import { allow, canViewPlace } from '../auth/access'
+import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
-import { PlaceData } from '../data/places'
-import type { Database } from '../db/connection'
 import { formErrorView } from '../forms/errors'
 import { parseForm } from '../forms/parse'
 import {
@@ -22,6 +20,7 @@ import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
 import { parseIsoDate } from '../time/london'
 import { actionStatuses, type PlaceReturnService } from '../services/placeReturnService'
+import type { DashboardService } from '../services/dashboardService'
 
 const sourceLabels = {
   moderation: 'ICS moderation',
@@ -31,9 +30,8 @@ const sourceLabels = {
 }
 
 /** The place lead's review and return, the ICS lead's assurance and decision, the place page and its plan. */
-export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
+export function placeRoutes(placeReturns: PlaceReturnService, dashboards: DashboardService) {
   const r = guardedRouter()
-  const places = new PlaceData(db)
   const readers = allow.roles('ics_lead', 'place_lead', 'viewer')
   const roundPlace = '/rounds/:roundId/places/:placeId'
   // The place pages write every level with its number: "3 – Maturing".
@@ -145,10 +143,8 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
   )
 
   r.get('/places', readers, async (req, res) => {
-    const user = req.user!
-    const icsIds = [...new Set(user.memberships.map((m) => m.icsId))]
-    const visible = (await Promise.all(icsIds.map((icsId) => places.listPlaces(icsId)))).flat().filter((p) => canViewPlace(user, p))
-    res.render('places/index', { title: 'Places', places: visible })
+    const places = await dashboards.placesOverview(req.user!)
+    res.render('places/index', { title: 'Places', places, multipleIcs: new Set(places.map((p) => p.icsName)).size > 1 })
   })
 
   async function renderPlace(req: Request, res: Response, { errors, values }: FormState) {

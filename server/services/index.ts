@@ -7,6 +7,7 @@ import { ResultsReadModel } from '../results'
 import { AccountService } from './accountService'
 import { AssessmentService } from './assessmentService'
 import { AuditService } from './auditService'
+import { DashboardService } from './dashboardService'
 import { FrameworkService } from './frameworkService'
 import { InvitationService } from './invitationService'
 import { Mailer } from './mailer'
@@ -30,6 +31,8 @@ export interface Services {
   placeReturns: PlaceReturnService
   /** The one read model of a round's results (server/results/): dashboard, PDFs, exports and API read it. */
   results: ResultsReadModel
+  /** The dashboard, the home pages' round summaries and the places overview, from the read model. */
+  dashboards: DashboardService
   reminders: ReminderService
 }
 
@@ -38,6 +41,7 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
   const audit = new AuditService(db, clock)
   const mailer = new Mailer(db, config.smtpUrl, config.mailFrom, logger, clock)
   const sessions = new DatabaseSessionStore(db, clock)
+  const results = new ResultsReadModel(db, clock)
   return {
     clock,
     frameworks: new FrameworkService(db),
@@ -50,7 +54,8 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     assessments: new AssessmentService(db, audit, mailer, clock),
     rounds: new RoundService(db, audit, clock),
     placeReturns: new PlaceReturnService(db, audit, clock),
-    results: new ResultsReadModel(db, clock),
+    results,
+    dashboards: new DashboardService(db, results, clock),
     reminders: new ReminderService(db, mailer, config.baseUrl, clock, logger),
   }
 }

@@ -51,6 +51,7 @@ const placeOf = (ids: Ids) => `/rounds/${ids.roundId}/places/${ids.wirralId}`
 /** Wirral's return: its place lead, the ICS lead and ICS-wide viewers may read it; partners may not. */
 const placeReaders = { default: 404, anonymous: 303, partner: 403, icsLead: 200, placeLead: 200, viewer: 200 } as const
 const placeManagers = { default: 404, anonymous: 303, partner: 403, viewer: 403, icsLead: 400, placeLead: 400 } as const
+const dashboardReaders = { default: 200, anonymous: 303, partner: 403, otherIcsLead: 404 } as const
 const placeAssurer = { default: 403, anonymous: 303, icsLead: 400, otherIcsLead: 404 } as const
 
 const cases: Case[] = [
@@ -58,6 +59,7 @@ const cases: Case[] = [
   { method: 'get', path: '/readyz', url: () => '/readyz', expected: publicPage },
   { method: 'get', path: '/assets/nhsuk-frontend.css', url: () => '/assets/nhsuk-frontend.css', expected: publicPage },
   { method: 'get', path: '/assets/nhsuk-frontend.js', url: () => '/assets/nhsuk-frontend.js', expected: publicPage },
+  { method: 'get', path: '/assets/chart.umd.js', url: () => '/assets/chart.umd.js', expected: publicPage },
   { method: 'get', path: '/framework', url: () => '/framework', expected: publicPage },
   { method: 'get', path: '/schemas/framework.json', url: () => '/schemas/framework.json', expected: publicPage },
   { method: 'get', path: '/', url: () => '/', expected: signedInRedirect },
@@ -199,6 +201,21 @@ const cases: Case[] = [
     path: '/places/:placeId/actions/:actionId',
     url: (ids) => `/places/${ids.wirralId}/actions/${ids.actionId}`,
     expected: placeManagers,
+  },
+  // The dashboard: ICS leads and viewers every place, place leads their own place (Liverpool's lead too, for Liverpool).
+  { method: 'get', path: '/dashboard', url: () => '/dashboard', expected: { default: 303, partner: 403, otherIcsLead: 200 } },
+  { method: 'get', path: '/rounds/:roundId/dashboard', url: (ids) => `/rounds/${ids.roundId}/dashboard`, expected: dashboardReaders },
+  {
+    method: 'get',
+    path: '/rounds/:roundId/dashboard.csv',
+    url: (ids) => `/rounds/${ids.roundId}/dashboard.csv`,
+    expected: dashboardReaders,
+  },
+  {
+    method: 'get',
+    path: '/rounds/:roundId/dashboard.xlsx',
+    url: (ids) => `/rounds/${ids.roundId}/dashboard.xlsx`,
+    expected: dashboardReaders,
   },
   { method: 'get', path: '/rounds', url: () => '/rounds', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
   { method: 'get', path: '/rounds/:roundId/manage', url: (ids) => `/rounds/${ids.roundId}/manage`, expected: icsLeadOnly },
