@@ -87,8 +87,7 @@ export function createApp(deps: AppDeps): Express {
   })
 
   app.use(assetsRouter(config.production))
-  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 }))
-  app.use(express.json({ limit: '1mb' }))
+  // Request bodies are read by each route's own rule (middleware/body.ts, through the guarded router).
 
   // The signing secret may live in the database (shared by every instance), so the session
   // middleware is built on the first request that needs it.

@@ -52,6 +52,16 @@ export function canViewPlace(user: CurrentUser, place: { id: number; icsId: numb
   )
 }
 
+/**
+ * Who may grant a role: an ICS lead any role in their ICS, a place lead only partner
+ * respondents of their own place. Checked when an invitation is sent and again when it is
+ * accepted, so an invitation never grants more than its sender may grant at that moment.
+ */
+export function canGrantRole(user: CurrentUser, scope: { role: Role; icsId: number; placeId: number | null }): boolean {
+  if (isIcsLead(user, scope.icsId)) return true
+  return scope.role === 'partner' && scope.placeId !== null && isPlaceLead(user, scope.placeId)
+}
+
 /** Only the organisation's own partner respondents answer for it. */
 export function canRespondFor(user: CurrentUser, organisationId: number): boolean {
   return user.memberships.some((m) => m.role === 'partner' && m.organisationId === organisationId)

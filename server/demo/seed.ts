@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { responseReference } from '../assessment/reference'
 import type { Database } from '../db/connection'
 import { FrameworkData } from '../data/frameworks'
 import { timestamp } from '../db/values'
@@ -6,7 +7,6 @@ import { defaultFrameworkSlug } from '../services/frameworkService'
 import { deadlineOn, formatMonthYear, londonDateOf, londonTime } from '../time/london'
 import { demoIcs, demoPlaces, demoUsers, evidenceByDomain, type DemoPlace } from './demoData'
 import { seedAssurance } from './seedAssurance'
-import { responseReference } from '../assessment/reference'
 
 export const baselineRoundTitle = 'Place development self-assessment, October 2021'
 

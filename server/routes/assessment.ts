@@ -1,8 +1,10 @@
 import type { Request, Response } from 'express'
-import { stringify } from 'csv-stringify/sync'
 import { fieldIds, maxEvidenceLength, maxSupportLength, notSureValue, readTypedAnswers, type TypedAnswer } from '../assessment/answers'
 import { allow, isIcsLead } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
+import { arrayTable, csvContentType, toCsv } from '../exports/csv'
+import { frameworkSchema } from '../framework/validate'
+import { formBody } from '../middleware/body'
 import { formErrorView, type FormError } from '../forms/errors'
 import { submissionForm } from '../forms/assessment'
 import { parseForm } from '../forms/parse'
@@ -13,6 +15,19 @@ import { idParam } from './params'
 import { statusTags } from './statusTags'
 import type { AssessmentContext, AssessmentService, ConflictingAnswer, SaveResult } from '../services/assessmentService'
 import { formatDateTime } from '../time/london'
+
+/** The most criteria a domain can have: a domain's page is the largest form there is. */
+const maxCriteriaPerDomain = frameworkSchema.properties.domains.items.properties.criteria.maxItems
+
+/**
+ * A domain's answers: each criterion's evidence and support at their longest, its level, target,
+ * version and base, and the buttons. Autosave may send the same as JSON.
+ */
+const answerFormBody = formBody({
+  textCharacters: maxCriteriaPerDomain * (maxEvidenceLength + maxSupportLength),
+  fields: maxCriteriaPerDomain * 6 + 10,
+  accepts: ['form', 'json'],
+})
 
 function basePath(ctx: AssessmentContext): string {
   return `/rounds/${ctx.round.id}/organisations/${ctx.organisation.id}`
@@ -121,7 +136,7 @@ export function assessmentRoutes(assessments: AssessmentService) {
 
   r.post(
     domainPath,
-    allow.roles('partner'),
+    { access: allow.roles('partner'), body: answerFormBody },
     handleForm(
       (req, res, { errors, values }) => renderDomain(req, res, { body: values, errors }),
       async (req, res) => {
@@ -219,6 +234,17 @@ export function assessmentRoutes(assessments: AssessmentService) {
   r.get('/rounds/:roundId/organisations/:organisationId/answers.csv', allow.signedIn, async (req, res) => {
     const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
     const domainTitle = new Map(ctx.framework.domains.map((d) => [d.code, d.title]))
+    const table = arrayTable('Answers', [
+      'Domain',
+      'Code',
+      'Criterion',
+      'Level',
+      'Evidence',
+      'Support we would need',
+      'Target level',
+      { header: 'Last changed', kind: 'datetime' },
+      'Changed by',
+    ])
     const rows = ctx.criteria.map((c) => {
       const a = ctx.answers.get(c.code)
       return [
@@ -229,16 +255,12 @@ export function assessmentRoutes(assessments: AssessmentService) {
         a?.evidence ?? '',
         a?.supportNeeded ?? '',
         levelLabel(ctx.framework, a?.targetLevel),
-        a ? a.updatedAt.toISOString() : '',
+        a?.updatedAt,
         a?.updatedByName ?? '',
       ]
     })
-    const csv = stringify([
-      ['Domain', 'Code', 'Criterion', 'Level', 'Evidence', 'Support we would need', 'Target level', 'Last changed (UTC)', 'Changed by'],
-      ...rows,
-    ])
     const filename = `${ctx.organisation.name} - ${ctx.round.title}`.replace(/[^A-Za-z0-9 ,.-]+/g, '').slice(0, 150)
-    res.type('text/csv').attachment(`${filename}.csv`).send(`\uFEFF${csv}`)
+    res.type(csvContentType).attachment(`${filename}.csv`).send(toCsv(table, rows))
   })
 
   r.get('/rounds/:roundId/organisations/:organisationId/criteria/:code/history', allow.roles('ics_lead', 'partner'), async (req, res) => {

@@ -41,6 +41,8 @@ export function dashboardRoutes(dashboards: DashboardService) {
     const { view, rounds } = await page(req)
     res.render('dashboard/index', {
       title: `Dashboard: ${view.round.title}`,
+      // The header marks Dashboard as the current section, not Rounds (the address starts /rounds/).
+      currentSection: '/dashboard',
       dashboard: view,
       rounds,
       chartJson: chartJson(view.charts),

@@ -39,11 +39,12 @@ export class UserAdminService {
     return user
   }
 
-  /** Changes one membership's role and scope, within the same ICS. */
-  async changeMembership(actor: Actor, icsId: number, membershipId: number, input: MembershipChange): Promise<void> {
+  /** Changes one of a user's memberships: its role and scope, within the same ICS. */
+  async changeMembership(actor: Actor, icsId: number, userId: number, membershipId: number, input: MembershipChange): Promise<void> {
     this.assertLead(actor.user, icsId)
     const membership = await this.users.findMembership(membershipId)
-    if (!membership || membership.icsId !== icsId) throw new NotFoundError()
+    // The membership must be this user's, as the address says: another person's is "not found".
+    if (!membership || membership.icsId !== icsId || membership.userId !== userId) throw new NotFoundError()
     const scope = await resolveMembershipScope(this.places, icsId, input)
     if (
       membership.userId === actor.user.id &&

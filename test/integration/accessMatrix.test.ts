@@ -325,6 +325,56 @@ describe('the authorisation matrix', () => {
 
   const rows = cases.flatMap((c) => actors.map((actor) => [`${c.method.toUpperCase()} ${c.path}`, actor, c] as const))
 
+  it('keeps a deactivated ICS lead out after a place lead re-invites them as a partner', async () => {
+    const demoIcs = (await context.db('ics').orderBy('id').first('id')) as { id: number }
+    const formerId = await addUser(context, 'returning.lead@example.org', { role: 'ics_lead', ics_id: demoIcs.id })
+    const former = await signIn(context.app, 'returning.lead@example.org', testDemoPassword)
+    const lead = agents.get('icsLead')!
+    const userPage = await lead.get(`/admin/users/${formerId}`)
+    const deactivated = await lead
+      .post(`/admin/users/${formerId}/deactivate`)
+      .type('form')
+      .send({ _csrf: csrfFrom(userPage.text) })
+    expect(deactivated.status).toBe(303)
+
+    const placeLead = agents.get('placeLead')!
+    const invitationsPage = await placeLead.get('/admin/invitations')
+    const invited = await placeLead
+      .post('/admin/invitations')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(invitationsPage.text),
+        name: 'Returning Lead',
+        email: 'returning.lead@example.org',
+        role: 'partner',
+        organisationId: String(ids.wirralCouncilId),
+      })
+    expect(invited.status).toBe(303)
+    const mail = (await context.db('outbox').where({ to_address: 'returning.lead@example.org' }).first('text_body')) as {
+      text_body: string
+    }
+    const link = /\/invitations\/[A-Za-z0-9_-]+/.exec(mail.text_body)![0]
+    const page = await former.get(link)
+    const accepted = await former
+      .post(link)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.status === 200 ? page.text : (await former.get('/sign-in')).text),
+        password: 'marble-otter-kettle-9',
+        confirmPassword: 'marble-otter-kettle-9',
+      })
+    expect(accepted.status).toBe(403)
+
+    // Not signed in, and unable to sign in: every page that needs a session sends them to sign in.
+    const signedInPages = cases.filter((c) => c.method === 'get' && c.expected.anonymous === 303).map((c) => c.url(ids))
+    const anyIcsLeadPage = ['/admin/users', '/rounds', '/admin/audit', ...signedInPages]
+    for (const url of anyIcsLeadPage) expect([url, (await former.get(url)).status]).toEqual([url, 303])
+    await expect(signIn(context.app, 'returning.lead@example.org', 'marble-otter-kettle-9')).rejects.toThrow(/401/)
+    expect(
+      ((await context.db('memberships').where({ user_id: formerId }).select('role')) as Array<{ role: string }>).map((m) => m.role),
+    ).toEqual(['ics_lead'])
+  })
+
   it.each(rows)('%s as %s', async (_name, actor, c) => {
     const agent = agents.get(actor)!
     const url = c.url(ids)

@@ -250,6 +250,8 @@ describe('the dashboard', () => {
   it('summarises the round: readiness recommended and decided, returns, partners and days left', async () => {
     const page = await lead.get(dashboard())
     expect(page.status).toBe(200)
+    expect(page.text).toMatch(/href="\/dashboard" aria-current="page">Dashboard</)
+    expect(page.text).not.toMatch(/href="\/rounds" aria-current="page"/)
     expect(textOf(page.text, 'summary-returns')).toBe('1 of 3')
     expect(textOf(page.text, 'summary-partners')).toBe('4 of 6 partner organisations (1 more in progress)')
     expect(textOf(page.text, 'summary-deadline')).toBe('4 December 2026 at 17:00 12 days left')

@@ -46,7 +46,13 @@ export function userRoutes({ userAdmin, places }: { userAdmin: UserAdminService;
       (req, res, form) => renderUser(req, res, { ...form, values: { ...form.values, membershipId: idParam(req, 'membershipId') } }),
       async (req, res) => {
         const input = parseForm(membershipForm, req.body)
-        await userAdmin.changeMembership(actorOf(req), leadIcsId(req.user!, req.query.ics), idParam(req, 'membershipId'), input)
+        await userAdmin.changeMembership(
+          actorOf(req),
+          leadIcsId(req.user!, req.query.ics),
+          idParam(req, 'id'),
+          idParam(req, 'membershipId'),
+          input,
+        )
         res.redirect(303, `/admin/users/${idParam(req, 'id')}`)
       },
     ),
