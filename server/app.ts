@@ -20,6 +20,7 @@ import { homeRoutes, navigationFor } from './routes/home'
 import { dashboardRoutes } from './routes/dashboard'
 import { placeRoutes } from './routes/places'
 import { roundRoutes } from './routes/rounds'
+import { reportRoutes } from './routes/reports'
 import type { Services } from './services'
 import { createViewEngine, viewsDirectory } from './views/engine'
 import { viewHelpers } from './views/helpers'
@@ -127,8 +128,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
   app.use(assessmentRoutes(services.assessments))
   app.use(roundRoutes(services.rounds))
-  app.use(placeRoutes(services.placeReturns, services.dashboards))
-  app.use(dashboardRoutes(services.dashboards))
+  app.use(placeRoutes(services.placeReturns, services.dashboards, services.reports))
+  app.use(dashboardRoutes(services.dashboards, services.reports))
+  app.use(reportRoutes(services.reports))
   app.use(
     adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),
   )

@@ -72,6 +72,25 @@ export function managedPlaceIds(user: CurrentUser): number[] {
   return user.memberships.filter((m) => m.role === 'place_lead' && m.placeId !== null).map((m) => m.placeId!)
 }
 
+/**
+ * Board reports. Until the ICS lead publishes a round's results its reports are drafts, for
+ * the ICS's leads and the place's own place lead only (anyone else is told "not found"); once
+ * published, whoever may read the place's results may download its report.
+ */
+export function canDownloadPlaceReport(user: CurrentUser, place: { id: number; icsId: number }, published: boolean): boolean {
+  return published ? canViewPlace(user, place) : canManagePlace(user, place)
+}
+
+/** The system report covers every place of an ICS: for its ICS leads, and its ICS-wide viewers once published. */
+export function canDownloadSystemReport(user: CurrentUser, icsId: number, published: boolean): boolean {
+  return isIcsLead(user, icsId) || (published && icsIdsWithRole(user, 'viewer').includes(icsId))
+}
+
+/** Publishing a round's results (and so its reports) is the ICS lead's decision. */
+export function canPublishResults(user: CurrentUser, icsId: number): boolean {
+  return isIcsLead(user, icsId)
+}
+
 /** How much of an ICS's results a user may compare: every place, some places, or nothing. */
 export type ResultsScope = { kind: 'ics' } | { kind: 'place'; placeIds: number[] } | undefined
 

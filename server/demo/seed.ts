@@ -7,6 +7,7 @@ import { defaultFrameworkSlug } from '../services/frameworkService'
 import { deadlineOn, formatMonthYear, londonDateOf, londonTime } from '../time/london'
 import { demoIcs, demoPlaces, demoUsers, evidenceByDomain, type DemoPlace } from './demoData'
 import { seedAssurance } from './seedAssurance'
+import { publishDemoBaseline } from './seedPublication'
 
 export const baselineRoundTitle = 'Place development self-assessment, October 2021'
 
@@ -184,6 +185,7 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
     return { seeded: true }
   })
   if (result.seeded) await seedAssurance(db, baselineRoundTitle, now)
+  await publishDemoBaseline(db, baselineRoundTitle)
   return result
 
   async function insertResponse(

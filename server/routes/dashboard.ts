@@ -4,6 +4,7 @@ import { guardedRouter } from '../auth/guardedRouter'
 import { chartJson, type DataTable } from '../dashboard/model'
 import { arrayTable, csvContentType, toCsv } from '../exports/csv'
 import { excelContentType, sheet, workbookBuffer } from '../exports/excel'
+import type { ReportService } from '../services/reportService'
 import type { DashboardService } from '../services/dashboardService'
 import { idParam } from './params'
 
@@ -27,7 +28,7 @@ function fileName(title: string, extension: string): string {
  * viewers: their place against the ICS median), and its downloads: the same figures, with the
  * same filters, as CSV (the heatmap) and as a workbook (every table of the page).
  */
-export function dashboardRoutes(dashboards: DashboardService) {
+export function dashboardRoutes(dashboards: DashboardService, reports: ReportService) {
   const r = guardedRouter()
   const page = (req: Request) => dashboards.dashboard(req.user!, idParam(req, 'roundId'), req.query as Record<string, unknown>)
 
@@ -46,6 +47,7 @@ export function dashboardRoutes(dashboards: DashboardService) {
       dashboard: view,
       rounds,
       chartJson: chartJson(view.charts),
+      reports: await reports.reportLinks(req.user!, view.round.id),
     })
   })
 

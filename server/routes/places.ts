@@ -21,6 +21,7 @@ import { idParam } from './params'
 import { parseIsoDate } from '../time/london'
 import { actionStatuses, type PlaceReturnService } from '../services/placeReturnService'
 import type { DashboardService } from '../services/dashboardService'
+import type { ReportService } from '../services/reportService'
 
 const sourceLabels = {
   moderation: 'ICS moderation',
@@ -30,7 +31,7 @@ const sourceLabels = {
 }
 
 /** The place lead's review and return, the ICS lead's assurance and decision, the place page and its plan. */
-export function placeRoutes(placeReturns: PlaceReturnService, dashboards: DashboardService) {
+export function placeRoutes(placeReturns: PlaceReturnService, dashboards: DashboardService, reports: ReportService) {
   const r = guardedRouter()
   const readers = allow.roles('ics_lead', 'place_lead', 'viewer')
   const roundPlace = '/rounds/:roundId/places/:placeId'
@@ -152,6 +153,7 @@ export function placeRoutes(placeReturns: PlaceReturnService, dashboards: Dashbo
     res.render('places/place', {
       title: page.place.name,
       page,
+      placeReports: await reports.placeReports(req.user!, page.place),
       levelName: page.latest ? levelName(page.latest.framework) : () => '',
       sourceLabels,
       actionStatuses,

@@ -31,6 +31,7 @@ export const auditKinds = {
   'decision.recorded': 'Delegation decision recorded',
   'action.created': 'Development action added',
   'action.updated': 'Development action changed',
+  'results.published': 'Round results published',
 } as const
 
 export type AuditKind = keyof typeof auditKinds

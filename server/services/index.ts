@@ -12,6 +12,7 @@ import { FrameworkService } from './frameworkService'
 import { InvitationService } from './invitationService'
 import { Mailer } from './mailer'
 import { PlaceReturnService } from './placeReturnService'
+import { ReportService } from './reportService'
 import { RoundService } from './roundService'
 import { UserAdminService } from './userAdminService'
 
@@ -33,6 +34,8 @@ export interface Services {
   results: ResultsReadModel
   /** The dashboard, the home pages' round summaries and the places overview, from the read model. */
   dashboards: DashboardService
+  /** Board reports (place and system PDFs) and the publication of a round's results. */
+  reports: ReportService
   reminders: ReminderService
 }
 
@@ -56,6 +59,7 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     placeReturns: new PlaceReturnService(db, audit, clock),
     results,
     dashboards: new DashboardService(db, results, clock),
+    reports: new ReportService(db, results, audit, clock, config.protectiveMarking),
     reminders: new ReminderService(db, mailer, config.baseUrl, clock, logger),
   }
 }

@@ -226,6 +226,31 @@ const cases: Case[] = [
     expected: { ...icsLeadOnly, icsLead: 400 },
   },
   { method: 'post', path: `${assessment}/reopen`, url: (ids) => `${assessmentOf(ids)}/reopen`, expected: { ...icsLeadOnly, icsLead: 400 } },
+  // Reports of the current round, not yet published: drafts for ICS leads and the place's own place lead only.
+  {
+    method: 'get',
+    path: '/rounds/:roundId/places/:placeId/report.pdf',
+    url: (ids) => `${placeOf(ids)}/report.pdf`,
+    expected: { default: 404, anonymous: 303, partner: 403, icsLead: 200, placeLead: 200 },
+  },
+  {
+    method: 'get',
+    path: '/rounds/:roundId/report.pdf',
+    url: (ids) => `/rounds/${ids.roundId}/report.pdf`,
+    expected: { default: 403, anonymous: 303, icsLead: 200, viewer: 404, otherIcsLead: 404 },
+  },
+  {
+    method: 'get',
+    path: '/rounds/:roundId/reports',
+    url: (ids) => `/rounds/${ids.roundId}/reports`,
+    expected: { default: 404, anonymous: 303, partner: 403, icsLead: 200, placeLead: 200, otherPlaceLead: 200 },
+  },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/publish',
+    url: (ids) => `/rounds/${ids.roundId}/publish`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  },
 ]
 
 interface Layer {

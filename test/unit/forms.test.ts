@@ -7,6 +7,7 @@ import { auditFilterForm } from '../../server/forms/auditFilter'
 import { parseForm } from '../../server/forms/parse'
 import { invitationForm, membershipForm } from '../../server/forms/people'
 import { actionForm, decisionForm, moderationForm, positionForm, reopenReturnForm } from '../../server/forms/placeReturn'
+import { publishResultsForm } from '../../server/forms/reports'
 import { extendRoundForm, reopenResponseForm } from '../../server/forms/rounds'
 
 /** Every form, with the names of the fields it posts. */
@@ -28,6 +29,7 @@ const forms: Array<[string, z.ZodType, string[]]> = [
     decisionForm,
     ['decisionLevel', 'decisionRationale', 'decidedOn-day', 'decidedOn-month', 'decidedOn-year', 'decidingBody', 'differenceReason'],
   ],
+  ['publish results', publishResultsForm, ['confirm']],
   ['development action', actionForm, ['criterionCode', 'description', 'ownerOrganisationId', 'dueDate', 'status']],
 ]
 
