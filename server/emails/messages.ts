@@ -72,7 +72,8 @@ export function passwordReset(m: { recipientName: string; link: string }): MailC
 }
 
 export function deadlineReminder(m: {
-  kind: '7-days' | '1-day'
+  /** The last one, the day before the deadline. */
+  final: boolean
   recipientName: string
   organisationName: string
   placeName: string
@@ -83,12 +84,8 @@ export function deadlineReminder(m: {
   link: string
 }): MailContent {
   const deadline = formatDateTime(m.deadline)
-  const subjects = {
-    '7-days': `Reminder: ${m.organisationName} self-assessment due by ${deadline}`,
-    '1-day': `Final reminder: ${m.organisationName} self-assessment due by ${deadline}`,
-  }
   return {
-    subject: subjects[m.kind],
+    subject: `${m.final ? 'Final reminder' : 'Reminder'}: ${m.organisationName} self-assessment due by ${deadline}`,
     text: [
       `Dear ${m.recipientName},`,
       '',

@@ -118,7 +118,7 @@ describe('forms checked at the edge', () => {
   it('joins the day, month and year boxes into one date, and points a bad date at the day box', () => {
     const fieldIds = { until: 'until-day' }
     expect(parseForm(extendRoundForm, { 'until-day': '9', 'until-month': '1', 'until-year': '2027', reason: 'Moved' }, fieldIds)).toEqual({
-      until: { year: 2027, month: 1, day: 9 },
+      until: new Date('2027-01-09T17:00:00Z'),
       reason: 'Moved',
     })
     expect(errorsOf(extendRoundForm, { 'until-day': '31', 'until-month': '2', 'until-year': '2027', reason: 'Moved' })).toEqual([

@@ -8,6 +8,7 @@ import { invitationForm } from '../../forms/people'
 import type { InvitationService } from '../../services/invitationService'
 import { actorOf, handleForm, type FormState } from '../forms'
 import { idParam } from '../params'
+import { pageNumber, pageSize, pagination } from './pagination'
 import { currentIcsId, scopeChoices } from './scope'
 
 /** Inviting people, and resending or revoking invitations (ICS leads, and place leads for their partners). */
@@ -17,11 +18,14 @@ export function invitationRoutes({ invitations, places }: { invitations: Invitat
   async function renderInvitations(req: Request, res: Response, { errors, values }: FormState) {
     const user = req.user!
     const icsId = currentIcsId(user, req.query.ics)
+    const page = pageNumber(req.query.page)
+    const { invitations: list, total } = await invitations.list(user, icsId, page, pageSize)
     res.render('admin/invitations', {
       title: 'Invitations',
       icsId,
       isLead: isIcsLead(user, icsId),
-      invitations: await invitations.list(user, icsId),
+      invitations: list,
+      ...pagination(page, total, `/admin/invitations?ics=${icsId}&`),
       values,
       sent: req.query.sent === '1',
       ...(await scopeChoices(places, user, icsId)),
