@@ -175,7 +175,9 @@ export class AuditService {
     const page = this.db
       .select('*')
       .from(newest(ofIcs()).as('a'))
-      .unionAll((q) => q.select('*').from(newest(signInsOfMembers()).as('b')))
+      .unionAll((q) => {
+        q.select('*').from(newest(signInsOfMembers()).as('b'))
+      })
     const countRow = (await this.db
       .queryBuilder()
       .select(ofIcs().count({ n: '*' }).as('of_ics'), signInsOfMembers().count({ n: '*' }).as('sign_ins'))

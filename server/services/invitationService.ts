@@ -104,8 +104,14 @@ export class InvitationService {
       }
       const pending = await trx('invitations')
         .where({ email, role: scope.role, ics_id: icsId })
-        .where((q) => (scope.placeId === null ? q.whereNull('place_id') : q.where('place_id', scope.placeId)))
-        .where((q) => (scope.organisationId === null ? q.whereNull('organisation_id') : q.where('organisation_id', scope.organisationId)))
+        .where((q) => {
+          if (scope.placeId === null) q.whereNull('place_id')
+          else q.where('place_id', scope.placeId)
+        })
+        .where((q) => {
+          if (scope.organisationId === null) q.whereNull('organisation_id')
+          else q.where('organisation_id', scope.organisationId)
+        })
         .whereNull('accepted_at')
         .whereNull('revoked_at')
         .where('last_sent_at', '>', timestamp(new Date(now.getTime() - invitationLifetimeMs)))

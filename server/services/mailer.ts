@@ -145,9 +145,10 @@ export class Mailer {
       .where({ id: row.id, attempts: row.attempts })
       .whereNull('sent_at')
       .whereNull('failed_at')
-      .where((q) =>
-        row.next_attempt_at === null ? q.whereNull('next_attempt_at') : q.where('next_attempt_at', row.next_attempt_at as string),
-      )
+      .where((q) => {
+        if (row.next_attempt_at === null) q.whereNull('next_attempt_at')
+        else q.where('next_attempt_at', row.next_attempt_at as string)
+      })
       .update({ next_attempt_at: timestamp(new Date(this.clock().getTime() + claimMs)) })
     return claimed === 1
   }
@@ -193,14 +194,14 @@ export class Mailer {
     const rows = (await this.db('outbox')
       .whereNull('sent_at')
       .whereNull('failed_at')
-      .where((q) =>
-        q.where('next_attempt_at', '<=', timestamp(now)).orWhere((orphan) =>
+      .where((q) => {
+        q.where('next_attempt_at', '<=', timestamp(now)).orWhere((orphan) => {
           orphan
             .whereNull('next_attempt_at')
             .where('attempts', 0)
-            .where('created_at', '<=', timestamp(new Date(now.getTime() - orphanAfterMs))),
-        ),
-      )
+            .where('created_at', '<=', timestamp(new Date(now.getTime() - orphanAfterMs)))
+        })
+      })
       .orderBy('id')
       .limit(limit)
       .select()) as OutboxRow[]
