@@ -137,9 +137,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(placeRoutes(services.placeReturns, services.dashboards, services.reports))
   app.use(dashboardRoutes(services.dashboards, services.reports))
   app.use(reportRoutes(services.reports))
-  app.use(
-    adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),
-  )
+  app.use(adminRoutes({ invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }))
 
   app.use(notFoundHandler)
   app.use(errorHandler(logger, config.production))

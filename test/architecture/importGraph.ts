@@ -105,6 +105,11 @@ const directionRules: DirectionRule[] = [
     forbidden: (to) => ['routes', 'middleware'].includes(layerOf(to)),
   },
   {
+    rule: 'a service imports a job (jobs run services, not the other way round)',
+    applies: (from) => layerOf(from) === 'services',
+    forbidden: (to) => layerOf(to) === 'jobs',
+  },
+  {
     rule: 'a data module imports a service, a job or the web layer',
     applies: (from) => layerOf(from) === 'data',
     forbidden: (to) => ['services', 'jobs', 'routes', 'middleware'].includes(layerOf(to)),
@@ -184,10 +189,32 @@ export function cyclesOf(edges: ImportEdge[]): string[][] {
   })
 }
 
-/** Every import of the tree under `root` that breaks a layering rule, and every import cycle. */
+/** Layers that take their data from services and must not reach the database themselves. */
+const noSqlLayers = new Set(['services', 'routes', 'jobs', 'middleware', 'views', 'forms', 'emails'])
+
+/**
+ * A query built outside data/: a table named in a call on the database or a transaction
+ * (`db('outbox')`, `trx('invitations')`, `executor('rounds')`), or raw SQL. Transactions are
+ * begun by services (`db.transaction`), so that alone is allowed.
+ */
+const queryPattern = /\b(?:db|trx|executor|knex)\(\s*['"`]|\.raw\(|\bwhereRaw\(/
+
+/** Modules outside data/ that build SQL, with the first line that does. */
+export function sqlOutsideData(root: string): Violation[] {
+  return sourceFiles(root)
+    .map((file) => path.relative(root, file).split(path.sep).join('/'))
+    .filter((file) => noSqlLayers.has(layerOf(file)))
+    .flatMap((file) => {
+      const lines = fs.readFileSync(path.join(root, file), 'utf8').split('\n')
+      const at = lines.findIndex((line) => queryPattern.test(line))
+      return at < 0 ? [] : [{ rule: 'SQL outside data/', from: `${file}:${at + 1}` }]
+    })
+}
+
+/** Every import of the tree under `root` that breaks a layering rule, every import cycle, and SQL outside data/. */
 export function layerViolations(root: string): Violation[] {
   const edges = importGraph(root)
-  const violations: Violation[] = []
+  const violations: Violation[] = [...sqlOutsideData(root)]
   for (const edge of edges) {
     for (const { rule, applies, forbidden } of directionRules) {
       if (applies(edge.from) && forbidden(edge.to, edge)) violations.push({ rule, from: edge.from, to: edge.to })

@@ -1,6 +1,4 @@
 import { Router } from 'express'
-import { PlaceData } from '../../data/places'
-import type { Database } from '../../db/connection'
 import type { AuditService } from '../../services/auditService'
 import type { InvitationService } from '../../services/invitationService'
 import type { Mailer } from '../../services/mailer'
@@ -11,7 +9,6 @@ import { outboxRoutes } from './outbox'
 import { userRoutes } from './users'
 
 export interface AdminRouteDeps {
-  db: Database
   invitations: InvitationService
   userAdmin: UserAdminService
   audit: AuditService
@@ -19,11 +16,10 @@ export interface AdminRouteDeps {
 }
 
 /** The administration pages under /admin, one module per group of pages; each brings its own access rules. */
-export function adminRoutes({ db, invitations, userAdmin, audit, mailer }: AdminRouteDeps) {
-  const places = new PlaceData(db)
+export function adminRoutes({ invitations, userAdmin, audit, mailer }: AdminRouteDeps) {
   const router = Router()
-  router.use(invitationRoutes({ invitations, places }))
-  router.use(userRoutes({ userAdmin, places }))
+  router.use(invitationRoutes({ invitations }))
+  router.use(userRoutes({ userAdmin }))
   router.use(outboxRoutes({ mailer }))
   router.use(auditRoutes({ audit, userAdmin }))
   return router
