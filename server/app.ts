@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import express, { type Express, type RequestHandler } from 'express'
 import helmet from 'helmet'
+import { apiRouter } from './api/router'
+import type { ApiReports } from './api/endpoints'
 import { assetsRouter } from './assets'
 import { resolveSessionSecret } from './bootstrap'
 import type { AppConfig } from './config'
@@ -12,8 +14,10 @@ import { errorHandler, notFoundHandler } from './middleware/errors'
 import { databaseRateLimit } from './middleware/rateLimits'
 import { requestLog } from './middleware/requestLog'
 import { adminRoutes } from './routes/admin/index'
+import { apiDocsRoutes } from './routes/apiDocs'
 import { assessmentRoutes } from './routes/assessment'
 import { authRoutes } from './routes/auth'
+import { exportRoutes } from './routes/exports'
 import { frameworkRoutes } from './routes/framework'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { homeRoutes, navigationFor } from './routes/home'
@@ -28,6 +32,8 @@ export interface AppDeps {
   logger: Logger
   services: Services
   lifecycle?: Lifecycle
+  /** PDF reports for the JSON API; until supplied, its PDF paths answer 501. */
+  apiReports?: ApiReports
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -83,6 +89,19 @@ export function createApp(deps: AppDeps): Express {
     next()
   })
 
+  // The JSON API: bearer tokens, no sessions, no CSRF, no body parsing (it only reads).
+  app.use(
+    apiRouter(
+      db,
+      {
+        services,
+        limits: { requestsPerMinute: config.apiRateLimit, failuresPerAddress: config.rateLimits.tokens },
+        reports: deps.apiReports,
+      },
+      logger,
+    ),
+  )
+
   app.use(assetsRouter(config.production))
   app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 }))
   app.use(express.json({ limit: '1mb' }))
@@ -126,8 +145,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(assessmentRoutes(services.assessments))
   app.use(placeRoutes(db, services.placeReturns))
   app.use(
-    adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),
+    adminRoutes({
+      db,
+      invitations: services.invitations,
+      userAdmin: services.userAdmin,
+      audit: services.audit,
+      mailer: services.mailer,
+      apiTokens: services.apiTokens,
+    }),
   )
+
+  app.use(exportRoutes(services.exports, clock))
+  app.use(apiDocsRoutes())
 
   app.use(notFoundHandler)
   app.use(errorHandler(logger, config.production))

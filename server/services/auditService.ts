@@ -30,6 +30,10 @@ export const auditKinds = {
   'decision.recorded': 'Delegation decision recorded',
   'action.created': 'Development action added',
   'action.updated': 'Development action changed',
+  'api-token.created': 'API token created',
+  'api-token.revoked': 'API token revoked',
+  'api-token.refused': 'API token refused',
+  'export.downloaded': 'Export downloaded',
 } as const
 
 export type AuditKind = keyof typeof auditKinds

@@ -5,8 +5,10 @@ import { ReminderService } from '../jobs/reminders'
 import type { Logger } from '../logger'
 import { ResultsReadModel } from '../results'
 import { AccountService } from './accountService'
+import { ApiTokenService } from './apiTokenService'
 import { AssessmentService } from './assessmentService'
 import { AuditService } from './auditService'
+import { ExportService } from './exportService'
 import { FrameworkService } from './frameworkService'
 import { InvitationService } from './invitationService'
 import { Mailer } from './mailer'
@@ -29,6 +31,9 @@ export interface Services {
   /** The one read model of a round's results (server/results/): dashboard, PDFs, exports and API read it. */
   results: ResultsReadModel
   reminders: ReminderService
+  /** Exports of a round (CSV, Excel, JSON) and the rows behind the API, read in pages. */
+  exports: ExportService
+  apiTokens: ApiTokenService
 }
 
 /** Every service, wired once; tests pass a clock to move time without waiting. */
@@ -36,6 +41,7 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
   const audit = new AuditService(db, clock)
   const mailer = new Mailer(db, config.smtpUrl, config.mailFrom, logger, clock)
   const sessions = new DatabaseSessionStore(db, clock)
+  const results = new ResultsReadModel(db, clock)
   return {
     clock,
     frameworks: new FrameworkService(db),
@@ -47,7 +53,9 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     userAdmin: new UserAdminService(db, audit, sessions, clock),
     assessments: new AssessmentService(db, audit, mailer, clock),
     placeReturns: new PlaceReturnService(db, audit, clock),
-    results: new ResultsReadModel(db, clock),
+    results,
     reminders: new ReminderService(db, mailer, config.baseUrl, clock, logger),
+    exports: new ExportService(db, results, audit),
+    apiTokens: new ApiTokenService(db, audit, clock),
   }
 }
