@@ -4,7 +4,8 @@ import * as accounts from './20261122_002_accounts'
 import * as assessment from './20261122_003_assessment'
 import * as placeReturns from './20261122_004_place_returns'
 import * as jobs from './20261123_005_jobs'
-import * as apiTokens from './20261124_015_api_tokens'
+import * as roundPublication from './20261201_006_round_publication'
+import * as apiTokens from './20261201_007_api_tokens'
 
 /**
  * Every migration, in order. Listed explicitly (rather than read from the folder) so the
@@ -16,5 +17,6 @@ export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]
   ['20261122_003_assessment', assessment],
   ['20261122_004_place_returns', placeReturns],
   ['20261123_005_jobs', jobs],
-  ['20261124_015_api_tokens', apiTokens],
+  ['20261201_006_round_publication', roundPublication],
+  ['20261201_007_api_tokens', apiTokens],
 ]

@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import { createRequire } from 'node:module'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
@@ -14,9 +12,28 @@ import { createDatabase } from '../server/db/connection'
 import { timestamp } from '../server/db/values'
 import { createLogger } from '../server/logger'
 import { createServices } from '../server/services'
+import { benchPages, runPageBaselineServer } from './bench/pages'
+import {
+  cookieHeader,
+  cookiesOf,
+  cpuMs,
+  csrfOf,
+  extraNodeArguments,
+  freePort,
+  markdownTable,
+  percentile,
+  ServerLog,
+  startArguments,
+  startProcess,
+  stopProcess,
+} from './bench/support'
 
 /**
- * `npm run bench`: a deadline-day profile. 200 partners, each of their own organisation and
+ * `npm run bench`: every profile, one after another, exiting 1 if any target does not hold;
+ * `npm run bench -- saves` or `npm run bench -- pages [demo|national] [page names...]` runs one.
+ * The page profile is in bench/pages.ts.
+ *
+ * The save profile is a deadline day. 200 partners, each of their own organisation and
  * signed in with their own session, autosave answers (the domain page's JSON save, carrying
  * the versions each save returns, as the browser does), then complete their four domains and
  * submit. Real server processes, started as `npm start` starts them (production settings,
@@ -43,13 +60,6 @@ import { createServices } from '../server/services'
  * BENCH_NODE_ARGS (extra node flags for the server, e.g. "--cpu-prof").
  */
 
-const root = path.resolve(__dirname, '..')
-/** Node's arguments for the server exactly as `npm start` gives them (package.json), flags included. */
-const startArguments = (
-  JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
-).scripts.start
-  .split(' ')
-  .slice(1)
 const partnersWanted = Number(process.env.BENCH_PARTNERS ?? 200)
 /**
  * Connections the 200 partners share (each partner on one connection, taking turns): like a
@@ -167,111 +177,6 @@ async function buildDatabase(file: string): Promise<{ roundId: number; partners:
 // ---------------------------------------------------------------------------------------
 // Processes and HTTP.
 
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-async function startProcess(args: string[], env: Record<string, string>, port: number, logFile?: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ['ignore', logFile ? fs.openSync(logFile, 'a') : 'ignore', 'inherit'],
-  })
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`)
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/healthz`)
-      if (response.status === 200 || response.status === 404) return child
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not start`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
-/** The server's access log (one JSON line per request on stdout), read a run at a time for its own view of response times. */
-class ServerLog {
-  private offset = 0
-  constructor(readonly file: string) {}
-
-  /** Response times (ms) of the POSTs logged since the last call. */
-  take(): number[] {
-    const text = fs.readFileSync(this.file, 'utf8')
-    const fresh = text.slice(this.offset, text.lastIndexOf('\n') + 1)
-    this.offset += fresh.length
-    const times: number[] = []
-    for (const line of fresh.split('\n')) {
-      if (!line.startsWith('{') || !line.includes('"responseTime"')) continue
-      const entry = JSON.parse(line) as { responseTime?: number; req?: { method?: string } }
-      if (entry.req?.method === 'POST' && typeof entry.responseTime === 'number') times.push(entry.responseTime)
-    }
-    return times
-  }
-}
-
-function percentile(values: number[], p: number): number | undefined {
-  if (values.length === 0) return undefined
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
-}
-
-/** CPU time (ms) used so far by a process and its children (cluster workers), from /proc; undefined elsewhere. */
-function cpuMs(pid: number): number | undefined {
-  const clockTicks = 100
-  try {
-    const stat = (p: string) =>
-      fs
-        .readFileSync(`/proc/${p}/stat`, 'utf8')
-        .replace(/^.*\) /, '')
-        .split(' ')
-    const pids = [
-      String(pid),
-      ...fs.readdirSync('/proc').filter(
-        (p) =>
-          /^\d+$/.test(p) &&
-          (() => {
-            try {
-              return stat(p)[1] === String(pid)
-            } catch {
-              return false
-            }
-          })(),
-      ),
-    ]
-    let ticks = 0
-    for (const p of pids) {
-      const fields = stat(p)
-      ticks += Number(fields[11]) + Number(fields[12])
-    }
-    return (ticks * 1000) / clockTicks
-  } catch {
-    return undefined
-  }
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGTERM')
-  await exited
-}
-
-function cookiesOf(response: Response, jar: Map<string, string>): void {
-  for (const cookie of response.headers.getSetCookie()) {
-    const [pair] = cookie.split(';')
-    const at = pair!.indexOf('=')
-    jar.set(pair!.slice(0, at), pair!.slice(at + 1))
-  }
-}
-
-const header = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ')
-const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!
 const decode = (text: string) =>
   text.replace(/&(amp|lt|gt|quot|#39);/g, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[e]!)
 
@@ -303,7 +208,7 @@ async function signInAll(port: number, roundId: number, users: Array<{ email: st
     const signedIn = await fetch(url('/sign-in'), {
       method: 'POST',
       redirect: 'manual',
-      headers: { ...proxyHeaders, cookie: header(jar), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { ...proxyHeaders, cookie: cookieHeader(jar), 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ _csrf: csrfOf(await page.text()), email: user.email, password }).toString(),
     })
     if (signedIn.status !== 303) throw new Error(`Sign-in of ${user.email} failed: ${signedIn.status}`)
@@ -312,14 +217,14 @@ async function signInAll(port: number, roundId: number, users: Array<{ email: st
     let csrf = ''
     for (const domain of Object.keys(domains)) {
       const response = await fetch(url(`/rounds/${roundId}/organisations/${user.organisationId}/domains/${domain}`), {
-        headers: { ...proxyHeaders, cookie: header(jar) },
+        headers: { ...proxyHeaders, cookie: cookieHeader(jar) },
       })
       if (response.status !== 200) throw new Error(`Domain page for ${user.email}: ${response.status}`)
       const html = await response.text()
       csrf = csrfOf(html)
       forms[domain] = formFields(html)
     }
-    return { ...user, cookie: header(jar), csrf, forms, saves: 0, unconfirmed: new Set() }
+    return { ...user, cookie: cookieHeader(jar), csrf, forms, saves: 0, unconfirmed: new Set() }
   }
   const partners: Partner[] = []
   let next = 0
@@ -649,7 +554,7 @@ async function benchApp(
   const started = Date.now()
   const log = new ServerLog(path.join(dir, `${label}.log`))
   const child = await startProcess(
-    [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...startArguments],
+    [...extraNodeArguments, ...startArguments],
     {
       NODE_ENV: 'production',
       TRUST_PROXY: 'true',
@@ -729,49 +634,65 @@ function table(outcomes: Outcome[]): string {
       o.cpuMsPerRequest === undefined ? '–' : o.cpuMsPerRequest.toFixed(2),
     ]),
   ]
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  const line = (r: string[]) => `| ${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(' | ')} |`
-  return [
-    line(rows[0]!),
-    `|${widths.map((w, i) => (i === 0 ? ':' : '-') + '-'.repeat(w) + (i === 0 ? '-' : ':')).join('|')}|`,
-    ...rows.slice(1).map(line),
-  ].join('\n')
+  return markdownTable(rows)
+}
+
+/** The save profile; whether its target holds. */
+async function benchSaves(dir: string): Promise<boolean> {
+  console.log(
+    `PlaceReady bench: ${partnersWanted} partners, ${connections} connections, ${duration} s per save run, ${os.cpus().length} CPUs, Node ${process.version}`,
+  )
+  const template = path.join(dir, 'template.sqlite')
+  const { roundId, partners } = await buildDatabase(template)
+  console.log(`  database: demo ICS plus ${partners.length} partner organisations and users`)
+  const baseline = await benchBaseline(dir)
+  // The target: saving keeps up with 40% of the baseline's requests/s, with p99 under 100 ms.
+  const targetRate = Math.round(baseline.rps * 0.4)
+  console.log(`  baseline: ${baseline.rps.toFixed(0)} requests/s flat out; the target pace is 40% of it, ${targetRate}/s`)
+  const runs = [] as Array<{ label: string; max: Outcome; paced: Outcome; busy: Outcome; submit: Outcome }>
+  for (const [label, workers] of targets)
+    runs.push({ label, ...(await benchApp(label, workers, template, dir, roundId, partners, targetRate)) })
+  const outcomes = [baseline, ...runs.flatMap((r) => [r.max, r.paced, r.busy, r.submit])]
+  console.log('')
+  console.log(table(outcomes))
+  console.log('')
+  for (const o of outcomes) if (o.errors > 0 || o.statuses['not sent']) console.log(`  ${o.name}: responses ${JSON.stringify(o.statuses)}`)
+  let holds = outcomes.every((o) => o.errors === 0)
+  for (const { label, max, paced } of runs) {
+    // Kept up: served (nearly) all it was offered; autocannon corrects latency for any it fell behind on.
+    const keptUp = paced.rps >= targetRate * 0.95
+    const ok = keptUp && paced.p99 < 100 && paced.errors === 0
+    holds &&= ok
+    console.log(
+      `Target (saving at 40% of the baseline's requests/s, ${targetRate}/s, with p99 < 100 ms and no errors), ${label}: ` +
+        `served ${paced.rps.toFixed(0)}/s with p99 ${paced.p99} ms and ${paced.errors} errors – ${ok ? 'holds' : 'does NOT hold'}` +
+        ` (flat out: ${max.rps.toFixed(0)}/s, ${((max.rps / baseline.rps) * 100).toFixed(0)}% of the baseline)`,
+    )
+  }
+  return holds
+}
+
+/** Each profile, by the name that runs it alone; given the working directory and the arguments after its name. */
+const profiles: Record<string, (dir: string, args: string[]) => Promise<boolean>> = {
+  saves: benchSaves,
+  pages: benchPages,
 }
 
 async function main(): Promise<number> {
+  const [asked, ...args] = process.argv.slice(2)
+  if (asked !== undefined && !(asked in profiles)) {
+    console.error(`Unknown bench profile "${asked}": use one of ${Object.keys(profiles).join(', ')}, or none for all`)
+    return 2
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'placeready-bench-'))
   try {
-    console.log(
-      `PlaceReady bench: ${partnersWanted} partners, ${connections} connections, ${duration} s per save run, ${os.cpus().length} CPUs, Node ${process.version}`,
-    )
-    const template = path.join(dir, 'template.sqlite')
-    const { roundId, partners } = await buildDatabase(template)
-    console.log(`  database: demo ICS plus ${partners.length} partner organisations and users`)
-    const baseline = await benchBaseline(dir)
-    // The target: saving keeps up with 40% of the baseline's requests/s, with p99 under 100 ms.
-    const targetRate = Math.round(baseline.rps * 0.4)
-    console.log(`  baseline: ${baseline.rps.toFixed(0)} requests/s flat out; the target pace is 40% of it, ${targetRate}/s`)
-    const runs = [] as Array<{ label: string; max: Outcome; paced: Outcome; busy: Outcome; submit: Outcome }>
-    for (const [label, workers] of targets)
-      runs.push({ label, ...(await benchApp(label, workers, template, dir, roundId, partners, targetRate)) })
-    const outcomes = [baseline, ...runs.flatMap((r) => [r.max, r.paced, r.busy, r.submit])]
-    console.log('')
-    console.log(table(outcomes))
-    console.log('')
-    for (const o of outcomes)
-      if (o.errors > 0 || o.statuses['not sent']) console.log(`  ${o.name}: responses ${JSON.stringify(o.statuses)}`)
-    let holds = outcomes.every((o) => o.errors === 0)
-    for (const { label, max, paced } of runs) {
-      // Kept up: served (nearly) all it was offered; autocannon corrects latency for any it fell behind on.
-      const keptUp = paced.rps >= targetRate * 0.95
-      const ok = keptUp && paced.p99 < 100 && paced.errors === 0
-      holds &&= ok
-      console.log(
-        `Target (saving at 40% of the baseline's requests/s, ${targetRate}/s, with p99 < 100 ms and no errors), ${label}: ` +
-          `served ${paced.rps.toFixed(0)}/s with p99 ${paced.p99} ms and ${paced.errors} errors – ${ok ? 'holds' : 'does NOT hold'}` +
-          ` (flat out: ${max.rps.toFixed(0)}/s, ${((max.rps / baseline.rps) * 100).toFixed(0)}% of the baseline)`,
-      )
+    let holds = true
+    for (const [name, run] of Object.entries(profiles)) {
+      if (asked !== undefined && name !== asked) continue
+      holds = (await run(dir, args)) && holds
+      console.log('')
     }
+    console.log(holds ? 'Every target holds.' : 'Some target does NOT hold (see above).')
     return holds ? 0 : 1
   } finally {
     if (process.env.BENCH_KEEP === 'on') console.log(`Kept ${dir}`)
@@ -781,6 +702,8 @@ async function main(): Promise<number> {
 
 if (process.argv.includes('--baseline-server')) {
   runBaselineServer()
+} else if (process.argv.includes('--page-baseline-server')) {
+  runPageBaselineServer()
 } else {
   main().then(
     (code) => process.exit(code),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import express, { type Express, type RequestHandler } from 'express'
 import helmet from 'helmet'
 import { apiRouter } from './api/router'
-import type { ApiReports } from './api/endpoints'
+import { apiReports } from './api/reports'
 import { assetsRouter } from './assets'
 import { resolveSessionSecret } from './bootstrap'
 import type { AppConfig } from './config'
@@ -21,9 +21,11 @@ import { exportRoutes } from './routes/exports'
 import { frameworkRoutes } from './routes/framework'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { homeRoutes, navigationFor } from './routes/home'
+import { dashboardRoutes } from './routes/dashboard'
 import { placeRoutes } from './routes/places'
+import { reportRoutes } from './routes/reports'
 import type { Services } from './services'
-import { renderWithLayout, viewsDirectory } from './views/engine'
+import { createViewEngine, viewsDirectory } from './views/engine'
 import { viewHelpers } from './views/helpers'
 
 export interface AppDeps {
@@ -32,8 +34,6 @@ export interface AppDeps {
   logger: Logger
   services: Services
   lifecycle?: Lifecycle
-  /** PDF reports for the JSON API; until supplied, its PDF paths answer 501. */
-  apiReports?: ApiReports
 }
 
 export function createApp(deps: AppDeps): Express {
@@ -46,10 +46,11 @@ export function createApp(deps: AppDeps): Express {
   // Behind a load balancer, trust the one hop it adds: req.ip is the address it saw, not the
   // left-most X-Forwarded-For entry, which any client can write (and so dodge rate limits).
   app.set('trust proxy', config.trustProxy ? 1 : false)
-  app.engine('ejs', renderWithLayout)
+  app.engine('ejs', createViewEngine({ cache: config.viewCache }))
   app.set('view engine', 'ejs')
   app.set('views', viewsDirectory)
-  if (config.production) app.enable('view cache')
+  // Views are found and compiled once per process, except under `npm run dev`.
+  if (config.viewCache) app.enable('view cache')
   app.locals.serviceName = 'PlaceReady'
   Object.assign(app.locals, viewHelpers)
 
@@ -96,15 +97,14 @@ export function createApp(deps: AppDeps): Express {
       {
         services,
         limits: { requestsPerMinute: config.apiRateLimit, failuresPerAddress: config.rateLimits.tokens },
-        reports: deps.apiReports,
+        reports: apiReports(services.reports),
       },
       logger,
     ),
   )
 
   app.use(assetsRouter(config.production))
-  app.use(express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 500 }))
-  app.use(express.json({ limit: '1mb' }))
+  // Request bodies are read by each route's own rule (middleware/body.ts, through the guarded router).
 
   // The signing secret may live in the database (shared by every instance), so the session
   // middleware is built on the first request that needs it.
@@ -139,11 +139,13 @@ export function createApp(deps: AppDeps): Express {
     }),
   }
 
-  app.use(homeRoutes())
+  app.use(homeRoutes(services.dashboards, services.assessments))
   app.use(frameworkRoutes(services.frameworks))
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
   app.use(assessmentRoutes(services.assessments))
-  app.use(placeRoutes(db, services.placeReturns))
+  app.use(placeRoutes(services.placeReturns, services.dashboards, services.reports))
+  app.use(dashboardRoutes(services.dashboards, services.reports))
+  app.use(reportRoutes(services.reports))
   app.use(
     adminRoutes({
       db,

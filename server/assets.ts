@@ -6,6 +6,8 @@ import { guardedRouter } from './auth/guardedRouter'
 
 const nhsukDist = path.dirname(require.resolve('nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css'))
 const staticDirectory = path.resolve(__dirname, '../static')
+/** chart.js 4's browser build (its package exports only the module entry points, so find dist/ from one of them). */
+const chartJsFile = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js')
 
 /**
  * The NHS.UK frontend stylesheet without its @font-face rules: the Frutiger font is licensed
@@ -28,6 +30,10 @@ export function assetsRouter(production: boolean): Router {
   })
   get('/assets/nhsuk-frontend.js', allow.public, (_req, res) => {
     res.type('text/javascript').sendFile(path.join(nhsukDist, 'nhsuk-frontend.min.js'), { maxAge })
+  })
+  // chart.js from our own origin, so the dashboard's charts need no third-party script source in the CSP.
+  get('/assets/chart.umd.js', allow.public, (_req, res) => {
+    res.type('text/javascript').sendFile(chartJsFile, { maxAge })
   })
   router.use('/assets', express.static(path.join(nhsukDist, 'assets'), { maxAge, fallthrough: true, index: false }))
   router.use('/static', express.static(staticDirectory, { maxAge, index: false }))

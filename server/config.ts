@@ -39,6 +39,12 @@ const envSchema = z.object({
   TOKEN_RATE_LIMIT: wholeNumber(1, 10000, 20),
   API_RATE_LIMIT: wholeNumber(1, 100000, 120),
   REMINDER_INTERVAL_SECONDS: wholeNumber(0, 86400, 300),
+  VIEW_CACHE: onOff.optional(),
+  PROTECTIVE_MARKING: z
+    .string()
+    .max(60, 'must be 60 characters or fewer')
+    .regex(/^[\p{L}\p{N} :/()&,.'’–-]+$/u, 'must be letters, digits, spaces and : / ( ) & , . - only')
+    .default('OFFICIAL'),
 })
 
 export type DatabaseConfig = { client: 'sqlite'; filename: string } | { client: 'postgres'; connectionString: string }
@@ -65,6 +71,10 @@ export interface AppConfig {
   apiRateLimit: number
   /** How often each instance checks for deadline reminders to send (one instance at a time does); 0: never. */
   reminderIntervalSeconds: number
+  /** Views compiled once per process (on unless VIEW_CACHE=off, as `npm run dev` sets). */
+  viewCache: boolean
+  /** The protective marking at the top and bottom of every page of a PDF report, e.g. OFFICIAL. */
+  protectiveMarking: string
 }
 
 export class ConfigError extends Error {
@@ -121,5 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimits: { signIn: e.SIGN_IN_RATE_LIMIT, tokens: e.TOKEN_RATE_LIMIT },
     apiRateLimit: e.API_RATE_LIMIT,
     reminderIntervalSeconds: e.REMINDER_INTERVAL_SECONDS,
+    viewCache: e.VIEW_CACHE !== 'off',
+    protectiveMarking: e.PROTECTIVE_MARKING,
   }
 }

@@ -17,7 +17,8 @@ const roleLabels = { ics_lead: 'ICS lead', place_lead: 'Wirral place lead', part
 async function main(): Promise<void> {
   let config: AppConfig
   try {
-    config = loadConfig()
+    // `npm run dev` passes --reload-views: views are read and compiled at each render, so edits show at once.
+    config = loadConfig(process.argv.includes('--reload-views') ? { VIEW_CACHE: 'off', ...process.env } : process.env)
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message)

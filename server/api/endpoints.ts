@@ -3,6 +3,7 @@
  * router (router.ts) is built from this list and the OpenAPI document (openapi.ts) is generated
  * from it, so what is served and what is documented are the same thing.
  */
+import type { Writable } from 'node:stream'
 import type { Request, Response } from 'express'
 import type { z } from 'zod'
 import type { ApiClient } from '../auth/apiClient'
@@ -11,13 +12,13 @@ import type { Services } from '../services'
 /** Writes a PDF report; supplied by the reports feature (see ApiReports). */
 export interface PdfReport {
   fileName: string
-  write(out: NodeJS.WritableStream): Promise<void>
+  write(out: Writable): Promise<void>
 }
 
 /**
- * PDF reports for API clients, plugged in by the reports feature. Each method checks that the
- * round (and place) belong to the client's ICS and throws NotFoundError otherwise, then returns
- * the report ready to stream. Until it is plugged in, the PDF paths answer 501.
+ * PDF reports for API clients (server/api/reports.ts adapts the report service). Each method
+ * throws NotFoundError for a round or place outside the client's ICS, else returns the report
+ * ready to stream.
  */
 export interface ApiReports {
   placeReport(client: ApiClient, roundId: number, placeId: number): Promise<PdfReport>
@@ -28,7 +29,7 @@ export interface ApiDeps {
   services: Services
   /** Per-token request limit per minute, and failed token attempts allowed per address per 15 minutes. */
   limits: { requestsPerMinute: number; failuresPerAddress: number }
-  reports?: ApiReports | undefined
+  reports: ApiReports
 }
 
 export interface HandlerContext<P, Q> {

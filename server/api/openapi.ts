@@ -35,7 +35,6 @@ const errorStatuses: Record<number, string> = {
   401: 'No token, or a token that is not valid (unknown or revoked)',
   404: 'Not found, or outside the token’s ICS (the same answer for both)',
   429: 'Too many requests with this token, or too many failed tokens from this address',
-  501: 'Not available yet',
 }
 
 function errorResponse(status: number) {
@@ -85,7 +84,6 @@ export function openApiDocument(endpoints: Endpoint[]) {
       ...(e.public ? [] : [401]),
       ...(Object.keys(e.params.shape).length ? [404] : []),
       ...(e.public ? [] : [429]),
-      ...(e.response.kind === 'pdf' ? [501] : []),
     ]
     for (const status of statuses) responses[String(status)] = errorResponse(status)
     paths[e.path] = {

@@ -40,7 +40,7 @@ function apiErrors(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) return next(error)
     const status = error instanceof HttpError ? error.status : 500
-    if (status >= 500 && status !== 501) {
+    if (status >= 500) {
       logger.error({ err: error, url: req.originalUrl }, 'Unhandled error in the API')
       return sendError(res, 500, 'internal_error', 'Something went wrong. Try again later.')
     }

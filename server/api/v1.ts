@@ -48,8 +48,6 @@ async function sendPdf(res: Response, report: PdfReport): Promise<void> {
   await report.write(res)
 }
 
-const notYet = () => new HttpError(501, 'PDF reports are not available from the API yet.', 'not_implemented')
-
 export const endpoints: Endpoint[] = [
   endpoint({
     operationId: 'listRounds',
@@ -163,7 +161,6 @@ export const endpoints: Endpoint[] = [
     response: { kind: 'pdf' },
     async handle({ client, params, deps, res }) {
       await deps.services.exports.scopeForClient(client, params.roundId)
-      if (!deps.reports) throw notYet()
       await sendPdf(res, await deps.reports.placeReport(client, params.roundId, params.placeId))
     },
   }),
@@ -178,7 +175,6 @@ export const endpoints: Endpoint[] = [
     response: { kind: 'pdf' },
     async handle({ client, params, deps, res }) {
       await deps.services.exports.scopeForClient(client, params.roundId)
-      if (!deps.reports) throw notYet()
       await sendPdf(res, await deps.reports.systemReport(client, params.roundId))
     },
   }),

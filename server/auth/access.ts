@@ -56,6 +56,16 @@ export function canViewPlace(user: CurrentUser, place: { id: number; icsId: numb
   )
 }
 
+/**
+ * Who may grant a role: an ICS lead any role in their ICS, a place lead only partner
+ * respondents of their own place. Checked when an invitation is sent and again when it is
+ * accepted, so an invitation never grants more than its sender may grant at that moment.
+ */
+export function canGrantRole(user: CurrentUser, scope: { role: Role; icsId: number; placeId: number | null }): boolean {
+  if (isIcsLead(user, scope.icsId)) return true
+  return scope.role === 'partner' && scope.placeId !== null && isPlaceLead(user, scope.placeId)
+}
+
 /** Only the organisation's own partner respondents answer for it. */
 export function canRespondFor(user: CurrentUser, organisationId: number): boolean {
   return user.memberships.some((m) => m.role === 'partner' && m.organisationId === organisationId)
@@ -64,4 +74,39 @@ export function canRespondFor(user: CurrentUser, organisationId: number): boolea
 /** The places a user may manage, as ids, for filtering lists in SQL. */
 export function managedPlaceIds(user: CurrentUser): number[] {
   return user.memberships.filter((m) => m.role === 'place_lead' && m.placeId !== null).map((m) => m.placeId!)
+}
+
+/**
+ * Board reports. Until the ICS lead publishes a round's results its reports are drafts, for
+ * the ICS's leads and the place's own place lead only (anyone else is told "not found"); once
+ * published, whoever may read the place's results may download its report.
+ */
+export function canDownloadPlaceReport(user: CurrentUser, place: { id: number; icsId: number }, published: boolean): boolean {
+  return published ? canViewPlace(user, place) : canManagePlace(user, place)
+}
+
+/** The system report covers every place of an ICS: for its ICS leads, and its ICS-wide viewers once published. */
+export function canDownloadSystemReport(user: CurrentUser, icsId: number, published: boolean): boolean {
+  return isIcsLead(user, icsId) || (published && icsIdsWithRole(user, 'viewer').includes(icsId))
+}
+
+/** Publishing a round's results (and so its reports) is the ICS lead's decision. */
+export function canPublishResults(user: CurrentUser, icsId: number): boolean {
+  return isIcsLead(user, icsId)
+}
+
+/** How much of an ICS's results a user may compare: every place, some places, or nothing. */
+export type ResultsScope = { kind: 'ics' } | { kind: 'place'; placeIds: number[] } | undefined
+
+/**
+ * The dashboard's scope in an ICS: ICS leads and ICS-wide viewers see every place; place leads
+ * and place viewers only their own places, compared with the ICS median, never another place.
+ */
+export function resultsScope(user: CurrentUser, icsId: number): ResultsScope {
+  const inIcs = user.memberships.filter((m) => m.icsId === icsId)
+  if (inIcs.some((m) => m.role === 'ics_lead' || (m.role === 'viewer' && m.placeId === null))) return { kind: 'ics' }
+  const placeIds = [
+    ...new Set(inIcs.filter((m) => (m.role === 'place_lead' || m.role === 'viewer') && m.placeId !== null).map((m) => m.placeId!)),
+  ]
+  return placeIds.length > 0 ? { kind: 'place', placeIds } : undefined
 }

@@ -23,6 +23,8 @@ declare module 'express-session' {
     pendingForm: { path: string; body: Record<string, unknown>; userId: number | undefined }
     /** Who was signed in before a timeout, so a kept form goes back only to them. */
     previousUserId: number
+    /** How many posted forms this signed-out session has kept (each replaces the last). */
+    keptForms: number
   }
 }
 
@@ -105,6 +107,9 @@ export function loadCurrentUser(accounts: AccountService, clock: () => Date): Re
     }
     req.user = user
     res.locals.currentUser = user
+    // What a signed-in person sees is theirs alone: no browser or proxy may keep a copy (the back
+    // button after signing out on a shared computer, a shared cache).
+    res.set('Cache-Control', 'no-store')
     if (now - lastSeen > lastSeenResolutionMs) req.session.lastSeenAt = now
     next()
   }

@@ -120,9 +120,9 @@ export class ResultsData {
   /** The round of the same ICS that closed last before this one closes, if any. */
   async previousRound(roundId: number): Promise<RoundRecord | undefined> {
     const row = (await this.db('rounds as rd')
-      .join('rounds as this', 'this.ics_id', 'rd.ics_id')
-      .where('this.id', roundId)
-      .where((q) => q.where('rd.closes_at', '<', this.db.ref('this.closes_at')).orWhere((q2) => q2.where('rd.closes_at', this.db.ref('this.closes_at')).where('rd.id', '<', this.db.ref('this.id'))))
+      .join('rounds as this_round', 'this_round.ics_id', 'rd.ics_id')
+      .where('this_round.id', roundId)
+      .where((q) => q.where('rd.closes_at', '<', this.db.ref('this_round.closes_at')).orWhere((q2) => q2.where('rd.closes_at', this.db.ref('this_round.closes_at')).where('rd.id', '<', this.db.ref('this_round.id'))))
       .orderBy([{ column: 'rd.closes_at', order: 'desc' }, { column: 'rd.id', order: 'desc' }])
       .first('rd.id', 'rd.ics_id', 'rd.title', 'rd.framework_version_id', 'rd.opens_at', 'rd.closes_at', 'rd.extended_until')) as
       | RoundRow
@@ -382,16 +382,16 @@ export class ResultsData {
     if (scope.roundIds.length === 0) return []
     const rows = (await this.inScope(
       this.db('round_places as rp')
-        .join('rounds as forRound', 'forRound.id', 'rp.round_id')
+        .join('rounds as for_round', 'for_round.id', 'rp.round_id')
         .join('development_actions as a', 'a.place_id', 'rp.place_id')
         .join('rounds as raised', 'raised.id', 'a.round_id')
         .leftJoin('organisations as o', 'o.id', 'a.owner_organisation_id')
         .whereIn('rp.round_id', [...scope.roundIds])
-        .whereRaw('raised.ics_id = forRound.ics_id')
+        .whereRaw('raised.ics_id = for_round.ics_id')
         .where((q) =>
           q
-            .where('raised.closes_at', '<', this.db.ref('forRound.closes_at'))
-            .orWhere((q2) => q2.where('raised.closes_at', this.db.ref('forRound.closes_at')).where('raised.id', '<=', this.db.ref('forRound.id'))),
+            .where('raised.closes_at', '<', this.db.ref('for_round.closes_at'))
+            .orWhere((q2) => q2.where('raised.closes_at', this.db.ref('for_round.closes_at')).where('raised.id', '<=', this.db.ref('for_round.id'))),
         ),
       'rp.place_id',
       scope,

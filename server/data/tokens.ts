@@ -17,6 +17,9 @@ export interface TokenRecord {
 
 export type TokenProblem = 'unknown' | 'expired' | 'used' | 'revoked'
 
+/** Why a link from an e-mail cannot be used: a problem with the token, or an account that has been deactivated. */
+export type LinkProblem = TokenProblem | 'deactivated'
+
 /**
  * Single-use, expiring tokens for links in e-mails (invitations and forgotten passwords).
  * Only a SHA-256 hash is stored, so a copy of the database cannot be used to take over an account.

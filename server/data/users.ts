@@ -149,8 +149,11 @@ export class UserData {
    * An active user with every membership, in one query: this runs on every signed-in request.
    * Undefined when the user does not exist or is deactivated.
    */
-  async activeUserWithMemberships(userId: number): Promise<{ id: number; email: string; name: string; memberships: Membership[] } | undefined> {
-    const rows = (await this.db('users as u')
+  async activeUserWithMemberships(
+    userId: number,
+    executor: Executor = this.db,
+  ): Promise<{ id: number; email: string; name: string; memberships: Membership[] } | undefined> {
+    const rows = (await executor('users as u')
       .leftJoin('memberships as m', 'm.user_id', 'u.id')
       .leftJoin('ics as i', 'i.id', 'm.ics_id')
       .leftJoin('places as p', 'p.id', 'm.place_id')

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { responseReference } from '../assessment/reference'
 import type { Database } from '../db/connection'
 import { FrameworkData } from '../data/frameworks'
 import { timestamp } from '../db/values'
@@ -6,6 +7,7 @@ import { defaultFrameworkSlug } from '../services/frameworkService'
 import { deadlineOn, formatMonthYear, londonDateOf, londonTime } from '../time/london'
 import { demoIcs, demoPlaces, demoUsers, evidenceByDomain, type DemoPlace } from './demoData'
 import { seedAssurance } from './seedAssurance'
+import { publishDemoBaseline } from './seedPublication'
 
 export const baselineRoundTitle = 'Place development self-assessment, October 2021'
 
@@ -28,10 +30,6 @@ export function stableHash(text: string): number {
     hash = Math.imul(hash, 0x01000193) >>> 0
   }
   return hash
-}
-
-export function responseReference(roundId: number, organisationId: number): string {
-  return `PR-${String(roundId).padStart(4, '0')}-${String(organisationId).padStart(5, '0')}`
 }
 
 const supportIdeas = [
@@ -187,6 +185,7 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
     return { seeded: true }
   })
   if (result.seeded) await seedAssurance(db, baselineRoundTitle, now)
+  await publishDemoBaseline(db, baselineRoundTitle)
   return result
 
   async function insertResponse(

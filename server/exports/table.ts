@@ -1,3 +1,5 @@
+import { londonWallClock } from '../time/london'
+
 /**
  * The shape every export shares, whatever its format: a table is a name and its columns, and a
  * column knows its header, how to read its cell from a row, its kind and its width. The CSV writer
@@ -53,29 +55,7 @@ export function neutralise(text: string): string {
 
 const dayPattern = /^(\d{4})-(\d{2})-(\d{2})$/
 
-const londonParts = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-})
-
-/** The UK wall-clock reading of an instant, as numbers. */
-export function londonWallClock(date: Date): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
-  const parts = Object.fromEntries(londonParts.formatToParts(date).map((p) => [p.type, p.value]))
-  return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    second: Number(parts.second),
-  }
-}
+export { londonWallClock }
 
 const pad = (n: number) => String(n).padStart(2, '0')
 

@@ -23,6 +23,8 @@ export function csrfToken(req: Request): string {
  */
 export const provideCsrfToken: RequestHandler = (req, res, next) => {
   res.locals.csrfToken = csrfToken(req)
+  // The token belongs to this visitor's session: a page holding it is never cached.
+  res.set('Cache-Control', 'no-store')
   next()
 }
 

@@ -7,6 +7,7 @@ const titles: Record<number, string> = {
   403: 'You cannot do that',
   404: 'Page not found',
   413: 'What you sent is too large',
+  415: 'What you sent could not be read',
   429: 'Too many attempts',
   503: 'Sorry, the service is unavailable',
 }

@@ -21,7 +21,9 @@ export function requestLog(logger: Logger): RequestHandler {
       res.off('close', onClose)
       const aborted = event === 'close' && !res.writableFinished
       const statusCode = res.statusCode
-      const level = aborted || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warn' : 'info'
+      // A client that goes away first (a browser moving on before a favicon's 304 is written) is
+      // worth a warning, not an error: nothing failed on the server's side.
+      const level = statusCode >= 500 ? 'error' : aborted || statusCode >= 400 ? 'warn' : 'info'
       logger[level](
         {
           req: { id, method: req.method, url: redactPath(req.originalUrl), remoteAddress: req.ip },

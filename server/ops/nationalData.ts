@@ -6,6 +6,7 @@ import { assessReadiness, medianFromCounts, resolveLevel, type CriterionLevel } 
 import { answerSubjectId } from '../services/auditService'
 import { defaultFrameworkSlug, FrameworkService } from '../services/frameworkService'
 import { rulesOf } from '../results'
+import { deadlineOn, formatMonthYear } from '../time/london'
 
 /**
  * National-scale sample data for benches and load tests: every ICS in England with its
@@ -167,14 +168,10 @@ const supportIdeas = [
   'Legal advice on the scheme of delegation and joint committee.',
 ]
 
-/** 17:00 in London on the given UTC calendar day (16:00 UTC in summer, 17:00 in winter). */
+/** 17:00 in London on the given calendar day (month from 0, as Date.UTC; day may run past the month's end). */
 export function londonFivePm(year: number, month: number, day: number): Date {
-  const hourFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', hourCycle: 'h23', timeZone: 'Europe/London' })
-  for (const utcHour of [16, 17]) {
-    const candidate = new Date(Date.UTC(year, month, day, utcHour))
-    if (hourFormat.format(candidate) === '17') return candidate
-  }
-  return new Date(Date.UTC(year, month, day, 17))
+  const date = new Date(Date.UTC(year, month, day))
+  return deadlineOn({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() })
 }
 
 /**
@@ -262,7 +259,7 @@ export async function generateNationalData(db: Database, options: NationalDataOp
     const open = r === roundsPerIcs - 1
     if (open) {
       const closes = londonFivePm(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 21)
-      const month = closes.toLocaleString('en-GB', { month: 'long', year: 'numeric', timeZone: 'Europe/London' })
+      const month = formatMonthYear(closes)
       return { index: r, open, title: `Place development self-assessment, ${month}`, opens: new Date(now.getTime() - 14 * dayMs), closes }
     }
     const year = now.getUTCFullYear() - (roundsPerIcs - 1 - r)

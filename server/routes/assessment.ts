@@ -1,11 +1,13 @@
 import type { Request, Response } from 'express'
-import { stringify } from 'csv-stringify/sync'
 import { z } from 'zod'
 import { fieldIds, maxEvidenceLength, maxSupportLength, notSureValue, readTypedAnswers, type TypedAnswer } from '../assessment/answers'
 import { allow, isIcsLead } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
+import { formBody } from '../middleware/body'
+import { frameworkSchema } from '../framework/validate'
 import { formErrorView, fromZod, type FormError } from '../forms/errors'
 import { NotFoundError } from '../errors'
+import { arrayTable, csvContentType, toCsv } from '../exports/csv'
 import { idParam } from './params'
 import { SubmissionError, type AssessmentContext, type AssessmentService, type ConflictingAnswer } from '../services/assessmentService'
 import { deadlineOn, formatDateTime, isRealDate } from '../time/london'
@@ -17,6 +19,19 @@ const statusTags = {
   submitted: { text: 'Submitted', classes: 'nhsuk-tag--green' },
   closed: { text: 'Closed', classes: 'nhsuk-tag--grey' },
 } as const
+
+/** The most criteria a domain can have: a domain's page is the largest form there is. */
+const maxCriteriaPerDomain = frameworkSchema.properties.domains.items.properties.criteria.maxItems
+
+/**
+ * A domain's answers: each criterion's evidence and support at their longest, its level, target,
+ * version and base, and the buttons. Autosave may send the same as JSON.
+ */
+const answerFormBody = formBody({
+  textCharacters: maxCriteriaPerDomain * (maxEvidenceLength + maxSupportLength),
+  fields: maxCriteriaPerDomain * 6 + 10,
+  accepts: ['form', 'json'],
+})
 
 const reasonField = z.string().trim().min(1, 'Enter the reason').max(1000, 'Reason must be 1,000 characters or fewer')
 
@@ -128,7 +143,7 @@ export function assessmentRoutes(assessments: AssessmentService) {
 
   r.get(domainPath, allow.signedIn, (req, res) => renderDomain(req, res))
 
-  r.post(domainPath, allow.roles('partner'), async (req, res) => {
+  r.post(domainPath, { access: allow.roles('partner'), body: answerFormBody }, async (req, res) => {
     const body = req.body as Record<string, unknown>
     const mode = body.action === 'complete' ? 'complete' : 'save'
     const wantsJson = req.get('accept')?.includes('application/json') === true
@@ -220,6 +235,17 @@ export function assessmentRoutes(assessments: AssessmentService) {
     const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
     const levelName = (value: number | null) => (value === null ? '' : (ctx.framework.levels.find((l) => l.value === value)?.name ?? ''))
     const domainTitle = new Map(ctx.framework.domains.map((d) => [d.code, d.title]))
+    const table = arrayTable('Answers', [
+      'Domain',
+      'Code',
+      'Criterion',
+      'Level',
+      'Evidence',
+      'Support we would need',
+      'Target level',
+      { header: 'Last changed', kind: 'datetime' },
+      'Changed by',
+    ])
     const rows = ctx.criteria.map((c) => {
       const a = ctx.answers.get(c.code)
       return [
@@ -230,16 +256,12 @@ export function assessmentRoutes(assessments: AssessmentService) {
         a?.evidence ?? '',
         a?.supportNeeded ?? '',
         a?.targetLevel ? `${a.targetLevel} – ${levelName(a.targetLevel)}` : '',
-        a ? a.updatedAt.toISOString() : '',
+        a?.updatedAt,
         a?.updatedByName ?? '',
       ]
     })
-    const csv = stringify([
-      ['Domain', 'Code', 'Criterion', 'Level', 'Evidence', 'Support we would need', 'Target level', 'Last changed (UTC)', 'Changed by'],
-      ...rows,
-    ])
     const filename = `${ctx.organisation.name} - ${ctx.round.title}`.replace(/[^A-Za-z0-9 ,.-]+/g, '').slice(0, 150)
-    res.type('text/csv').attachment(`${filename}.csv`).send(`\uFEFF${csv}`)
+    res.type(csvContentType).attachment(`${filename}.csv`).send(toCsv(table, rows))
   })
 
   r.get('/rounds/:roundId/organisations/:organisationId/criteria/:code/history', allow.roles('ics_lead', 'partner'), async (req, res) => {

@@ -34,6 +34,10 @@ const tokenProblems = {
     title: 'This link has been withdrawn',
     text: 'The invitation was revoked or replaced by a newer one. Use the link in the newest e-mail, or ask for a new invitation.',
   },
+  deactivated: {
+    title: 'Your account has been deactivated',
+    text: 'This link cannot be used while your PlaceReady account is deactivated. Ask your ICS lead to reactivate it.',
+  },
 }
 
 const signedOutMessages: Record<SignedOutReason, string> = {
@@ -117,7 +121,9 @@ export function authRoutes({ accounts, invitations, clock, limits }: AuthRouteDe
 
   const showTokenProblem = (res: Response, problem: keyof typeof tokenProblems) => {
     const page = tokenProblems[problem]
-    res.status(problem === 'unknown' ? 404 : 410).render('pages/link-problem', { title: page.title, text: page.text })
+    res
+      .status(problem === 'unknown' ? 404 : problem === 'deactivated' ? 403 : 410)
+      .render('pages/link-problem', { title: page.title, text: page.text })
   }
 
   const renderReset = (req: Request, res: Response, errors: FormError[], status = 200) =>

@@ -1,6 +1,8 @@
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
 import { describeScope, roleLabels, type CurrentUser, type Membership } from '../auth/types'
+import type { AssessmentService } from '../services/assessmentService'
+import type { DashboardService } from '../services/dashboardService'
 
 interface HomeLink {
   href: string
@@ -19,6 +21,11 @@ function linksFor(m: Membership): HomeLink[] {
   switch (m.role) {
     case 'ics_lead':
       return [
+        {
+          href: '/dashboard',
+          text: 'Dashboard',
+          description: 'Compare places: readiness, a heatmap of every criterion, charts and trends since the last round.',
+        },
         {
           href: '/rounds',
           text: 'Assessment rounds',
@@ -46,6 +53,11 @@ function linksFor(m: Membership): HomeLink[] {
     case 'place_lead':
       return [
         {
+          href: '/dashboard',
+          text: `Dashboard: ${m.placeName} against the ICS median`,
+          description: 'Every criterion’s level, charts and the trend since the last round.',
+        },
+        {
           href: `/places/${m.placeId}`,
           text: `${m.placeName}: return, readiness and development plan`,
           description: 'Review partners’ answers side by side, agree the place’s position and submit the place return.',
@@ -68,6 +80,11 @@ function linksFor(m: Membership): HomeLink[] {
     case 'viewer':
       return [
         {
+          href: '/dashboard',
+          text: 'Dashboard',
+          description: m.placeId ? `${m.placeName} against the ICS median.` : 'Compare places: readiness, levels and trends.',
+        },
+        {
           href: m.placeId ? `/places/${m.placeId}` : '/places',
           text: m.placeId ? m.placeName! : 'Places',
           description: 'Readiness, decisions and development plans.',
@@ -87,7 +104,8 @@ export function navigationFor(user: CurrentUser | undefined): Array<{ href: stri
   const roles = new Set(user.memberships.map((m) => m.role))
   const items = [{ href: '/home', text: 'Home' }]
   if (roles.has('partner')) items.push({ href: '/assessments', text: 'Self-assessments' })
-  if (roles.has('ics_lead') || roles.has('place_lead') || roles.has('viewer')) items.push({ href: '/places', text: 'Places' })
+  if (roles.has('ics_lead') || roles.has('place_lead') || roles.has('viewer'))
+    items.push({ href: '/dashboard', text: 'Dashboard' }, { href: '/places', text: 'Places' })
   if (roles.has('ics_lead')) items.push({ href: '/rounds', text: 'Rounds' }, { href: '/admin/users', text: 'Users' })
   if (roles.has('ics_lead') || roles.has('place_lead')) items.push({ href: '/admin/invitations', text: 'Invitations' })
   if (roles.has('ics_lead')) items.push({ href: '/admin/audit', text: 'Audit' })
@@ -95,7 +113,7 @@ export function navigationFor(user: CurrentUser | undefined): Array<{ href: stri
   return items
 }
 
-export function homeRoutes() {
+export function homeRoutes(dashboards: DashboardService, assessments: AssessmentService) {
   const r = guardedRouter()
 
   r.get('/', allow.public, (req, res) => {
@@ -103,12 +121,26 @@ export function homeRoutes() {
     res.render('pages/start', { title: 'Assess your place partnership’s readiness for delegation' })
   })
 
-  r.get('/home', allow.signedIn, (req, res) => {
+  // Each role's card says what to do next: a partner's open self-assessments, a place lead's
+  // return and partners' progress, an ICS lead's current round; then the role's links.
+  r.get('/home', allow.signedIn, async (req, res) => {
     const user = req.user!
-    res.render('pages/home', {
-      title: 'Your PlaceReady',
-      scopes: user.memberships.map((m) => ({ membership: m, roleLabel: roleLabels[m.role], scope: describeScope(m), links: linksFor(m) })),
-    })
+    const partnerRounds = user.memberships.some((m) => m.role === 'partner') ? await assessments.overview(user) : []
+    const scopes = await Promise.all(
+      user.memberships.map(async (m) => ({
+        membership: m,
+        roleLabel: roleLabels[m.role],
+        scope: describeScope(m),
+        links: linksFor(m),
+        assessments:
+          m.role === 'partner'
+            ? partnerRounds.filter((a) => a.organisationId === m.organisationId && a.isOpen && a.status !== 'submitted')
+            : [],
+        ics: m.role === 'ics_lead' || (m.role === 'viewer' && m.placeId === null) ? await dashboards.icsHome(user, m) : null,
+        place: m.role === 'place_lead' ? await dashboards.placeHome(m) : null,
+      })),
+    )
+    res.render('pages/home', { title: 'Your PlaceReady', scopes })
   })
 
   return r.router

@@ -1,12 +1,12 @@
 import type { Request, Response } from 'express'
-import { allow, canViewPlace } from '../auth/access'
+import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
-import { PlaceData } from '../data/places'
-import type { Database } from '../db/connection'
 import { formErrorView, type FormError } from '../forms/errors'
 import { NotFoundError } from '../errors'
 import { idParam } from './params'
+import type { DashboardService } from '../services/dashboardService'
 import { actionStatuses, PlaceReturnError, type PlaceReturnService } from '../services/placeReturnService'
+import type { ReportService } from '../services/reportService'
 
 function field(body: Record<string, unknown>, name: string): string {
   const value = body[name]
@@ -21,9 +21,8 @@ const sourceLabels = {
 }
 
 /** The place lead's review and return, the ICS lead's assurance and decision, the place page and its plan. */
-export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
+export function placeRoutes(placeReturns: PlaceReturnService, dashboards: DashboardService, reports: ReportService) {
   const r = guardedRouter()
-  const places = new PlaceData(db)
   const readers = allow.roles('ics_lead', 'place_lead', 'viewer')
   const roundPlace = '/rounds/:roundId/places/:placeId'
   const levelName = (framework: { levels: Array<{ value: number; name: string }> }) => (value: number | null) =>
@@ -172,10 +171,8 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
   })
 
   r.get('/places', readers, async (req, res) => {
-    const user = req.user!
-    const icsIds = [...new Set(user.memberships.map((m) => m.icsId))]
-    const visible = (await Promise.all(icsIds.map((icsId) => places.listPlaces(icsId)))).flat().filter((p) => canViewPlace(user, p))
-    res.render('places/index', { title: 'Places', places: visible })
+    const places = await dashboards.placesOverview(req.user!)
+    res.render('places/index', { title: 'Places', places, multipleIcs: new Set(places.map((p) => p.icsName)).size > 1 })
   })
 
   async function renderPlace(req: Request, res: Response, errors: FormError[] = [], values: Record<string, unknown> = {}, status = 200) {
@@ -183,6 +180,7 @@ export function placeRoutes(db: Database, placeReturns: PlaceReturnService) {
     res.status(status).render('places/place', {
       title: page.place.name,
       page,
+      placeReports: await reports.placeReports(req.user!, page.place),
       levelName: page.latest ? levelName(page.latest.framework) : () => '',
       sourceLabels,
       actionStatuses,

@@ -3,7 +3,7 @@ import type { Database } from '../db/connection'
 import { hashPassword, verifyPassword } from '../auth/passwords'
 import type { CurrentUser } from '../auth/types'
 import type { DatabaseSessionStore } from '../data/sessionStore'
-import { TokenData, type TokenProblem } from '../data/tokens'
+import { TokenData, type LinkProblem } from '../data/tokens'
 import { UserData, normaliseEmail } from '../data/users'
 import type { AuditService } from './auditService'
 import type { Mailer } from './mailer'
@@ -135,8 +135,11 @@ export class AccountService {
     })
   }
 
-  async checkPasswordResetToken(token: string): Promise<TokenProblem | undefined> {
-    return TokenData.problemWith(await this.tokens.find(token, 'password_reset'), this.clock())
+  async checkPasswordResetToken(token: string): Promise<LinkProblem | undefined> {
+    const record = await this.tokens.find(token, 'password_reset')
+    const problem = TokenData.problemWith(record, this.clock())
+    if (problem || !record?.userId) return problem ?? 'unknown'
+    return (await this.users.findById(record.userId))?.isActive ? undefined : 'deactivated'
   }
 
   /** Sets a new password from a reset link, ends every other session, and returns the user to sign in. */
@@ -144,13 +147,15 @@ export class AccountService {
     token: string,
     password: string,
     ip: string | undefined,
-  ): Promise<{ ok: true; user: CurrentUser } | { ok: false; problem: TokenProblem }> {
+  ): Promise<{ ok: true; user: CurrentUser } | { ok: false; problem: LinkProblem }> {
     const now = this.clock()
     const passwordHash = await hashPassword(password)
     const outcome = await this.db.transaction(async (trx) => {
       const record = await this.tokens.find(token, 'password_reset', trx)
       const problem = TokenData.problemWith(record, now)
       if (problem || !record?.userId) return { ok: false as const, problem: problem ?? 'unknown' }
+      // A link sent before the account was deactivated does not bring it back.
+      if (!(await this.users.findById(record.userId, trx))?.isActive) return { ok: false as const, problem: 'deactivated' as const }
       if (!(await this.tokens.consume(record.id, now, trx))) return { ok: false as const, problem: 'used' as const }
       await this.users.setPassword(record.userId, passwordHash, trx)
       return { ok: true as const, userId: record.userId }

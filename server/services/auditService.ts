@@ -30,6 +30,7 @@ export const auditKinds = {
   'decision.recorded': 'Delegation decision recorded',
   'action.created': 'Development action added',
   'action.updated': 'Development action changed',
+  'results.published': 'Round results published',
   'api-token.created': 'API token created',
   'api-token.revoked': 'API token revoked',
   'api-token.refused': 'API token refused',

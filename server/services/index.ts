@@ -9,10 +9,12 @@ import { ApiTokenService } from './apiTokenService'
 import { AssessmentService } from './assessmentService'
 import { AuditService } from './auditService'
 import { ExportService } from './exportService'
+import { DashboardService } from './dashboardService'
 import { FrameworkService } from './frameworkService'
 import { InvitationService } from './invitationService'
 import { Mailer } from './mailer'
 import { PlaceReturnService } from './placeReturnService'
+import { ReportService } from './reportService'
 import { UserAdminService } from './userAdminService'
 
 export type Clock = () => Date
@@ -30,6 +32,10 @@ export interface Services {
   placeReturns: PlaceReturnService
   /** The one read model of a round's results (server/results/): dashboard, PDFs, exports and API read it. */
   results: ResultsReadModel
+  /** The dashboard, the home pages' round summaries and the places overview, from the read model. */
+  dashboards: DashboardService
+  /** Board reports (place and system PDFs) and the publication of a round's results. */
+  reports: ReportService
   reminders: ReminderService
   /** Exports of a round (CSV, Excel, JSON) and the rows behind the API, read in pages. */
   exports: ExportService
@@ -54,6 +60,8 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     assessments: new AssessmentService(db, audit, mailer, clock),
     placeReturns: new PlaceReturnService(db, audit, clock),
     results,
+    dashboards: new DashboardService(db, results, clock),
+    reports: new ReportService(db, results, audit, clock, config.protectiveMarking),
     reminders: new ReminderService(db, mailer, config.baseUrl, clock, logger),
     exports: new ExportService(db, results, audit),
     apiTokens: new ApiTokenService(db, audit, clock),

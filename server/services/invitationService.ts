@@ -2,10 +2,11 @@ import type { AppConfig } from '../config'
 import type { Database } from '../db/connection'
 import { timestamp, toDate, toDateOrNull } from '../db/values'
 import { hashPassword } from '../auth/passwords'
-import { canManagePlace, isIcsLead, managedPlaceIds } from '../auth/access'
+import { canGrantRole, isIcsLead, managedPlaceIds } from '../auth/access'
 import { roleLabels, type CurrentUser, type Role } from '../auth/types'
 import { PlaceData } from '../data/places'
-import { TokenData, type TokenProblem } from '../data/tokens'
+import type { Executor } from '../data/frameworks'
+import { TokenData, type LinkProblem } from '../data/tokens'
 import { UserData, normaliseEmail, type MembershipInput } from '../data/users'
 import { NotFoundError } from '../errors'
 import type { FormError } from '../forms/errors'
@@ -65,6 +66,7 @@ interface InvitationRow {
   ics_id: number
   place_id: number | null
   organisation_id: number | null
+  invited_by: number | null
   created_at: unknown
   last_sent_at: unknown
   accepted_at: unknown
@@ -101,9 +103,8 @@ export class InvitationService {
     const resolved = await resolveMembershipScope(this.places, icsId, input)
     if (!resolved.ok) throw new InvitationError(resolved.errors)
     const { scope } = resolved
-    const allowed =
-      isIcsLead(actor, icsId) || (scope.role === 'partner' && scope.placeId !== null && canManagePlace(actor, { id: scope.placeId, icsId }))
-    if (!allowed) throw new InvitationError([{ text: 'You can only invite partner respondents for your own place', href: '#role' }])
+    if (!canGrantRole(actor, scope))
+      throw new InvitationError([{ text: 'You can only invite partner respondents for your own place', href: '#role' }])
     return scope
   }
 
@@ -204,6 +205,7 @@ export class InvitationService {
         'n.ics_id',
         'n.place_id',
         'n.organisation_id',
+        'n.invited_by',
         'n.created_at',
         'n.last_sent_at',
         'n.accepted_at',
@@ -314,14 +316,16 @@ export class InvitationService {
   }
 
   /** What an invitation link offers, or why it cannot be used. */
-  async check(token: string): Promise<{ ok: true; invitation: PendingInvitation } | { ok: false; problem: TokenProblem }> {
+  async check(token: string): Promise<{ ok: true; invitation: PendingInvitation } | { ok: false; problem: LinkProblem }> {
     const record = await this.tokens.find(token, 'invitation')
     const problem = TokenData.problemWith(record, this.clock())
     if (problem || !record?.invitationId) return { ok: false, problem: problem ?? 'unknown' }
     const row = (await this.query().where('n.id', record.invitationId).first()) as InvitationRow | undefined
     if (!row || row.revoked_at) return { ok: false, problem: 'revoked' }
     if (row.accepted_at) return { ok: false, problem: 'used' }
+    if (!(await this.senderMayStillGrant(row))) return { ok: false, problem: 'revoked' }
     const existing = await this.users.findByEmail(row.email)
+    if (existing && !existing.isActive) return { ok: false, problem: 'deactivated' }
     return {
       ok: true,
       invitation: {
@@ -331,20 +335,36 @@ export class InvitationService {
         name: row.name,
         roleLabel: roleLabels[row.role],
         scope: scopeOf(row),
-        existingAccount: Boolean(existing?.passwordHash && existing.isActive),
+        existingAccount: Boolean(existing?.passwordHash),
       },
     }
   }
 
   /**
+   * Whether the invitation's sender may still grant its role: an invitation from someone since
+   * deactivated, or who no longer leads the place, grants nothing. Invitations with no sender
+   * (an ICS's first lead, invited from the command line) stand on their own.
+   */
+  private async senderMayStillGrant(
+    invitation: { invited_by?: number | null; role: Role; ics_id: number; place_id: number | null },
+    executor: Executor = this.db,
+  ): Promise<boolean> {
+    if (invitation.invited_by === null || invitation.invited_by === undefined) return true
+    const sender = await this.users.activeUserWithMemberships(invitation.invited_by, executor)
+    return sender !== undefined && canGrantRole(sender, { role: invitation.role, icsId: invitation.ics_id, placeId: invitation.place_id })
+  }
+
+  /**
    * Accepts an invitation exactly once: creates the account (or adds the role to an existing
-   * one), sets the password for a new account, and returns the user id to sign in.
+   * one), sets the password for a new account, and returns the user id to sign in. It never
+   * brings back a deactivated account: only an ICS lead reactivates one, knowing every role it
+   * holds, so an invitation cannot be used to restore roles its sender could not grant.
    */
   async accept(
     token: string,
     password: string | undefined,
     ip: string | undefined,
-  ): Promise<{ ok: true; userId: number } | { ok: false; problem: TokenProblem }> {
+  ): Promise<{ ok: true; userId: number } | { ok: false; problem: LinkProblem }> {
     const now = this.clock()
     const passwordHash = password ? await hashPassword(password) : undefined
     const result = await this.db.transaction(async (trx) => {
@@ -360,25 +380,27 @@ export class InvitationService {
             ics_id: number
             place_id: number | null
             organisation_id: number | null
+            invited_by: number | null
             accepted_at: unknown
             revoked_at: unknown
           }
         | undefined
       if (!invitation || invitation.revoked_at) return { ok: false as const, problem: 'revoked' as const }
-      if (invitation.accepted_at || !(await this.tokens.consume(record.id, now, trx)))
-        return { ok: false as const, problem: 'used' as const }
+      if (invitation.accepted_at) return { ok: false as const, problem: 'used' as const }
+      if (!(await this.senderMayStillGrant(invitation, trx))) return { ok: false as const, problem: 'revoked' as const }
       const existing = await this.users.findByEmail(invitation.email, trx)
+      // Checked before the link is used up, so it still works once an ICS lead has reactivated the account.
+      if (existing && !existing.isActive) return { ok: false as const, problem: 'deactivated' as const }
+      if (!existing?.passwordHash && !passwordHash) return { ok: false as const, problem: 'unknown' as const }
+      if (!(await this.tokens.consume(record.id, now, trx))) return { ok: false as const, problem: 'used' as const }
       let userId: number
-      if (existing && existing.isActive && existing.passwordHash) {
+      if (existing?.passwordHash) {
         userId = existing.id
       } else if (existing) {
-        if (!passwordHash) return { ok: false as const, problem: 'unknown' as const }
         userId = existing.id
-        await this.users.setPassword(userId, passwordHash, trx)
-        await this.users.setActive(userId, true, now, trx)
+        await this.users.setPassword(userId, passwordHash!, trx)
       } else {
-        if (!passwordHash) return { ok: false as const, problem: 'unknown' as const }
-        userId = await this.users.create({ email: invitation.email, name: invitation.name, passwordHash }, trx)
+        userId = await this.users.create({ email: invitation.email, name: invitation.name, passwordHash: passwordHash! }, trx)
       }
       await this.users.addMembership(
         userId,

@@ -46,17 +46,19 @@ export class UserAdminService {
     return user
   }
 
-  /** Changes one membership's role and scope, within the same ICS. */
+  /** Changes one of a user's memberships: its role and scope, within the same ICS. */
   async changeMembership(
     actor: CurrentUser,
     icsId: number,
+    userId: number,
     membershipId: number,
     input: { role: Role; placeId: number | null; organisationId: number | null },
     ip: string | undefined,
   ): Promise<void> {
     this.assertLead(actor, icsId)
     const membership = await this.users.findMembership(membershipId)
-    if (!membership || membership.icsId !== icsId) throw new NotFoundError()
+    // The membership must be this user's, as the address says: another person's is "not found".
+    if (!membership || membership.icsId !== icsId || membership.userId !== userId) throw new NotFoundError()
     const scope = await this.scopeFor(icsId, input)
     if (
       membership.userId === actor.id &&

@@ -30,7 +30,8 @@ const wallClock = new Intl.DateTimeFormat('en-GB', {
   second: '2-digit',
 })
 
-function londonParts(date: Date): CalendarDate & { hour: number; minute: number; second: number } {
+/** The London wall-clock reading of an instant, as numbers. */
+export function londonWallClock(date: Date): CalendarDate & { hour: number; minute: number; second: number } {
   const parts = Object.fromEntries(wallClock.formatToParts(date).map((p) => [p.type, p.value]))
   return {
     year: Number(parts.year),
@@ -44,7 +45,7 @@ function londonParts(date: Date): CalendarDate & { hour: number; minute: number;
 
 /** How far London's clocks are ahead of UTC at an instant, in milliseconds (0 in winter, an hour in summer). */
 function londonOffsetMs(date: Date): number {
-  const p = londonParts(date)
+  const p = londonWallClock(date)
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second)
   return asUtc - Math.floor(date.getTime() / 1000) * 1000
 }
@@ -87,7 +88,7 @@ export function nextDay({ year, month, day }: CalendarDate): CalendarDate {
 
 /** The London calendar day an instant falls on. */
 export function londonDateOf(instant: Date): CalendarDate {
-  const { year, month, day } = londonParts(instant)
+  const { year, month, day } = londonWallClock(instant)
   return { year, month, day }
 }
 

@@ -1,24 +1,78 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import ejs from 'ejs'
 
 export const viewsDirectory = path.resolve(__dirname, '../../views')
-const layoutFile = path.join(viewsDirectory, 'layout.ejs')
 
 type RenderCallback = (error: Error | null, html?: string) => void
+type Template = (locals: object) => string
+type Locals = Record<string, unknown>
 
 /**
  * EJS with one layout: the page renders first, then the layout wraps it with `body`.
  * A page opts out with `layout: false` (for example, a fragment for a script).
+ *
+ * With `cache` (`npm start`, tests, production) every template is read and compiled once per
+ * process, and every include name resolved once; without it (`npm run dev`) each render reads
+ * and compiles them again, so edits show at the next request.
+ *
+ * Includes run through our own `include` rather than EJS's, which looks for the file on disk
+ * (one or two `existsSync`) and copies every local twice each time an include runs, in every
+ * loop of every page. Here an included template's locals are a new object whose prototype is
+ * the includer's, holding only what the include passes; the chain ends in an object without a
+ * prototype (a copy of what Express hands the engine), so `Object.prototype` never reaches a
+ * template, as EJS itself ensures by copying.
  */
-export function renderWithLayout(filePath: string, options: object, callback: RenderCallback): void {
-  const locals = options as Record<string, unknown>
-  const ejsOptions = { cache: Boolean(locals.cache), views: [viewsDirectory] }
-  ejs.renderFile(filePath, locals, ejsOptions, (error, body) => {
-    if (error) return callback(error)
-    if (locals.layout === false) return callback(null, body)
-    ejs.renderFile(layoutFile, { ...locals, body }, ejsOptions, (layoutError, html) => {
-      if (layoutError) return callback(layoutError)
-      callback(null, html)
-    })
-  })
+export function createViewEngine(options: { cache: boolean; directory?: string }) {
+  const directory = options.directory ?? viewsDirectory
+  const layoutFile = path.join(directory, 'layout.ejs')
+  const templates = new Map<string, Template>()
+  const includePaths = new Map<string, string>()
+
+  const templateFor = (file: string): Template => {
+    let template = options.cache ? templates.get(file) : undefined
+    if (!template) {
+      // unsafePrototypeLocals: EJS uses the locals given rather than copying them; see above.
+      const compileOptions = { filename: file, root: directory, views: [directory], unsafePrototypeLocals: true }
+      template = ejs.compile(fs.readFileSync(file, 'utf8'), compileOptions) as Template
+      if (options.cache) templates.set(file, template)
+    }
+    return template
+  }
+
+  /** Where `include(name)` in `from` points: as EJS has it, beside the including file first, then in the views directory. */
+  const resolveInclude = (from: string, name: string): string => {
+    const key = `${from}\0${name}`
+    let found = options.cache ? includePaths.get(key) : undefined
+    if (found === undefined) {
+      const file = path.extname(name) ? name : `${name}.ejs`
+      const candidates = name.startsWith('/')
+        ? [path.join(directory, file)]
+        : [path.resolve(path.dirname(from), file), path.resolve(directory, file)]
+      found = candidates.find((candidate) => candidate.startsWith(directory + path.sep) && fs.existsSync(candidate))
+      if (!found) throw new Error(`Could not find the include file "${name}" (from ${path.relative(directory, from)})`)
+      if (options.cache) includePaths.set(key, found)
+    }
+    return found
+  }
+
+  const render = (file: string, locals: Locals): string => {
+    locals.include = (name: string, data?: Locals) => {
+      const child = Object.create(locals) as Locals
+      return render(resolveInclude(file, name), data ? Object.assign(child, data) : child)
+    }
+    return templateFor(file)(locals)
+  }
+
+  return function renderWithLayout(filePath: string, renderOptions: object, callback: RenderCallback): void {
+    const locals = Object.assign(Object.create(null) as Locals, renderOptions)
+    let html: string
+    try {
+      const body = render(filePath, locals)
+      html = locals.layout === false ? body : render(layoutFile, Object.assign(Object.create(locals) as Locals, { body }))
+    } catch (error) {
+      return callback(error as Error)
+    }
+    callback(null, html)
+  }
 }

@@ -54,6 +54,7 @@ const placeOf = (ids: Ids) => `/rounds/${ids.roundId}/places/${ids.wirralId}`
 const placeReaders = { default: 404, anonymous: 303, partner: 403, icsLead: 200, placeLead: 200, viewer: 200 } as const
 const placeManagers = { default: 404, anonymous: 303, partner: 403, viewer: 403, icsLead: 400, placeLead: 400 } as const
 const downloaders = { default: 403, anonymous: 303, icsLead: 200, placeLead: 200, otherPlaceLead: 200, otherIcsLead: 404 } as const
+const dashboardReaders = { default: 200, anonymous: 303, partner: 403, otherIcsLead: 404 } as const
 const placeAssurer = { default: 403, anonymous: 303, icsLead: 400, otherIcsLead: 404 } as const
 
 const cases: Case[] = [
@@ -61,6 +62,7 @@ const cases: Case[] = [
   { method: 'get', path: '/readyz', url: () => '/readyz', expected: publicPage },
   { method: 'get', path: '/assets/nhsuk-frontend.css', url: () => '/assets/nhsuk-frontend.css', expected: publicPage },
   { method: 'get', path: '/assets/nhsuk-frontend.js', url: () => '/assets/nhsuk-frontend.js', expected: publicPage },
+  { method: 'get', path: '/assets/chart.umd.js', url: () => '/assets/chart.umd.js', expected: publicPage },
   { method: 'get', path: '/framework', url: () => '/framework', expected: publicPage },
   { method: 'get', path: '/schemas/framework.json', url: () => '/schemas/framework.json', expected: publicPage },
   { method: 'get', path: '/', url: () => '/', expected: signedInRedirect },
@@ -203,6 +205,21 @@ const cases: Case[] = [
     url: (ids) => `/places/${ids.wirralId}/actions/${ids.actionId}`,
     expected: placeManagers,
   },
+  // The dashboard: ICS leads and viewers every place, place leads their own place (Liverpool's lead too, for Liverpool).
+  { method: 'get', path: '/dashboard', url: () => '/dashboard', expected: { default: 303, partner: 403, otherIcsLead: 200 } },
+  { method: 'get', path: '/rounds/:roundId/dashboard', url: (ids) => `/rounds/${ids.roundId}/dashboard`, expected: dashboardReaders },
+  {
+    method: 'get',
+    path: '/rounds/:roundId/dashboard.csv',
+    url: (ids) => `/rounds/${ids.roundId}/dashboard.csv`,
+    expected: dashboardReaders,
+  },
+  {
+    method: 'get',
+    path: '/rounds/:roundId/dashboard.xlsx',
+    url: (ids) => `/rounds/${ids.roundId}/dashboard.xlsx`,
+    expected: dashboardReaders,
+  },
   { method: 'get', path: '/rounds', url: () => '/rounds', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
   { method: 'get', path: '/rounds/:roundId/manage', url: (ids) => `/rounds/${ids.roundId}/manage`, expected: icsLeadOnly },
   {
@@ -251,6 +268,31 @@ const cases: Case[] = [
     ['/api/v1/rounds/:roundId/places/:placeId/report.pdf', (ids: Ids) => `/api/v1/rounds/${ids.roundId}/places/${ids.wirralId}/report.pdf`],
     ['/api/v1/rounds/:roundId/report.pdf', (ids: Ids) => `/api/v1/rounds/${ids.roundId}/report.pdf`],
   ].map(([path, url]): Case => ({ method: 'get', path: path as string, url: url as (ids: Ids) => string, expected: { default: 401 } })),
+  // Reports of the current round, not yet published: drafts for ICS leads and the place's own place lead only.
+  {
+    method: 'get',
+    path: '/rounds/:roundId/places/:placeId/report.pdf',
+    url: (ids) => `${placeOf(ids)}/report.pdf`,
+    expected: { default: 404, anonymous: 303, partner: 403, icsLead: 200, placeLead: 200 },
+  },
+  {
+    method: 'get',
+    path: '/rounds/:roundId/report.pdf',
+    url: (ids) => `/rounds/${ids.roundId}/report.pdf`,
+    expected: { default: 403, anonymous: 303, icsLead: 200, viewer: 404, otherIcsLead: 404 },
+  },
+  {
+    method: 'get',
+    path: '/rounds/:roundId/reports',
+    url: (ids) => `/rounds/${ids.roundId}/reports`,
+    expected: { default: 404, anonymous: 303, partner: 403, icsLead: 200, placeLead: 200, otherPlaceLead: 200 },
+  },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/publish',
+    url: (ids) => `/rounds/${ids.roundId}/publish`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  },
 ]
 
 interface Layer {
@@ -351,6 +393,56 @@ describe('the authorisation matrix', () => {
   })
 
   const rows = cases.flatMap((c) => actors.map((actor) => [`${c.method.toUpperCase()} ${c.path}`, actor, c] as const))
+
+  it('keeps a deactivated ICS lead out after a place lead re-invites them as a partner', async () => {
+    const demoIcs = (await context.db('ics').orderBy('id').first('id')) as { id: number }
+    const formerId = await addUser(context, 'returning.lead@example.org', { role: 'ics_lead', ics_id: demoIcs.id })
+    const former = await signIn(context.app, 'returning.lead@example.org', testDemoPassword)
+    const lead = agents.get('icsLead')!
+    const userPage = await lead.get(`/admin/users/${formerId}`)
+    const deactivated = await lead
+      .post(`/admin/users/${formerId}/deactivate`)
+      .type('form')
+      .send({ _csrf: csrfFrom(userPage.text) })
+    expect(deactivated.status).toBe(303)
+
+    const placeLead = agents.get('placeLead')!
+    const invitationsPage = await placeLead.get('/admin/invitations')
+    const invited = await placeLead
+      .post('/admin/invitations')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(invitationsPage.text),
+        name: 'Returning Lead',
+        email: 'returning.lead@example.org',
+        role: 'partner',
+        organisationId: String(ids.wirralCouncilId),
+      })
+    expect(invited.status).toBe(303)
+    const mail = (await context.db('outbox').where({ to_address: 'returning.lead@example.org' }).first('text_body')) as {
+      text_body: string
+    }
+    const link = /\/invitations\/[A-Za-z0-9_-]+/.exec(mail.text_body)![0]
+    const page = await former.get(link)
+    const accepted = await former
+      .post(link)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.status === 200 ? page.text : (await former.get('/sign-in')).text),
+        password: 'marble-otter-kettle-9',
+        confirmPassword: 'marble-otter-kettle-9',
+      })
+    expect(accepted.status).toBe(403)
+
+    // Not signed in, and unable to sign in: every page that needs a session sends them to sign in.
+    const signedInPages = cases.filter((c) => c.method === 'get' && c.expected.anonymous === 303).map((c) => c.url(ids))
+    const anyIcsLeadPage = ['/admin/users', '/rounds', '/admin/audit', ...signedInPages]
+    for (const url of anyIcsLeadPage) expect([url, (await former.get(url)).status]).toEqual([url, 303])
+    await expect(signIn(context.app, 'returning.lead@example.org', 'marble-otter-kettle-9')).rejects.toThrow(/401/)
+    expect(
+      ((await context.db('memberships').where({ user_id: formerId }).select('role')) as Array<{ role: string }>).map((m) => m.role),
+    ).toEqual(['ics_lead'])
+  })
 
   it.each(rows)('%s as %s', async (_name, actor, c) => {
     const agent = agents.get(actor)!

@@ -68,6 +68,25 @@ describe('user management by an ICS lead', () => {
     expect(JSON.parse(event.details)).toMatchObject({ role: 'place_lead', placeId: sefton.id })
   })
 
+  it('changes a membership only at the address of the user it belongs to (hardening finding 11)', async () => {
+    const viewerId = await userId('board.viewer@example.org')
+    const partnerId = await userId('partner.wirral.council@example.org')
+    const viewerMembership = (await context.db('memberships').where({ user_id: viewerId }).first('id', 'role')) as {
+      id: number
+      role: string
+    }
+    // The viewer's membership, posted under the partner's address: not found, and nothing changes.
+    const response = await submitForm(lead, `/admin/users/${partnerId}`, `/admin/users/${partnerId}/memberships/${viewerMembership.id}`, {
+      role: 'ics_lead',
+    })
+    expect(response.status).toBe(404)
+    expect(await context.db('memberships').where({ id: viewerMembership.id }).first('user_id', 'role')).toEqual({
+      user_id: viewerId,
+      role: viewerMembership.role,
+    })
+    expect(await context.db('audit_events').where({ kind: 'membership.changed' }).first('id')).toBeUndefined()
+  })
+
   it('rejects a role without its scope, keeping the choice made', async () => {
     const id = await userId('board.viewer@example.org')
     const membership = (await context.db('memberships').where({ user_id: id }).first('id')) as { id: number }

@@ -27,6 +27,13 @@ describe('configuration', () => {
     expect(problems[0]).toContain(`"${value}"`)
   })
 
+  it('compiles views once unless VIEW_CACHE=off (npm run dev), in development as in production', () => {
+    expect(loadConfig({}).viewCache).toBe(true)
+    expect(loadConfig({ NODE_ENV: 'production' }).viewCache).toBe(true)
+    expect(loadConfig({ VIEW_CACHE: 'off' }).viewCache).toBe(false)
+    expect(problemsOf({ VIEW_CACHE: 'maybe' })[0]).toMatch(/^VIEW_CACHE/)
+  })
+
   it('treats a blank variable as unset', () => {
     expect(loadConfig({ PORT: '  ' }).port).toBe(3000)
   })

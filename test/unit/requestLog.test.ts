@@ -26,6 +26,8 @@ function appLogging(lines: LogLine[]) {
   app.get('/invitations/:token', (_req, res) => void res.send('invitation'))
   app.post('/rounds/2/organisations/5/domains/GV', (_req, res) => void res.status(409).json({ error: 'conflict' }))
   app.get('/broken', (_req, res) => void res.status(500).send('broken'))
+  // Never answers: the client gives up first.
+  app.get('/slow', () => undefined)
   return app
 }
 
@@ -51,5 +53,12 @@ describe('the request log', () => {
     const lines: LogLine[] = []
     await request(appLogging(lines)).get('/healthz')
     expect(lines).toEqual([])
+  })
+
+  it('logs a request the client gave up on as a warning, not a server error', async () => {
+    const lines: LogLine[] = []
+    await expect(request(appLogging(lines)).get('/slow').timeout(100)).rejects.toThrow()
+    for (let tries = 0; lines.length === 0 && tries < 50; tries++) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(lines.map((l) => [l.req.url, l.level, l.msg])).toEqual([['/slow', 40, 'request aborted']])
   })
 })

@@ -51,7 +51,14 @@ export function userRoutes({ userAdmin, places }: { userAdmin: UserAdminService;
     const parsed = membershipForm.safeParse(body)
     if (!parsed.success) return renderUser(req, res, fromZod(parsed.error), values, 400)
     try {
-      await userAdmin.changeMembership(req.user!, leadIcsId(req.user!, req.query.ics), membershipId, parsed.data, req.ip)
+      await userAdmin.changeMembership(
+        req.user!,
+        leadIcsId(req.user!, req.query.ics),
+        idParam(req, 'id'),
+        membershipId,
+        parsed.data,
+        req.ip,
+      )
     } catch (error) {
       if (error instanceof UserAdminError) return renderUser(req, res, error.errors, values, 400)
       throw error

@@ -15,6 +15,8 @@ export interface E2EServer {
   /** Where the browser reaches the server; also the address in e-mailed links (BASE_URL's default). */
   baseUrl: string
   process: ServerProcess
+  /** The server's database, for a test that needs a state no page can make (an empty round). */
+  database: TestDatabase
   /** Log lines at error level or worse (a 500, an unhandled rejection). */
   errorLogs(): LogLine[]
   stop(): Promise<void>
@@ -51,6 +53,7 @@ export async function startE2EServer(env: Record<string, string> = {}): Promise<
   return {
     baseUrl,
     process: server,
+    database,
     errorLogs: () => server.logs.filter((line) => typeof line.level === 'number' && line.level >= 50),
     stop,
   }

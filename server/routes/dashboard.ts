@@ -1,0 +1,76 @@
+import type { Request } from 'express'
+import { allow } from '../auth/access'
+import { guardedRouter } from '../auth/guardedRouter'
+import { chartJson, type DataTable } from '../dashboard/model'
+import { arrayTable, csvContentType, toCsv } from '../exports/csv'
+import { excelContentType, sheet, workbookBuffer } from '../exports/excel'
+import type { ReportService } from '../services/reportService'
+import type { DashboardService } from '../services/dashboardService'
+import { idParam } from './params'
+
+const readers = allow.roles('ics_lead', 'place_lead', 'viewer')
+
+function tableOf(table: DataTable) {
+  return { table: arrayTable(table.name, table.headers), rows: table.rows }
+}
+
+/** A file name from a round's title: letters, digits and hyphens only. */
+function fileName(title: string, extension: string): string {
+  const slug = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+  return `dashboard-${slug || 'round'}.${extension}`
+}
+
+/**
+ * The dashboard of a round (ICS leads and ICS-wide viewers: every place; place leads and place
+ * viewers: their place against the ICS median), and its downloads: the same figures, with the
+ * same filters, as CSV (the heatmap) and as a workbook (every table of the page).
+ */
+export function dashboardRoutes(dashboards: DashboardService, reports: ReportService) {
+  const r = guardedRouter()
+  const page = (req: Request) => dashboards.dashboard(req.user!, idParam(req, 'roundId'), req.query as Record<string, unknown>)
+
+  r.get('/dashboard', readers, async (req, res) => {
+    const roundId = await dashboards.defaultRoundId(req.user!)
+    if (roundId !== undefined) return res.redirect(303, `/rounds/${roundId}/dashboard`)
+    res.render('dashboard/no-rounds', { title: 'Dashboard' })
+  })
+
+  r.get('/rounds/:roundId/dashboard', readers, async (req, res) => {
+    const { view, rounds } = await page(req)
+    res.render('dashboard/index', {
+      title: `Dashboard: ${view.round.title}`,
+      // The header marks Dashboard as the current section, not Rounds (the address starts /rounds/).
+      currentSection: '/dashboard',
+      dashboard: view,
+      rounds,
+      chartJson: chartJson(view.charts),
+      reports: await reports.reportLinks(req.user!, view.round.id),
+    })
+  })
+
+  r.get('/rounds/:roundId/dashboard.csv', readers, async (req, res) => {
+    const { view } = await page(req)
+    const { table, rows } = tableOf(view.heatmap.table)
+    res
+      .type(csvContentType)
+      .attachment(fileName(view.round.title, 'csv'))
+      .set('Cache-Control', 'private, no-store')
+      .send(toCsv(table, rows))
+  })
+
+  r.get('/rounds/:roundId/dashboard.xlsx', readers, async (req, res) => {
+    const { view } = await page(req)
+    const workbook = await workbookBuffer(
+      view.tables.map((t) => {
+        const { table, rows } = tableOf(t)
+        return sheet(table, rows)
+      }),
+    )
+    res.type(excelContentType).attachment(fileName(view.round.title, 'xlsx')).set('Cache-Control', 'private, no-store').send(workbook)
+  })
+
+  return r.router
+}

@@ -1,0 +1,223 @@
+import { resultsScope } from '../auth/access'
+import type { CurrentUser, Membership } from '../auth/types'
+import type { Database } from '../db/connection'
+import { PartnerProgressData, type PartnerProgressRow } from '../data/partnerProgress'
+import { PlaceReturnData } from '../data/placeReturns'
+import { PlaceData } from '../data/places'
+import { RoundData } from '../data/rounds'
+import { parseFilters } from '../dashboard/filters'
+import { buildDashboard, roundLabel, type DashboardSummary, type DashboardView } from '../dashboard/model'
+import { NotFoundError } from '../errors'
+import type { PlaceResults, ResultsReadModel, RoundResults } from '../results'
+import { daysLeft } from '../time/london'
+
+export interface RoundLink {
+  id: number
+  title: string
+  label: string
+}
+
+export interface DashboardPage {
+  view: DashboardView
+  /** Every round of the ICS, newest first, for moving between dashboards. */
+  rounds: RoundLink[]
+}
+
+/** The ICS lead's home: where the current round stands. */
+export interface IcsHome {
+  membership: Membership
+  round: RoundLink | null
+  summary: DashboardSummary | null
+}
+
+/** The place lead's home: the place return and each partner's progress in the current round. */
+export interface PlaceHome {
+  membership: Membership
+  round: (RoundLink & { deadline: Date; state: string; daysLeft: number }) | null
+  placeReturn: { status: 'none' | 'draft' | 'submitted'; agreed: number; criteria: number } | null
+  readiness: { level: number; outcome: string } | null
+  partners: PartnerProgressRow[]
+}
+
+export interface PlacesOverviewRow {
+  id: number
+  name: string
+  icsName: string
+  latest: { round: RoundLink; state: string; level: number; outcome: string } | null
+  decision: { round: RoundLink; level: number; outcome: string; decidedOn: string } | null
+}
+
+function linkOf(r: RoundResults): RoundLink {
+  return { id: r.round.id, title: r.round.title, label: roundLabel(r.round) }
+}
+
+/**
+ * The dashboard, the home pages' round summaries and the places overview: all read from the one
+ * read model of results (server/results), scoped by access.ts's resultsScope.
+ */
+export class DashboardService {
+  private readonly rounds: RoundData
+  private readonly progress: PartnerProgressData
+  private readonly placeReturns: PlaceReturnData
+  private readonly places: PlaceData
+
+  constructor(
+    db: Database,
+    private readonly results: ResultsReadModel,
+    private readonly clock: () => Date,
+  ) {
+    this.rounds = new RoundData(db)
+    this.progress = new PartnerProgressData(db)
+    this.placeReturns = new PlaceReturnData(db)
+    this.places = new PlaceData(db)
+  }
+
+  /** A round's dashboard for this user, with the filters of the query string; not found outside their scope. */
+  async dashboard(user: CurrentUser, roundId: number, query: Record<string, unknown>): Promise<DashboardPage> {
+    const round = await this.rounds.findRound(roundId)
+    const scope = round && resultsScope(user, round.icsId)
+    if (!round || !scope) throw new NotFoundError()
+    // Every place is read, even for a place lead: the ICS medians they compare with are over all of them.
+    const all = await this.results.acrossIcs(round.icsId)
+    const current = all.find((r) => r.round.id === round.id)
+    if (!current) throw new NotFoundError()
+    const visible = scope.kind === 'ics' ? current.places : current.places.filter((p) => scope.placeIds.includes(p.place.id))
+    if (scope.kind === 'place' && visible.length === 0) throw new NotFoundError()
+    const history = all.filter((r) => r.round.closesAt.getTime() <= current.round.closesAt.getTime())
+    const filters = parseFilters(query, {
+      domainCodes: current.framework.domains.map((d) => d.code),
+      readinessLevels: [1, 2, 3],
+      placeIds: visible.map((p) => p.place.id),
+    })
+    const icsName = user.memberships.find((m) => m.icsId === round.icsId)?.icsName ?? ''
+    const view = buildDashboard(
+      {
+        current,
+        history,
+        scope:
+          scope.kind === 'ics'
+            ? { kind: 'ics', name: icsName }
+            : { kind: 'place', name: visible.map((p) => p.place.name).join(', '), placeIds: visible.map((p) => p.place.id) },
+        filters,
+        daysLeft: daysLeft(current.round.deadline, this.clock()),
+      },
+      `/rounds/${round.id}/dashboard`,
+    )
+    return { view, rounds: [...all].reverse().map(linkOf) }
+  }
+
+  /** The round a dashboard link with no round opens: the newest open round the user can see, else the newest. */
+  async defaultRoundId(user: CurrentUser): Promise<number | undefined> {
+    const icsIds = [...new Set(user.memberships.filter((m) => resultsScope(user, m.icsId)).map((m) => m.icsId))]
+    if (icsIds.length === 0) return undefined
+    const rounds = await this.rounds.roundsForIcs(icsIds)
+    const now = this.clock()
+    return (rounds.find((r) => r.opensAt <= now && now < (r.extendedUntil ?? r.closesAt)) ?? rounds[0])?.id
+  }
+
+  /** The newest round of an ICS (the open one if there is one): what "the current round" means on home pages. */
+  private async currentRoundId(icsId: number, placeId?: number): Promise<number | undefined> {
+    const rounds =
+      placeId === undefined
+        ? await this.rounds.roundsForIcs([icsId])
+        : (await this.placeReturns.roundsOfPlace(placeId)).map((r) => ({ ...r, opensAt: new Date(0), extendedUntil: null }))
+    const now = this.clock()
+    return (rounds.find((r) => r.opensAt <= now && now < (r.extendedUntil ?? r.closesAt)) ?? rounds[0])?.id
+  }
+
+  async icsHome(user: CurrentUser, membership: Membership): Promise<IcsHome> {
+    const roundId = await this.currentRoundId(membership.icsId)
+    const current = roundId === undefined ? undefined : await this.results.round(roundId)
+    if (!current) return { membership, round: null, summary: null }
+    const view = buildDashboard(
+      {
+        current,
+        history: [current],
+        scope: { kind: 'ics', name: membership.icsName },
+        filters: { domain: null, readiness: [], places: [], sort: 'place', compare: null },
+        daysLeft: daysLeft(current.round.deadline, this.clock()),
+      },
+      `/rounds/${current.round.id}/dashboard`,
+    )
+    return { membership, round: linkOf(current), summary: view.summary }
+  }
+
+  async placeHome(membership: Membership): Promise<PlaceHome> {
+    const placeId = membership.placeId!
+    const empty = { membership, round: null, placeReturn: null, readiness: null, partners: [] }
+    const roundId = await this.currentRoundId(membership.icsId, placeId)
+    if (roundId === undefined) return empty
+    const [current, partners] = await Promise.all([
+      this.results.round(roundId, { placeIds: [placeId] }),
+      this.progress.forRound(roundId, [placeId]),
+    ])
+    const place = current?.places[0]
+    if (!current || !place) return empty
+    return {
+      membership,
+      round: {
+        ...linkOf(current),
+        deadline: current.round.deadline,
+        state: current.round.state,
+        daysLeft: daysLeft(current.round.deadline, this.clock()),
+      },
+      placeReturn: {
+        status: place.placeReturn?.status ?? 'none',
+        agreed: place.criteria.filter((c) => c.position).length,
+        criteria: place.criteria.length,
+      },
+      readiness: { level: place.readiness.level, outcome: place.readiness.outcome },
+      partners,
+    }
+  }
+
+  /** Each place the user may see, with its readiness in its latest round and its latest decision. */
+  async placesOverview(user: CurrentUser): Promise<PlacesOverviewRow[]> {
+    const icsIds = [...new Set(user.memberships.map((m) => m.icsId))]
+    const rows: PlacesOverviewRow[] = []
+    for (const icsId of icsIds) {
+      const scope = resultsScope(user, icsId)
+      if (!scope) continue
+      const placeIds = scope.kind === 'place' ? scope.placeIds : undefined
+      const [rounds, all] = await Promise.all([this.results.acrossIcs(icsId, { placeIds }), this.places.listPlaces(icsId)])
+      const icsName = user.memberships.find((m) => m.icsId === icsId)!.icsName
+      // Every place in scope, including any that has not taken part in a round yet.
+      const places = new Map<number, { name: string; at: Array<{ round: RoundResults; place: PlaceResults }> }>(
+        all.filter((p) => !placeIds || placeIds.includes(p.id)).map((p) => [p.id, { name: p.name, at: [] }]),
+      )
+      for (const round of rounds) {
+        for (const place of round.places) {
+          const entry = places.get(place.place.id) ?? { name: place.place.name, at: [] }
+          entry.at.push({ round, place })
+          places.set(place.place.id, entry)
+        }
+      }
+      for (const [id, { name, at }] of places) {
+        const latest = at[at.length - 1]
+        const decided = [...at].reverse().find((a) => a.place.decision)
+        rows.push({
+          id,
+          name,
+          icsName,
+          latest: latest
+            ? {
+                round: linkOf(latest.round),
+                state: latest.round.round.state,
+                level: latest.place.readiness.level,
+                outcome: latest.place.readiness.outcome,
+              }
+            : null,
+          decision: decided
+            ? {
+                round: linkOf(decided.round),
+                level: decided.place.decision!.decidedLevel,
+                outcome: decided.round.framework.outcomeNames[decided.place.decision!.decidedLevel as 1 | 2 | 3] ?? '',
+                decidedOn: decided.place.decision!.decidedOn,
+              }
+            : null,
+        })
+      }
+    }
+    return rows.sort((a, b) => a.icsName.localeCompare(b.icsName) || a.name.localeCompare(b.name, 'en-GB'))
+  }
+}

@@ -1,0 +1,70 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { createViewEngine } from '../../server/views/engine'
+
+describe('view engine', () => {
+  let dir: string
+  const write = (name: string, source: string) => {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
+    fs.writeFileSync(path.join(dir, name), source)
+  }
+  const render = (engine: ReturnType<typeof createViewEngine>, name: string, locals: object = {}) =>
+    new Promise<string>((resolve, reject) =>
+      engine(path.join(dir, name), locals, (error, html) => (error ? reject(error) : resolve(html!))),
+    )
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'placeready-views-'))
+    write('layout.ejs', '[<%= title %>: <%- body %>]')
+  })
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
+
+  it('wraps a page in the layout, unless the page asks for none', async () => {
+    write('pages/a.ejs', 'hello <%= name %>')
+    const engine = createViewEngine({ cache: true, directory: dir })
+    expect(await render(engine, 'pages/a.ejs', { title: 'T', name: '<b>' })).toBe('[T: hello &lt;b&gt;]')
+    expect(await render(engine, 'pages/a.ejs', { layout: false, name: 'N' })).toBe('hello N')
+  })
+
+  it('compiles a view and its includes once when caching (npm start), and again at each render without (npm run dev)', async () => {
+    write('pages/a.ejs', "first <%= name %> <%- include('../partials/p') %>")
+    write('partials/p.ejs', 'p1')
+    const cached = createViewEngine({ cache: true, directory: dir })
+    const uncached = createViewEngine({ cache: false, directory: dir })
+    expect(await render(cached, 'pages/a.ejs', { layout: false, name: 'A' })).toBe('first A p1')
+    expect(await render(uncached, 'pages/a.ejs', { layout: false, name: 'A' })).toBe('first A p1')
+    write('pages/a.ejs', "second <%= name %> <%- include('../partials/p') %>")
+    write('partials/p.ejs', 'p2')
+    expect(await render(cached, 'pages/a.ejs', { layout: false, name: 'B' })).toBe('first B p1')
+    expect(await render(uncached, 'pages/a.ejs', { layout: false, name: 'B' })).toBe('second B p2')
+  })
+
+  it('finds an include beside the including view first, then in the views directory, also by a rooted name', async () => {
+    write('pages/a.ejs', "<%- include('b') %>|<%- include('partials/p') %>|<%- include('/partials/p') %>")
+    write('pages/b.ejs', 'beside')
+    write('partials/p.ejs', 'shared')
+    write('pages/partials/p.ejs', 'local')
+    expect(await render(createViewEngine({ cache: true, directory: dir }), 'pages/a.ejs', { layout: false })).toBe('beside|local|shared')
+  })
+
+  it('gives an include the includer’s locals plus its own, without changing the includer’s', async () => {
+    write('pages/a.ejs', "<%- include('/partials/p', { who: 'inner' }) %> <%= who %> <%- include('/partials/q') %>")
+    write('partials/p.ejs', "<%= who %>/<%= shared %>/<%- include('/partials/q') %>")
+    write('partials/q.ejs', '<%= typeof locals.who === "string" ? who : "none" %>')
+    expect(
+      await render(createViewEngine({ cache: true, directory: dir }), 'pages/a.ejs', { layout: false, who: 'outer', shared: 'S' }),
+    ).toBe('inner/S/inner outer outer')
+  })
+
+  it('keeps Object.prototype out of a template’s locals', async () => {
+    write('pages/a.ejs', "<%= typeof locals.hasOwnProperty %> <%- include('/partials/p', { x: 1 }) %>")
+    write('partials/p.ejs', '<%= typeof locals.constructor %>')
+    expect(await render(createViewEngine({ cache: true, directory: dir }), 'pages/a.ejs', { layout: false })).toBe('undefined undefined')
+  })
+
+  it('fails the render, naming the include, when it does not exist', async () => {
+    write('pages/a.ejs', "<%- include('missing') %>")
+    await expect(render(createViewEngine({ cache: true, directory: dir }), 'pages/a.ejs', { layout: false })).rejects.toThrow(/missing/)
+  })
+})
