@@ -36,15 +36,6 @@ export async function seedApiTokens(db: Database, options: { demoApiToken: strin
       await trx('api_tokens')
         .where({ id })
         .update({ last_used_at: timestamp(new Date(options.now.getTime() - 2 * 24 * 60 * 60 * 1000)) })
-      await trx('audit_events').insert({
-        occurred_at: timestamp(createdAt),
-        actor_user_id: lead.id,
-        ics_id: ics.id,
-        kind: 'api-token.created',
-        subject_type: 'api_token',
-        subject_id: String(id),
-        details: JSON.stringify({ name: demoNamedTokenName }),
-      })
     }
     if (options.demoApiToken) {
       await tokens.ensure(
