@@ -12,7 +12,7 @@ import {
   type AnswerValue,
   type TypedAnswer,
 } from '../assessment/answers'
-import { canRespondFor, isIcsLead, isPlaceLead } from '../auth/access'
+import { canReadPartnerAnswers, canRespondFor, isIcsLead } from '../auth/access'
 import type { CurrentUser } from '../auth/types'
 import { FrameworkData, type CriterionRow } from '../data/frameworks'
 import { PlaceData, type OrganisationRecord } from '../data/places'
@@ -133,8 +133,7 @@ export class AssessmentService {
     if (!found) throw new NotFoundError()
     const { round, organisation, response } = found
     const canEdit = canRespondFor(user, organisation.id)
-    const canView = canEdit || isIcsLead(user, round.icsId) || isPlaceLead(user, organisation.placeId)
-    if (!canView) throw new NotFoundError()
+    if (!canReadPartnerAnswers(user, { id: organisation.id, placeId: organisation.placeId, icsId: round.icsId })) throw new NotFoundError()
     const { document, criteria } = await this.frameworkOf(round.frameworkVersionId)
     // Saving reads the answers afresh inside its transaction, so it asks for the context without them.
     const withAnswers = options.withAnswers ?? true
