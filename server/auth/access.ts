@@ -62,6 +62,21 @@ export function canGrantRole(user: CurrentUser, scope: { role: Role; icsId: numb
   return scope.role === 'partner' && scope.placeId !== null && isPlaceLead(user, scope.placeId)
 }
 
+/**
+ * A partner's own answers (each organisation's level, evidence and support) are working papers:
+ * they are read by the organisation's respondents, its place's lead and its ICS lead. Viewers
+ * read what the place and the ICS made of them: the place return (the agreed positions, and
+ * the spread of partners' levels as counts), moderation, decisions, plans and reports.
+ */
+export function canReadPartnerAnswers(user: CurrentUser, organisation: { id: number; placeId: number; icsId: number }): boolean {
+  return canRespondFor(user, organisation.id) || canManagePlace(user, { id: organisation.placeId, icsId: organisation.icsId })
+}
+
+/** Every partner's answers in a place, side by side: for those who manage the place. */
+export function canReadPlacePartnerAnswers(user: CurrentUser, place: { id: number; icsId: number }): boolean {
+  return canManagePlace(user, place)
+}
+
 /** Only the organisation's own partner respondents answer for it. */
 export function canRespondFor(user: CurrentUser, organisationId: number): boolean {
   return user.memberships.some((m) => m.role === 'partner' && m.organisationId === organisationId)

@@ -78,7 +78,9 @@ export function placeRoutes(placeReturns: PlaceReturnService, dashboards: Dashbo
     const index = view.criteria.findIndex((c) => c.criterion.code === code)
     if (index < 0) throw new NotFoundError()
     const current = view.criteria[index]!
-    const answers = await placeReturns.partnerAnswers(req.user!, view.round.id, view.place.id, code)
+    const answers = view.canReadPartnerAnswers
+      ? await placeReturns.partnerAnswers(req.user!, view.round.id, view.place.id, code)
+      : undefined
     const base = `/rounds/${view.round.id}/places/${view.place.id}`
     res.status(status).render('places/criterion', {
       title: `${code} ${current.criterion.title}`,

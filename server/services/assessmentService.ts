@@ -12,13 +12,14 @@ import {
   type AnswerValue,
   type TypedAnswer,
 } from '../assessment/answers'
-import { canRespondFor, isIcsLead, isPlaceLead } from '../auth/access'
+import { canReadPartnerAnswers, canRespondFor, isIcsLead } from '../auth/access'
 import type { CurrentUser } from '../auth/types'
 import { FrameworkData, type CriterionRow } from '../data/frameworks'
 import { PlaceData, type OrganisationRecord } from '../data/places'
 import { ResponseData, type ResponseRecord, type StoredAnswer, type VersionedAnswer } from '../data/responses'
 import { RoundData, type RoundRecord } from '../data/rounds'
 import { responseReference } from '../assessment/reference'
+import { deadlineOf, roundState } from '../rounds/schedule'
 import type { FormError } from '../forms/errors'
 import type { FrameworkDocument } from '../framework/types'
 import { NotFoundError } from '../errors'
@@ -133,17 +134,16 @@ export class AssessmentService {
     if (!found) throw new NotFoundError()
     const { round, organisation, response } = found
     const canEdit = canRespondFor(user, organisation.id)
-    const canView = canEdit || isIcsLead(user, round.icsId) || isPlaceLead(user, organisation.placeId)
-    if (!canView) throw new NotFoundError()
+    if (!canReadPartnerAnswers(user, { id: organisation.id, placeId: organisation.placeId, icsId: round.icsId })) throw new NotFoundError()
     const { document, criteria } = await this.frameworkOf(round.frameworkVersionId)
     // Saving reads the answers afresh inside its transaction, so it asks for the context without them.
     const withAnswers = options.withAnswers ?? true
     const answers = response && withAnswers ? await this.responses.answers(response.id) : new Map<string, StoredAnswer>()
     const completedDomains = response && withAnswers ? await this.responses.completedDomains(response.id) : new Set<string>()
     const now = this.clock()
-    const deadline = round.extendedUntil ?? round.closesAt
+    const deadline = deadlineOf(round)
     const hasOpened = now >= round.opensAt
-    const isOpen = hasOpened && now < deadline
+    const isOpen = roundState(round, now) === 'open'
     const submitted = response?.status === 'submitted'
     return {
       round,
@@ -199,8 +199,8 @@ export class AssessmentService {
     const organisationIds = user.memberships.filter((m) => m.role === 'partner' && m.organisationId !== null).map((m) => m.organisationId!)
     const now = this.clock()
     return (await this.responses.overview(organisationIds)).map((row) => {
-      const deadline = row.extendedUntil ?? row.closesAt
-      return { ...row, deadline, isOpen: now < deadline, daysLeft: this.daysLeft(deadline) }
+      const deadline = deadlineOf(row)
+      return { ...row, deadline, isOpen: roundState(row, now) === 'open', daysLeft: this.daysLeft(deadline) }
     })
   }
 

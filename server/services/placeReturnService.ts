@@ -1,5 +1,5 @@
 import type { Database } from '../db/connection'
-import { canManagePlace, canViewPlace, isIcsLead } from '../auth/access'
+import { canManagePlace, canReadPlacePartnerAnswers, canViewPlace, isIcsLead } from '../auth/access'
 import type { CurrentUser } from '../auth/types'
 import { PlaceData, type OrganisationRecord, type PlaceRecord } from '../data/places'
 import { PlaceReturnData, type ActionStatus, type PartnerAnswerRow } from '../data/placeReturns'
@@ -23,12 +23,17 @@ export interface PlaceRoundView extends PlaceResults {
   framework: FrameworkDocument
   canAgree: boolean
   canAssure: boolean
+  /** Whether the user may read each partner's own answers (not viewers: see the access module). */
+  canReadPartnerAnswers: boolean
 }
 
 export const actionStatuses: Record<ActionStatus, string> = { not_started: 'Not started', in_progress: 'In progress', done: 'Done' }
 
 /** One place's part of a round's results, shaped as the place pages read it. */
-function placeView(results: RoundResults, placeId: number): Omit<PlaceRoundView, 'canAgree' | 'canAssure'> | undefined {
+function placeView(
+  results: RoundResults,
+  placeId: number,
+): Omit<PlaceRoundView, 'canAgree' | 'canAssure' | 'canReadPartnerAnswers'> | undefined {
   const place = results.places.find((p) => p.place.id === placeId)
   return place && { ...place, round: results.round, framework: results.framework.document }
 }
@@ -64,7 +69,7 @@ export class PlaceReturnService {
   }
 
   /** Everything known about a place in a round (from the results read model); not found unless the place takes part. */
-  async results(round: RoundRecord, place: PlaceRecord): Promise<Omit<PlaceRoundView, 'canAgree' | 'canAssure'>> {
+  async results(round: RoundRecord, place: PlaceRecord): Promise<Omit<PlaceRoundView, 'canAgree' | 'canAssure' | 'canReadPartnerAnswers'>> {
     const results = await this.readModel.round(round.id, { placeIds: [place.id] })
     const view = results && placeView(results, place.id)
     if (!view) throw new NotFoundError()
@@ -81,11 +86,13 @@ export class PlaceReturnService {
       ...view,
       canAgree: canManagePlace(user, place) && view.placeReturn?.status !== 'submitted',
       canAssure: isIcsLead(user, view.round.icsId),
+      canReadPartnerAnswers: canReadPlacePartnerAnswers(user, place),
     }
   }
 
   async partnerAnswers(user: CurrentUser, roundId: number, placeId: number, criterionCode?: string): Promise<PartnerAnswerRow[]> {
     const { round, place } = await this.placeAndRound(user, roundId, placeId)
+    if (!canReadPlacePartnerAnswers(user, place)) throw new NotFoundError()
     return this.data.partnerAnswers(round.id, place.id, criterionCode)
   }
 
