@@ -23,6 +23,7 @@ import { healthRoutes, type Lifecycle } from './routes/health'
 import { homeRoutes, navigationFor } from './routes/home'
 import { dashboardRoutes } from './routes/dashboard'
 import { placeRoutes } from './routes/places'
+import { roundRoutes } from './routes/rounds'
 import { reportRoutes } from './routes/reports'
 import type { Services } from './services'
 import { createViewEngine, viewsDirectory } from './views/engine'
@@ -149,6 +150,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(frameworkRoutes(services.frameworks))
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
   app.use(assessmentRoutes(services.assessments))
+  app.use(roundRoutes(services.rounds))
   app.use(placeRoutes(services.placeReturns, services.dashboards, services.reports))
   app.use(dashboardRoutes(services.dashboards, services.reports))
   app.use(reportRoutes(services.reports))
