@@ -52,6 +52,10 @@ export const auditKinds = {
   'framework.draft-created': 'Framework draft started',
   'framework.draft-changed': 'Framework draft changed',
   'results.published': 'Round results published',
+  'api-token.created': 'API token created',
+  'api-token.revoked': 'API token revoked',
+  'api-token.refused': 'API token refused',
+  'export.downloaded': 'Export downloaded',
 } as const
 
 export type AuditKind = keyof typeof auditKinds
