@@ -5,6 +5,7 @@ import * as assessment from './20261122_003_assessment'
 import * as placeReturns from './20261122_004_place_returns'
 import * as jobs from './20261123_005_jobs'
 import * as roundPublication from './20261201_006_round_publication'
+import * as administration from './20261202_007_administration'
 
 /**
  * Every migration, in order. Listed explicitly (rather than read from the folder) so the
@@ -17,4 +18,5 @@ export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]
   ['20261122_004_place_returns', placeReturns],
   ['20261123_005_jobs', jobs],
   ['20261201_006_round_publication', roundPublication],
+  ['20261202_007_administration', administration],
 ]

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import express, { type Express, type RequestHandler } from 'express'
 import helmet from 'helmet'
-import { assetsRouter } from './assets'
+import { AssetCatalogue, assetsRouter } from './assets'
 import { resolveSessionSecret } from './bootstrap'
 import type { AppConfig } from './config'
 import type { Database } from './db/connection'
@@ -39,6 +39,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express()
 
   app.disable('x-powered-by')
+  // No ETag on rendered pages: each carries a fresh CSP nonce (and most a CSRF token), so a tag
+  // never matches and hashing every page only costs time. Static files keep theirs.
+  app.disable('etag')
   // Behind a load balancer, trust the one hop it adds: req.ip is the address it saw, not the
   // left-most X-Forwarded-For entry, which any client can write (and so dodge rate limits).
   app.set('trust proxy', config.trustProxy ? 1 : false)
@@ -49,6 +52,9 @@ export function createApp(deps: AppDeps): Express {
   if (config.viewCache) app.enable('view cache')
   app.locals.serviceName = 'PlaceReady'
   Object.assign(app.locals, viewHelpers)
+  // Scripts, stylesheets and icons under names that change with their content, cached for a year.
+  const assets = new AssetCatalogue(config.viewCache)
+  app.locals.assetUrl = (assetPath: string) => assets.url(assetPath)
 
   app.use(requestLog(logger))
 
@@ -86,7 +92,7 @@ export function createApp(deps: AppDeps): Express {
     next()
   })
 
-  app.use(assetsRouter(config.production))
+  app.use(assetsRouter(config.production, assets))
   // Request bodies are read by each route's own rule (middleware/body.ts, through the guarded router).
 
   // The signing secret may live in the database (shared by every instance), so the session
@@ -96,7 +102,7 @@ export function createApp(deps: AppDeps): Express {
     sessions ??= resolveSessionSecret(db, config).then((secret) => sessionMiddleware(config, services.sessions, secret))
     sessions.then((handler) => handler(req, res, next), next)
   })
-  app.use(loadCurrentUser(services.accounts, clock))
+  app.use(loadCurrentUser(services.accounts, clock, services.sessions))
   app.use(provideCsrfTokenWhenSignedIn)
   app.use((req, res, next) => {
     res.locals.navigation = navigationFor(req.user)

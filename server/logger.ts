@@ -14,11 +14,16 @@ export const redactedPaths = [
 ]
 
 export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    redact: { paths: redactedPaths, censor: '[redacted]' },
-    base: { service: 'placeready' },
-  })
+  return pino(
+    {
+      level,
+      redact: { paths: redactedPaths, censor: '[redacted]' },
+      base: { service: 'placeready' },
+    },
+    // Written without holding up the request that logged (lines arriving meanwhile go out
+    // together); pino flushes what is left when the process exits, process.exit included.
+    pino.destination({ dest: 1, sync: false }),
+  )
 }
 
 export type { Logger }

@@ -14,6 +14,21 @@ export interface FrameworkVersionSummary {
   contentHash: string
   createdAt: Date
   lockedAt: Date | null
+  /** The ICS that uploaded it; null for the frameworks that ship with PlaceReady (everyone's). */
+  ownerIcsId: number | null
+  basedOnVersionId: number | null
+}
+
+/** A version as the framework list shows it: with how many rounds use it and its criteria counted. */
+export interface FrameworkVersionListing extends FrameworkVersionSummary {
+  rounds: number
+  criteria: number
+}
+
+export interface VersionOrigin {
+  ownerIcsId: number | null
+  basedOnVersionId?: number | null
+  createdBy?: number | null
 }
 
 export interface CriterionRow {
@@ -41,6 +56,8 @@ interface VersionRecord {
   content_hash: string
   created_at: unknown
   locked_at: unknown
+  owner_ics_id: number | null
+  based_on_version_id: number | null
   document?: string
 }
 
@@ -53,6 +70,8 @@ const versionColumns = [
   'v.content_hash',
   'v.created_at',
   'v.locked_at',
+  'v.owner_ics_id',
+  'v.based_on_version_id',
 ]
 
 function toSummary(row: VersionRecord): FrameworkVersionSummary {
@@ -65,7 +84,37 @@ function toSummary(row: VersionRecord): FrameworkVersionSummary {
     contentHash: row.content_hash,
     createdAt: toDate(row.created_at),
     lockedAt: toDateOrNull(row.locked_at),
+    ownerIcsId: row.owner_ics_id,
+    basedOnVersionId: row.based_on_version_id,
   }
+}
+
+/** Parsed framework texts by their text, frozen: shared by every reader in the process. */
+const parsedFrameworkTexts = new Map<string, unknown>()
+const parsedFrameworkTextsLimit = 1000
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const inner of Object.values(value)) deepFreeze(inner)
+  }
+  return value
+}
+
+/**
+ * A framework document or a criterion's descriptors, from the JSON text stored for it. The
+ * same text always means the same content, so each process parses each text once (a whole
+ * framework is some 40 KB of JSON, read by every page about a round) and hands every reader
+ * the same frozen object.
+ */
+export function parseFrameworkText<T>(text: string): T {
+  let parsed = parsedFrameworkTexts.get(text)
+  if (parsed === undefined) {
+    if (parsedFrameworkTexts.size >= parsedFrameworkTextsLimit) parsedFrameworkTexts.clear()
+    parsed = deepFreeze(JSON.parse(text) as unknown)
+    parsedFrameworkTexts.set(text, parsed)
+  }
+  return parsed as T
 }
 
 /** The criteria of several framework versions in one query, each version's in framework order. */
@@ -98,7 +147,7 @@ export async function criteriaOfVersions(executor: Executor, versionIds: readonl
       threshold: r.threshold,
       isGateway: toBoolean(r.is_gateway),
       position: r.position,
-      descriptors: JSON.parse(r.descriptors) as FrameworkDescriptor[],
+      descriptors: parseFrameworkText<FrameworkDescriptor[]>(r.descriptors),
     })
   }
   return byVersion
@@ -111,8 +160,12 @@ export class FrameworkData {
     return executor('framework_versions as v').join('frameworks as f', 'f.id', 'v.framework_id')
   }
 
-  async findVersionByHash(hash: string, executor: Executor = this.db): Promise<FrameworkVersionSummary | undefined> {
-    const row = (await this.versions(executor).where('v.content_hash', hash).first(versionColumns)) as VersionRecord | undefined
+  /** The version with this content that belongs to this owner (null: the bundled ones). */
+  async findVersionByHash(hash: string, ownerIcsId: number | null, executor: Executor = this.db): Promise<FrameworkVersionSummary | undefined> {
+    const query = this.versions(executor).where('v.content_hash', hash)
+    if (ownerIcsId === null) query.whereNull('v.owner_ics_id')
+    else query.where('v.owner_ics_id', ownerIcsId)
+    const row = (await query.first(versionColumns)) as VersionRecord | undefined
     return row && toSummary(row)
   }
 
@@ -121,12 +174,21 @@ export class FrameworkData {
       .where('v.id', id)
       .first([...versionColumns, 'v.document'])) as VersionRecord | undefined
     if (!row) return undefined
-    return { ...toSummary(row), document: JSON.parse(row.document ?? '{}') as FrameworkDocument }
+    return { ...toSummary(row), document: parseFrameworkText<FrameworkDocument>(row.document ?? '{}') }
   }
 
-  /** The newest version of a framework, by slug. */
+  /** The newest version of a framework, by slug, with its document: one query. */
+  async latestVersion(slug: string): Promise<FrameworkVersion | undefined> {
+    const row = (await this.versions(this.db)
+      .where('f.slug', slug)
+      .orderBy('v.id', 'desc')
+      .first([...versionColumns, 'v.document'])) as VersionRecord | undefined
+    return row && { ...toSummary(row), document: parseFrameworkText<FrameworkDocument>(row.document ?? '{}') }
+  }
+
+  /** The newest bundled version of a framework, by slug (versions an ICS uploaded are its own). */
   async latestVersionId(slug: string): Promise<number | undefined> {
-    const row = (await this.versions(this.db).where('f.slug', slug).orderBy('v.id', 'desc').first('v.id')) as
+    const row = (await this.versions(this.db).where('f.slug', slug).whereNull('v.owner_ics_id').orderBy('v.id', 'desc').first('v.id')) as
       | { id: number }
       | undefined
     return row?.id
@@ -137,21 +199,56 @@ export class FrameworkData {
     return rows.map(toSummary)
   }
 
+  /** The versions an ICS may use (the bundled ones and its own), with rounds and criteria counted in SQL. */
+  async listVisibleVersions(icsId: number): Promise<FrameworkVersionListing[]> {
+    const rounds = this.db('rounds as r').whereRaw('r.framework_version_id = v.id').count('*').as('rounds')
+    const criteria = this.db('framework_criteria as c').whereRaw('c.version_id = v.id').count('*').as('criteria')
+    const rows = (await this.versions(this.db)
+      .where((q) => q.whereNull('v.owner_ics_id').orWhere('v.owner_ics_id', icsId))
+      .orderBy([{ column: 'f.title' }, { column: 'v.id', order: 'desc' }])
+      .select([...versionColumns, rounds, criteria])) as Array<VersionRecord & { rounds: unknown; criteria: unknown }>
+    return rows.map((r) => ({ ...toSummary(r), rounds: Number(r.rounds ?? 0), criteria: Number(r.criteria ?? 0) }))
+  }
+
+  /** The rounds (of one ICS) that use a version. */
+  async roundsUsing(versionId: number, icsId: number): Promise<Array<{ id: number; title: string }>> {
+    return (await this.db('rounds').where({ framework_version_id: versionId, ics_id: icsId }).orderBy('id', 'desc').select('id', 'title')) as Array<{
+      id: number
+      title: string
+    }>
+  }
+
+  /** Version labels already used by an owner's versions of one framework. */
+  async labelsOf(frameworkId: number, ownerIcsId: number | null, executor: Executor = this.db): Promise<string[]> {
+    const query = executor('framework_versions').where({ framework_id: frameworkId })
+    if (ownerIcsId === null) query.whereNull('owner_ics_id')
+    else query.where('owner_ics_id', ownerIcsId)
+    return (await query.pluck('version_label')) as string[]
+  }
+
+  async unlockIfUnused(versionId: number, executor: Executor): Promise<void> {
+    await executor('framework_versions')
+      .where({ id: versionId })
+      .whereNotExists((q) => q.select(executor.raw('1')).from('rounds').where('framework_version_id', versionId))
+      .update({ locked_at: null })
+  }
+
   async criteria(versionId: number, executor: Executor = this.db): Promise<CriterionRow[]> {
     return (await criteriaOfVersions(executor, [versionId])).get(versionId) ?? []
   }
 
-  async ensureFramework(slug: string, title: string, executor: Executor): Promise<number> {
+  /** The framework with this slug, made if new; `title` renames it only when given (the bundled frameworks' own title). */
+  async ensureFramework(slug: string, title: string, executor: Executor, options: { rename: boolean } = { rename: true }): Promise<number> {
     const existing = (await executor('frameworks').where({ slug }).first('id')) as { id: number } | undefined
     if (existing) {
-      await executor('frameworks').where({ id: existing.id }).update({ title })
+      if (options.rename) await executor('frameworks').where({ id: existing.id }).update({ title })
       return existing.id
     }
     const [row] = (await executor('frameworks').insert({ slug, title, created_at: timestamp() }, ['id'])) as Array<{ id: number }>
     return row!.id
   }
 
-  async insertVersion(frameworkId: number, document: FrameworkDocument, hash: string, executor: Executor): Promise<number> {
+  async insertVersion(frameworkId: number, document: FrameworkDocument, hash: string, executor: Executor, origin: VersionOrigin = { ownerIcsId: null }): Promise<number> {
     const [row] = (await executor('framework_versions').insert(
       {
         framework_id: frameworkId,
@@ -159,6 +256,9 @@ export class FrameworkData {
         content_hash: hash,
         document: JSON.stringify(document),
         created_at: timestamp(),
+        owner_ics_id: origin.ownerIcsId,
+        based_on_version_id: origin.basedOnVersionId ?? null,
+        created_by: origin.createdBy ?? null,
       },
       ['id'],
     )) as Array<{ id: number }>

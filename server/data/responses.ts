@@ -3,7 +3,7 @@ import { timestamp, toBoolean, toCount, toDate, toDateOrNull } from '../db/value
 import type { AnswerValue } from '../assessment/answers'
 import type { CriterionRow, Executor } from './frameworks'
 import type { OrganisationRecord } from './places'
-import { toRound, type RoundRecord, type RoundRow } from './rounds'
+import { organisationInRoundSql, roundColumns, toRound, type RoundRecord, type RoundRow } from './rounds'
 
 export type ResponseStatus = 'in_progress' | 'submitted'
 
@@ -71,8 +71,10 @@ export interface StoredAnswer extends VersionedAnswer {
 export interface AssessmentOverviewRow {
   roundId: number
   roundTitle: string
+  opensAt: Date
   closesAt: Date
   extendedUntil: Date | null
+  closedAt: Date | null
   organisationId: number
   organisationName: string
   placeName: string
@@ -118,25 +120,29 @@ export class ResponseData {
       .leftJoin('users as u', 'u.id', 'resp.updated_by')
       .where({ 'r.id': roundId, 'o.id': organisationId })
       .whereRaw('p.ics_id = r.ics_id')
+      .whereRaw(organisationInRoundSql('r', 'o'))
       .first(
-        'r.id',
-        'r.ics_id',
-        'r.title',
-        'r.framework_version_id',
-        'r.opens_at',
-        'r.closes_at',
-        'r.extended_until',
+        ...roundColumns('r'),
         'o.id as organisation_id',
+        'o.retired_at as organisation_retired_at',
         'o.place_id',
         'o.name as organisation_name',
         'o.kind',
         'p.name as place_name',
         ...responseColumns,
-      )) as (RoundRow & { organisation_id: number; place_id: number; organisation_name: string; kind: string; place_name: string } & ResponseColumns) | undefined
+      )) as (RoundRow & { organisation_id: number; place_id: number; organisation_name: string; kind: string; place_name: string; organisation_retired_at: unknown } & ResponseColumns) | undefined
     if (!row) return undefined
     return {
       round: toRound(row),
-      organisation: { id: row.organisation_id, placeId: row.place_id, icsId: row.ics_id, name: row.organisation_name, kind: row.kind, placeName: row.place_name },
+      organisation: {
+        id: row.organisation_id,
+        placeId: row.place_id,
+        icsId: row.ics_id,
+        name: row.organisation_name,
+        kind: row.kind,
+        placeName: row.place_name,
+        retiredAt: toDateOrNull(row.organisation_retired_at),
+      },
       response: toResponse(row.id, row.organisation_id, row),
     }
   }
@@ -308,12 +314,15 @@ export class ResponseData {
       .join('rounds as rd', 'rd.id', 'rp.round_id')
       .leftJoin('responses as r', (j) => j.on('r.round_id', 'rd.id').andOn('r.organisation_id', 'o.id'))
       .whereIn('o.id', organisationIds)
+      .whereRaw(organisationInRoundSql('rd', 'o'))
       .orderBy([{ column: 'rd.closes_at', order: 'desc' }, { column: 'o.name' }])
-      .select('rd.id as round_id', 'rd.title', 'rd.closes_at', 'rd.extended_until', 'o.id as organisation_id', 'o.name as organisation_name', 'p.name as place_name', 'r.status', 'r.submitted_at', answered, criteria)) as Array<{
+      .select('rd.id as round_id', 'rd.title', 'rd.opens_at', 'rd.closes_at', 'rd.extended_until', 'rd.closed_at', 'o.id as organisation_id', 'o.name as organisation_name', 'p.name as place_name', 'r.status', 'r.submitted_at', answered, criteria)) as Array<{
       round_id: number
       title: string
+      opens_at: unknown
       closes_at: unknown
       extended_until: unknown
+      closed_at: unknown
       organisation_id: number
       organisation_name: string
       place_name: string
@@ -325,8 +334,10 @@ export class ResponseData {
     return rows.map((r) => ({
       roundId: r.round_id,
       roundTitle: r.title,
+      opensAt: toDate(r.opens_at),
       closesAt: toDate(r.closes_at),
       extendedUntil: toDateOrNull(r.extended_until),
+      closedAt: toDateOrNull(r.closed_at),
       organisationId: r.organisation_id,
       organisationName: r.organisation_name,
       placeName: r.place_name,

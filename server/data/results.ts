@@ -1,9 +1,9 @@
 import { toBoolean, toCount, toDate, toDateOrNull } from '../db/values'
 import type { FrameworkDocument } from '../framework/types'
-import { criteriaOfVersions, type CriterionRow, type Executor } from './frameworks'
+import { criteriaOfVersions, parseFrameworkText, type CriterionRow, type Executor } from './frameworks'
 import type { ActionRecord, ActionStatus, DecisionRecord, ModerationRecord, PlaceReturnRecord, PositionRecord } from './placeReturns'
 import type { PlaceRecord } from './places'
-import { toRound, type RoundRecord, type RoundRow } from './rounds'
+import { organisationInRoundSql, roundColumns, toRound, type RoundRecord, type RoundRow } from './rounds'
 
 /**
  * The rows a round's results are built from, read for any number of rounds and places in a
@@ -85,13 +85,7 @@ export class ResultsData {
       .whereIn('rd.id', [...roundIds])
       .orderBy([{ column: 'rd.closes_at' }, { column: 'rd.id' }])
       .select(
-        'rd.id',
-        'rd.ics_id',
-        'rd.title',
-        'rd.framework_version_id',
-        'rd.opens_at',
-        'rd.closes_at',
-        'rd.extended_until',
+        ...roundColumns('rd'),
         'v.framework_id',
         'v.version_label',
         'v.document',
@@ -106,7 +100,7 @@ export class ResultsData {
         slug: r.slug,
         title: r.framework_title,
         versionLabel: r.version_label,
-        document: JSON.parse(r.document) as FrameworkDocument,
+        document: parseFrameworkText<FrameworkDocument>(r.document),
       },
     }))
   }
@@ -124,7 +118,7 @@ export class ResultsData {
       .where('this_round.id', roundId)
       .where((q) => q.where('rd.closes_at', '<', this.db.ref('this_round.closes_at')).orWhere((q2) => q2.where('rd.closes_at', this.db.ref('this_round.closes_at')).where('rd.id', '<', this.db.ref('this_round.id'))))
       .orderBy([{ column: 'rd.closes_at', order: 'desc' }, { column: 'rd.id', order: 'desc' }])
-      .first('rd.id', 'rd.ics_id', 'rd.title', 'rd.framework_version_id', 'rd.opens_at', 'rd.closes_at', 'rd.extended_until')) as
+      .first(roundColumns('rd'))) as
       | RoundRow
       | undefined
     return row && toRound(row)
@@ -143,8 +137,15 @@ export class ResultsData {
       scope,
     )
       .orderBy([{ column: 'p.name' }, { column: 'p.id' }])
-      .select('rp.round_id', 'p.id', 'p.ics_id', 'p.name', 'p.slug')) as Array<{ round_id: number; id: number; ics_id: number; name: string; slug: string }>
-    return rows.map((r) => ({ roundId: r.round_id, id: r.id, icsId: r.ics_id, name: r.name, slug: r.slug }))
+      .select('rp.round_id', 'p.id', 'p.ics_id', 'p.name', 'p.slug', 'p.retired_at')) as Array<{
+      round_id: number
+      id: number
+      ics_id: number
+      name: string
+      slug: string
+      retired_at: unknown
+    }>
+    return rows.map((r) => ({ roundId: r.round_id, id: r.id, icsId: r.ics_id, name: r.name, slug: r.slug, retiredAt: toDateOrNull(r.retired_at) }))
   }
 
   /**
@@ -196,9 +197,12 @@ export class ResultsData {
     if (scope.roundIds.length === 0) return []
     const rows = (await this.inScope(
       this.db('round_places as rp')
+        .join('rounds as rd', 'rd.id', 'rp.round_id')
         .join('organisations as o', 'o.place_id', 'rp.place_id')
         .leftJoin('responses as r', (j) => j.on('r.organisation_id', 'o.id').andOn('r.round_id', 'rp.round_id'))
-        .whereIn('rp.round_id', [...scope.roundIds]),
+        .whereIn('rp.round_id', [...scope.roundIds])
+        // A retired organisation counts only in the rounds it took part in.
+        .whereRaw(organisationInRoundSql()),
       'rp.place_id',
       scope,
     )

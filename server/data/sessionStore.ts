@@ -1,6 +1,8 @@
 import session from 'express-session'
 import type { Database } from '../db/connection'
+import type { CurrentUser } from '../auth/types'
 import { timestamp, toDate } from '../db/values'
+import { activeUserColumns, currentUserOf, withActiveUser, type ActiveUserRow } from './users'
 
 type Callback<T = void> = (error?: unknown, value?: T) => void
 
@@ -19,15 +21,42 @@ export class DatabaseSessionStore extends session.Store {
     super()
   }
 
+  /** Signed-in users read with their sessions, each waiting for its request to take it (see get). */
+  private readonly usersRead = new Map<string, { userId: number | null; user: CurrentUser | undefined }>()
+
+  /**
+   * Reads the session and, in the same query, the active user it belongs to (with their
+   * memberships), which every signed-in request needs next: `takeUserReadWith` hands it over.
+   */
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
-    this.db('sessions')
-      .where({ sid })
-      .first('data', 'expires_at')
-      .then((row: { data: string; expires_at: unknown } | undefined) => {
+    ;(withActiveUser(this.db('sessions as s'), 's.user_id')
+      .where('s.sid', sid)
+      .select('s.data', 's.expires_at', 's.user_id', 'au.id as active_user_id', ...activeUserColumns) as Promise<
+      Array<ActiveUserRow & { data: string; expires_at: unknown; user_id: number | null }>
+    >)
+      .then((rows) => {
+        const row = rows[0]
         if (!row || toDate(row.expires_at) <= this.clock()) return callback(undefined, null)
+        if (row.user_id !== null) {
+          // Read a moment ago and taken at once; the limit only guards against a request that never came for it.
+          if (this.usersRead.size >= 1000) this.usersRead.clear()
+          this.usersRead.set(sid, { userId: row.user_id, user: currentUserOf(rows) })
+        }
         callback(undefined, JSON.parse(row.data) as session.SessionData)
       })
       .catch(callback)
+  }
+
+  /**
+   * The user read with session `sid` just now, if it was user `userId` (`{ user: undefined }`
+   * when they are deactivated or gone); undefined when none was read, and then the caller reads
+   * the user itself. Each read is handed over once.
+   */
+  takeUserReadWith(sid: string, userId: number): { user: CurrentUser | undefined } | undefined {
+    const read = this.usersRead.get(sid)
+    if (!read) return undefined
+    this.usersRead.delete(sid)
+    return read.userId === userId ? { user: read.user } : undefined
   }
 
   override set(sid: string, data: session.SessionData, callback?: Callback): void {

@@ -1,6 +1,7 @@
 import type { Database } from '../db/connection'
 import { timestamp, toBoolean, toDateOrNull } from '../db/values'
-import type { Membership, Role } from '../auth/types'
+import type { Knex } from 'knex'
+import type { CurrentUser, Membership, Role } from '../auth/types'
 import type { Executor } from './frameworks'
 
 export interface UserRecord {
@@ -93,6 +94,39 @@ function toMembership(r: MembershipRow): Membership & { userId: number } {
   }
 }
 
+/** The columns `withActiveUser` adds: the user's e-mail and name, and one membership a row. */
+export const activeUserColumns = ['au.email as active_user_email', 'au.name as active_user_name', ...membershipColumns]
+
+export type ActiveUserRow = MembershipRow & { active_user_id: number | null; active_user_email: string | null; active_user_name: string | null }
+
+/**
+ * Joins the active user whose id is in `userIdColumn` (as `au`), with their memberships and
+ * the names of their scopes, onto a query: the signed-in user in the same query as what
+ * identifies them (a session). Select `activeUserColumns` and the id as `active_user_id`.
+ */
+export function withActiveUser<Q extends Knex.QueryBuilder>(query: Q, userIdColumn: string): Q {
+  return query
+    .leftJoin('users as au', (j) => j.on('au.id', '=', userIdColumn).andOnVal('au.is_active', '=', true))
+    .leftJoin('memberships as m', 'm.user_id', 'au.id')
+    .leftJoin('ics as i', 'i.id', 'm.ics_id')
+    .leftJoin('places as p', 'p.id', 'm.place_id')
+    .leftJoin('organisations as o', 'o.id', 'm.organisation_id')
+    .orderBy(['i.name', 'p.name', 'o.name', 'm.id']) as Q
+}
+
+/** The signed-in user from `withActiveUser`'s rows; undefined when there is none (or they are deactivated). */
+export function currentUserOf(rows: ActiveUserRow[]): CurrentUser | undefined {
+  const first = rows[0]
+  if (!first || first.active_user_id === null || first.active_user_email === null) return undefined
+  const memberships = rows
+    .filter((r) => r.membership_id !== null)
+    .map((r) => {
+      const { userId: _userId, ...membership } = toMembership(r)
+      return membership
+    })
+  return { id: first.active_user_id, email: first.active_user_email, name: first.active_user_name ?? '', memberships }
+}
+
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase()
 }
@@ -149,10 +183,7 @@ export class UserData {
    * An active user with every membership, in one query: this runs on every signed-in request.
    * Undefined when the user does not exist or is deactivated.
    */
-  async activeUserWithMemberships(
-    userId: number,
-    executor: Executor = this.db,
-  ): Promise<{ id: number; email: string; name: string; memberships: Membership[] } | undefined> {
+  async activeUserWithMemberships(userId: number, executor: Executor = this.db): Promise<CurrentUser | undefined> {
     const rows = (await executor('users as u')
       .leftJoin('memberships as m', 'm.user_id', 'u.id')
       .leftJoin('ics as i', 'i.id', 'm.ics_id')
@@ -161,16 +192,8 @@ export class UserData {
       .where('u.id', userId)
       .where('u.is_active', true)
       .orderBy(['i.name', 'p.name', 'o.name', 'm.id'])
-      .select('u.email', 'u.name', ...membershipColumns)) as Array<MembershipRow & { email: string; name: string }>
-    const first = rows[0]
-    if (!first) return undefined
-    const memberships = rows
-      .filter((r) => r.membership_id !== null)
-      .map((r) => {
-        const { userId: _userId, ...membership } = toMembership(r)
-        return membership
-      })
-    return { id: userId, email: first.email, name: first.name, memberships }
+      .select('u.id as active_user_id', 'u.email as active_user_email', 'u.name as active_user_name', ...membershipColumns)) as ActiveUserRow[]
+    return currentUserOf(rows)
   }
 
   async memberships(userId: number, executor: Executor = this.db): Promise<Membership[]> {

@@ -2,29 +2,9 @@
  * The demo ICS: Cheshire and Merseyside's nine places with realistic partner organisations.
  * Everything here is illustrative sample data, clearly marked as a demo in the service.
  */
+import type { OrganisationKind } from '../organisations/kinds'
 
-export type OrganisationKind =
-  | 'council'
-  | 'icb_place'
-  | 'acute_trust'
-  | 'community_trust'
-  | 'mental_health_trust'
-  | 'primary_care'
-  | 'vcse'
-  | 'healthwatch'
-  | 'social_care'
-
-export const organisationKindLabels: Record<OrganisationKind, string> = {
-  council: 'Local authority',
-  icb_place: 'Integrated care board (place team)',
-  acute_trust: 'Acute trust',
-  community_trust: 'Community health trust',
-  mental_health_trust: 'Mental health trust',
-  primary_care: 'Primary care',
-  vcse: 'Voluntary, community and social enterprise',
-  healthwatch: 'Healthwatch',
-  social_care: 'Social care provider',
-}
+export type { OrganisationKind } from '../organisations/kinds'
 
 export interface DemoOrganisation {
   name: string

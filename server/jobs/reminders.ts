@@ -1,13 +1,12 @@
 import type { Database } from '../db/connection'
-import { ReminderData, reminderKey, type DueReminder, type ReminderKind, type ReminderRecipient } from '../data/reminders'
+import { ReminderData, type DueReminder, type ReminderRecipient } from '../data/reminders'
+import type { RoundRecord } from '../data/rounds'
 import type { Logger } from '../logger'
+import { dueReminderDay, maxReminderDay } from '../rounds/schedule'
 import type { Mail, Mailer } from '../services/mailer'
 import { formatDateTime } from '../time/london'
 
 const dayMs = 24 * 60 * 60 * 1000
-
-/** The first reminder goes this long before the deadline, the final one this long before. */
-export const reminderWindows = { first: 7 * dayMs, final: dayMs } as const
 
 /** How many organisations' reminders are recorded and queued in one transaction. */
 const batchSize = 100
@@ -17,15 +16,18 @@ export interface ReminderRunResult {
   organisations: number
   /** Mails written to the outbox by this run. */
   mails: number
+  /** Organisations left out because nobody can answer for them yet (remind now only). */
+  withoutRecipients?: number
 }
 
 /**
- * Deadline reminders: partners whose organisation has not submitted hear about it 7 days
- * before the deadline and again 1 day before. Each reminder is recorded in reminders_sent in
- * the same transaction that writes its mails to the outbox, and that record is unique per
- * round, organisation and kind, so a reminder goes once however often the job runs and
- * however many instances run it at the same moment. When a run starts inside the final day,
- * only the final reminder goes.
+ * Deadline reminders: partners whose organisation has not submitted hear about it on each of
+ * the round's reminder days before the deadline (by default 7, 3 and 1). Each reminder is
+ * recorded in reminder_log, unique per round, organisation, deadline and day, in the same
+ * transaction that writes its mails to the outbox, so a reminder goes once however often the
+ * job runs and however many instances run it at the same moment. An extension is a new
+ * deadline, so its reminders count from it. When a run finds several reminder days passed, only
+ * the latest goes. "Remind now" sends at once, whatever the schedule, and is logged too.
  *
  * An organisation with no active partner respondent is not marked reminded, so a partner
  * added later still hears in time.
@@ -45,15 +47,42 @@ export class ReminderService {
 
   async run(log: Logger = this.logger): Promise<ReminderRunResult> {
     const now = this.clock()
-    const due = await this.data.due(now, reminderWindows.first, reminderWindows.final)
-    if (due.length === 0) return { organisations: 0, mails: 0 }
-    const recipients = new Map<string, ReminderRecipient[]>()
-    for (const recipient of await this.data.recipients([...new Set(due.map((d) => d.roundId))])) {
-      const key = `${recipient.roundId}:${recipient.organisationId}`
-      recipients.set(key, [...(recipients.get(key) ?? []), recipient])
+    let organisations = 0
+    let mails = 0
+    for (const round of await this.data.openRoundsNear(now, maxReminderDay * dayMs)) {
+      const day = dueReminderDay(round, round.reminderDays, now)
+      if (day === undefined) continue
+      const due = await this.data.notSubmitted(round, { daysBefore: day })
+      const sent = await this.send(due, day, null)
+      organisations += sent.organisations
+      mails += sent.mails
     }
-    const withRecipients = due.filter((d) => recipients.has(`${d.roundId}:${d.organisationId}`))
+    if (organisations > 0) log.info({ organisations, mails }, 'Deadline reminders sent')
+    return { organisations, mails }
+  }
 
+  /** Reminds now, whatever the schedule, the organisations given that have not submitted. */
+  async remindNow(
+    round: RoundRecord,
+    scope: { placeId?: number; organisationId?: number },
+    sentBy: number,
+  ): Promise<Required<ReminderRunResult>> {
+    const due = await this.data.notSubmitted(round, scope)
+    return this.send(due, null, sentBy)
+  }
+
+  /** Records and queues reminders in batches, each batch one transaction; mails leave once it has committed. */
+  private async send(due: DueReminder[], daysBefore: number | null, sentBy: number | null): Promise<Required<ReminderRunResult>> {
+    if (due.length === 0) return { organisations: 0, mails: 0, withoutRecipients: 0 }
+    const recipients = new Map<number, ReminderRecipient[]>()
+    for (const recipient of await this.data.recipients(
+      due[0]!.roundId,
+      due.map((d) => d.organisationId),
+    )) {
+      recipients.set(recipient.organisationId, [...(recipients.get(recipient.organisationId) ?? []), recipient])
+    }
+    const withRecipients = due.filter((d) => recipients.has(d.organisationId))
+    const now = this.clock()
     let organisations = 0
     let mails = 0
     for (let i = 0; i < withRecipients.length; i += batchSize) {
@@ -63,16 +92,17 @@ export class ReminderService {
           batch.map((d) => ({
             roundId: d.roundId,
             organisationId: d.organisationId,
-            kind: d.kind,
+            daysBefore,
             deadline: d.deadline,
-            recipients: recipients.get(`${d.roundId}:${d.organisationId}`)!.length,
+            recipients: recipients.get(d.organisationId)!.length,
+            sentBy,
           })),
           now,
           trx,
         )
         // Those another instance recorded first are theirs to send.
-        const won = batch.filter((d) => recorded.has(reminderKey(d.roundId, d.organisationId, d.kind)))
-        const queued = won.flatMap((d) => recipients.get(`${d.roundId}:${d.organisationId}`)!.map((r) => this.mail(d, r)))
+        const won = batch.filter((d) => recorded.has(d.organisationId))
+        const queued = won.flatMap((d) => recipients.get(d.organisationId)!.map((r) => this.mail(d, r, daysBefore)))
         return { organisations: won.length, outboxIds: await this.mailer.enqueue(queued, trx) }
       })
       organisations += sent.organisations
@@ -80,20 +110,21 @@ export class ReminderService {
       // Delivered only once the transaction has committed: no mail leaves for a reminder that was rolled back.
       await this.mailer.deliver(sent.outboxIds)
     }
-    if (organisations > 0) log.info({ organisations, mails }, 'Deadline reminders sent')
-    return { organisations, mails }
+    return { organisations, mails, withoutRecipients: due.length - withRecipients.length }
   }
 
-  private mail(due: DueReminder, to: ReminderRecipient): Mail {
+  /** The reminders an organisation was sent, newest first. */
+  log(organisationId: number) {
+    return this.data.log(organisationId)
+  }
+
+  private mail(due: DueReminder, to: ReminderRecipient, daysBefore: number | null): Mail {
     const deadline = formatDateTime(due.deadline)
-    const subjects: Record<ReminderKind, string> = {
-      '7-days': `Reminder: ${due.organisationName} self-assessment due by ${deadline}`,
-      '1-day': `Final reminder: ${due.organisationName} self-assessment due by ${deadline}`,
-    }
+    const final = daysBefore === 1
     return {
       to: to.email,
       icsId: due.icsId,
-      subject: subjects[due.kind],
+      subject: `${final ? 'Final reminder' : 'Reminder'}: ${due.organisationName} self-assessment due by ${deadline}`,
       text: [
         `Dear ${to.name},`,
         '',

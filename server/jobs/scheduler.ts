@@ -125,7 +125,11 @@ export function startBackgroundJobs(config: AppConfig, db: Database, services: S
   if (config.reminderIntervalSeconds === 0) return undefined
   const scheduler = new Scheduler({
     leases: new LeaseStore(db, services.clock),
-    jobs: [{ name: 'reminders', run: (log) => services.reminders.run(log) }],
+    jobs: [
+      { name: 'reminders', run: (log) => services.reminders.run(log) },
+      // Mail that reached the outbox but failed over SMTP, tried again with back-off.
+      { name: 'mail-retry', run: () => services.mailer.retryDue() },
+    ],
     intervalMs: config.reminderIntervalSeconds * 1000,
     logger,
   })

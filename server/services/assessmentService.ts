@@ -19,6 +19,7 @@ import { PlaceData, type OrganisationRecord } from '../data/places'
 import { ResponseData, type ResponseRecord, type StoredAnswer, type VersionedAnswer } from '../data/responses'
 import { RoundData, type RoundRecord } from '../data/rounds'
 import { responseReference } from '../assessment/reference'
+import { deadlineOf, roundState } from '../rounds/schedule'
 import type { FormError } from '../forms/errors'
 import type { FrameworkDocument } from '../framework/types'
 import { NotFoundError } from '../errors'
@@ -140,9 +141,9 @@ export class AssessmentService {
     const answers = response && withAnswers ? await this.responses.answers(response.id) : new Map<string, StoredAnswer>()
     const completedDomains = response && withAnswers ? await this.responses.completedDomains(response.id) : new Set<string>()
     const now = this.clock()
-    const deadline = round.extendedUntil ?? round.closesAt
+    const deadline = deadlineOf(round)
     const hasOpened = now >= round.opensAt
-    const isOpen = hasOpened && now < deadline
+    const isOpen = roundState(round, now) === 'open'
     const submitted = response?.status === 'submitted'
     return {
       round,
@@ -198,8 +199,8 @@ export class AssessmentService {
     const organisationIds = user.memberships.filter((m) => m.role === 'partner' && m.organisationId !== null).map((m) => m.organisationId!)
     const now = this.clock()
     return (await this.responses.overview(organisationIds)).map((row) => {
-      const deadline = row.extendedUntil ?? row.closesAt
-      return { ...row, deadline, isOpen: now < deadline, daysLeft: this.daysLeft(deadline) }
+      const deadline = deadlineOf(row)
+      return { ...row, deadline, isOpen: roundState(row, now) === 'open', daysLeft: this.daysLeft(deadline) }
     })
   }
 

@@ -2,9 +2,11 @@ import { resultsScope } from '../auth/access'
 import type { CurrentUser, Membership } from '../auth/types'
 import type { Database } from '../db/connection'
 import { PartnerProgressData, type PartnerProgressRow } from '../data/partnerProgress'
+import { ResultsFingerprintData } from '../data/resultsFingerprint'
 import { PlaceReturnData } from '../data/placeReturns'
 import { PlaceData } from '../data/places'
 import { RoundData } from '../data/rounds'
+import { BoundedCache } from '../dashboard/boundedCache'
 import { parseFilters } from '../dashboard/filters'
 import { buildDashboard, roundLabel, type DashboardSummary, type DashboardView } from '../dashboard/model'
 import { NotFoundError } from '../errors'
@@ -21,7 +23,16 @@ export interface DashboardPage {
   view: DashboardView
   /** Every round of the ICS, newest first, for moving between dashboards. */
   rounds: RoundLink[]
+  /**
+   * Everything this page depends on: the round, the scope, the query, the state of the ICS's
+   * results in the database and the minute. Two requests with the same key get the same page.
+   */
+  key: string
 }
+
+/** How many dashboards and ICSs' results each process keeps (most recently used). */
+const cachedPages = 100
+const cachedIcsResults = 20
 
 /** The ICS lead's home: where the current round stands. */
 export interface IcsHome {
@@ -60,6 +71,9 @@ export class DashboardService {
   private readonly progress: PartnerProgressData
   private readonly placeReturns: PlaceReturnData
   private readonly places: PlaceData
+  private readonly fingerprints: ResultsFingerprintData
+  private readonly pages = new BoundedCache<string, DashboardPage>(cachedPages)
+  private readonly icsResults = new BoundedCache<string, RoundResults[]>(cachedIcsResults)
 
   constructor(
     db: Database,
@@ -70,6 +84,23 @@ export class DashboardService {
     this.progress = new PartnerProgressData(db)
     this.placeReturns = new PlaceReturnData(db)
     this.places = new PlaceData(db)
+    this.fingerprints = new ResultsFingerprintData(db)
+  }
+
+  /**
+   * Every round of an ICS from the read model, reused while the database's fingerprint of the
+   * ICS's results (one query) and the minute are unchanged: a dashboard reads every round for its
+   * trend, and reading them costs far more than checking whether anything changed. The minute is
+   * in the key because the results say whether a round is open, which time alone changes.
+   */
+  private async resultsOfIcs(icsId: number, stateKey: string): Promise<RoundResults[]> {
+    const key = `${icsId}|${stateKey}`
+    let all = this.icsResults.get(key)
+    if (!all) {
+      all = await this.results.acrossIcs(icsId)
+      this.icsResults.set(key, all)
+    }
+    return all
   }
 
   /** A round's dashboard for this user, with the filters of the query string; not found outside their scope. */
@@ -77,8 +108,15 @@ export class DashboardService {
     const round = await this.rounds.findRound(roundId)
     const scope = round && resultsScope(user, round.icsId)
     if (!round || !scope) throw new NotFoundError()
+    const now = this.clock()
+    const stateKey = `${await this.fingerprints.forIcs(round.icsId)}|${Math.floor(now.getTime() / 60_000)}`
+    const icsName = user.memberships.find((m) => m.icsId === round.icsId)?.icsName ?? ''
+    const scopeKey = scope.kind === 'ics' ? 'ics' : scope.placeIds.join(',')
+    const key = JSON.stringify([round.id, scopeKey, icsName, query, stateKey])
+    const cached = this.pages.get(key)
+    if (cached) return cached
     // Every place is read, even for a place lead: the ICS medians they compare with are over all of them.
-    const all = await this.results.acrossIcs(round.icsId)
+    const all = await this.resultsOfIcs(round.icsId, stateKey)
     const current = all.find((r) => r.round.id === round.id)
     if (!current) throw new NotFoundError()
     const visible = scope.kind === 'ics' ? current.places : current.places.filter((p) => scope.placeIds.includes(p.place.id))
@@ -89,7 +127,6 @@ export class DashboardService {
       readinessLevels: [1, 2, 3],
       placeIds: visible.map((p) => p.place.id),
     })
-    const icsName = user.memberships.find((m) => m.icsId === round.icsId)?.icsName ?? ''
     const view = buildDashboard(
       {
         current,
@@ -99,11 +136,13 @@ export class DashboardService {
             ? { kind: 'ics', name: icsName }
             : { kind: 'place', name: visible.map((p) => p.place.name).join(', '), placeIds: visible.map((p) => p.place.id) },
         filters,
-        daysLeft: daysLeft(current.round.deadline, this.clock()),
+        daysLeft: daysLeft(current.round.deadline, now),
       },
       `/rounds/${round.id}/dashboard`,
     )
-    return { view, rounds: [...all].reverse().map(linkOf) }
+    const page = { view, rounds: [...all].reverse().map(linkOf), key }
+    this.pages.set(key, page)
+    return page
   }
 
   /** The round a dashboard link with no round opens: the newest open round the user can see, else the newest. */

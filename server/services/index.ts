@@ -9,10 +9,12 @@ import { AssessmentService } from './assessmentService'
 import { AuditService } from './auditService'
 import { DashboardService } from './dashboardService'
 import { FrameworkService } from './frameworkService'
+import { IcsService } from './icsService'
 import { InvitationService } from './invitationService'
 import { Mailer } from './mailer'
 import { PlaceReturnService } from './placeReturnService'
 import { ReportService } from './reportService'
+import { RoundService } from './roundService'
 import { UserAdminService } from './userAdminService'
 
 export type Clock = () => Date
@@ -35,6 +37,8 @@ export interface Services {
   /** Board reports (place and system PDFs) and the publication of a round's results. */
   reports: ReportService
   reminders: ReminderService
+  rounds: RoundService
+  icss: IcsService
 }
 
 /** Every service, wired once; tests pass a clock to move time without waiting. */
@@ -43,20 +47,24 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
   const mailer = new Mailer(db, config.smtpUrl, config.mailFrom, logger, clock)
   const sessions = new DatabaseSessionStore(db, clock)
   const results = new ResultsReadModel(db, clock)
+  const reminders = new ReminderService(db, mailer, config.baseUrl, clock, logger)
+  const invitations = new InvitationService(db, config, audit, mailer, clock)
   return {
     clock,
-    frameworks: new FrameworkService(db),
+    frameworks: new FrameworkService(db, audit),
     audit,
     mailer,
     sessions,
     accounts: new AccountService(db, config, audit, mailer, sessions, clock),
-    invitations: new InvitationService(db, config, audit, mailer, clock),
+    invitations,
     userAdmin: new UserAdminService(db, audit, sessions, clock),
     assessments: new AssessmentService(db, audit, mailer, clock),
     placeReturns: new PlaceReturnService(db, audit, clock),
     results,
     dashboards: new DashboardService(db, results, clock),
     reports: new ReportService(db, results, audit, clock, config.protectiveMarking),
-    reminders: new ReminderService(db, mailer, config.baseUrl, clock, logger),
+    reminders,
+    rounds: new RoundService(db, audit, reminders, mailer, clock),
+    icss: new IcsService(db, invitations, audit, mailer, clock, config.smtpUrl !== undefined),
   }
 }

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import type { AppConfig } from '../config'
 import type { Database } from '../db/connection'
 import { timestamp, toDate, toDateOrNull } from '../db/values'
@@ -11,7 +12,7 @@ import { UserData, normaliseEmail, type MembershipInput } from '../data/users'
 import { NotFoundError } from '../errors'
 import type { FormError } from '../forms/errors'
 import type { AuditService } from './auditService'
-import type { Mailer } from './mailer'
+import type { Mail, Mailer } from './mailer'
 import { resolveMembershipScope } from './membershipScope'
 
 export const invitationLifetimeMs = 14 * 24 * 60 * 60 * 1000
@@ -166,7 +167,15 @@ export class InvitationService {
 
   private async sendInvitation(invitationId: number, token: string, inviterName: string): Promise<void> {
     const invitation = (await this.query().where('n.id', invitationId).first()) as InvitationRow
-    await this.mailer.send({
+    await this.mailer.send(this.invitationMail(invitation, token, inviterName))
+  }
+
+  private invitationMail(
+    invitation: Pick<InvitationRow, 'email' | 'name' | 'role' | 'ics_id' | 'ics_name' | 'place_name' | 'organisation_name'>,
+    token: string,
+    inviterName: string,
+  ): Mail {
+    return {
       to: invitation.email,
       icsId: invitation.ics_id,
       subject: `You are invited to PlaceReady for ${invitation.place_name ?? invitation.ics_name}`,
@@ -179,11 +188,99 @@ export class InvitationService {
         '',
         'To accept and set your password, open this link:',
         '',
-        `${this.config.baseUrl}/invitations/${token}`,
+        this.invitationLink(token),
         '',
         'The link works once and expires in 14 days. If you were not expecting this invitation, you can ignore this e-mail.',
       ].join('\n'),
-    })
+    }
+  }
+
+  invitationLink(token: string): string {
+    return `${this.config.baseUrl}/invitations/${token}`
+  }
+
+  /**
+   * Invites many people as part of the caller's transaction (a new ICS's first lead, the
+   * contacts of a CSV import): the invitations, their tokens, an audit event each, and their
+   * mails queued in the outbox. The caller has checked every scope and that nobody is invited
+   * twice; deliver the returned outbox ids once the transaction has committed.
+   */
+  async inviteMany(
+    trx: Executor,
+    inviter: { userId: number | null; name: string },
+    icsId: number,
+    people: Array<{ email: string; name: string; role: Role; placeId: number | null; organisationId: number | null }>,
+    ip: string | undefined,
+  ): Promise<{ invitationIds: number[]; outboxIds: number[]; links: string[] }> {
+    if (people.length === 0) return { invitationIds: [], outboxIds: [], links: [] }
+    const now = this.clock()
+    const ics = (await trx('ics').where({ id: icsId }).first('name')) as { name: string }
+    const placeNames = new Map(
+      ((await trx('places').where({ ics_id: icsId }).select('id', 'name')) as Array<{ id: number; name: string }>).map((p) => [
+        p.id,
+        p.name,
+      ]),
+    )
+    const organisationNames = new Map(
+      (
+        (await trx('organisations as o')
+          .join('places as p', 'p.id', 'o.place_id')
+          .where('p.ics_id', icsId)
+          .select('o.id', 'o.name')) as Array<{
+          id: number
+          name: string
+        }>
+      ).map((o) => [o.id, o.name]),
+    )
+    const invitationIds: number[] = []
+    for (let i = 0; i < people.length; i += 500) {
+      const rows = (await trx('invitations').insert(
+        people.slice(i, i + 500).map((person) => ({
+          email: normaliseEmail(person.email),
+          name: person.name.trim(),
+          role: person.role,
+          ics_id: icsId,
+          place_id: person.placeId,
+          organisation_id: person.organisationId,
+          invited_by: inviter.userId,
+          created_at: timestamp(now),
+          last_sent_at: timestamp(now),
+        })),
+        ['id'],
+      )) as Array<{ id: number }>
+      // Ids come back in the order the rows were given (one statement, on SQLite and PostgreSQL alike); sorted to be sure.
+      invitationIds.push(...rows.map((r) => r.id).sort((a, b) => a - b))
+    }
+    const tokens = await this.tokens.issueForInvitations(invitationIds, now, invitationLifetimeMs, trx)
+    await this.audit.recordMany(
+      people.map((person, i) => ({
+        kind: 'invitation.sent',
+        actorUserId: inviter.userId,
+        icsId,
+        subjectType: 'invitation',
+        subjectId: invitationIds[i]!,
+        details: { email: normaliseEmail(person.email), role: person.role, placeId: person.placeId, organisationId: person.organisationId },
+        ip,
+      })),
+      trx,
+    )
+    const mails = people.map((person, i) =>
+      this.invitationMail(
+        {
+          email: normaliseEmail(person.email),
+          name: person.name.trim(),
+          role: person.role,
+          ics_id: icsId,
+          ics_name: ics.name,
+          place_name: person.placeId === null ? null : (placeNames.get(person.placeId) ?? null),
+          organisation_name: person.organisationId === null ? null : (organisationNames.get(person.organisationId) ?? null),
+        },
+        tokens[i]!,
+        inviter.name,
+      ),
+    )
+    const outboxIds = await this.mailer.enqueue(mails, trx)
+    return { invitationIds, outboxIds, links: tokens.map((t) => this.invitationLink(t)) }
   }
 
   private query() {
@@ -243,11 +340,26 @@ export class InvitationService {
     }
   }
 
-  /** The invitations the actor may manage: all of an ICS for its lead, their own place's for a place lead. */
-  async list(actor: CurrentUser, icsId: number): Promise<InvitationView[]> {
-    const query = this.query().where('n.ics_id', icsId).orderBy('n.created_at', 'desc').limit(500)
-    if (!isIcsLead(actor, icsId)) query.whereIn('n.place_id', managedPlaceIds(actor))
-    return ((await query) as InvitationRow[]).map((r) => this.toView(r))
+  /**
+   * The invitations the actor may manage, newest first, a page at a time, and how many there
+   * are: all of an ICS for its lead, their own place's for a place lead.
+   */
+  async list(actor: CurrentUser, icsId: number, page = 1, pageSize = 50): Promise<{ invitations: InvitationView[]; total: number }> {
+    const scoped = <Q extends Knex.QueryBuilder>(query: Q): Q =>
+      (isIcsLead(actor, icsId)
+        ? query.where('n.ics_id', icsId)
+        : query.where('n.ics_id', icsId).whereIn('n.place_id', managedPlaceIds(actor))) as Q
+    const [count, rows] = await Promise.all([
+      scoped(this.db('invitations as n')).count({ n: '*' }).first() as Promise<{ n: unknown } | undefined>,
+      scoped(this.query())
+        .orderBy([
+          { column: 'n.created_at', order: 'desc' },
+          { column: 'n.id', order: 'desc' },
+        ])
+        .limit(pageSize)
+        .offset((page - 1) * pageSize) as Promise<InvitationRow[]>,
+    ])
+    return { invitations: rows.map((r) => this.toView(r)), total: Number(count?.n ?? 0) }
   }
 
   private async findManageable(actor: CurrentUser, invitationId: number): Promise<InvitationRow> {

@@ -30,18 +30,36 @@ const wallClock = new Intl.DateTimeFormat('en-GB', {
   second: '2-digit',
 })
 
+/**
+ * Intl formatting costs microseconds a call, and pages show the same instants over and over
+ * (deadlines, submissions, decisions), so each process remembers the last few thousand.
+ */
+function byInstant<T>(compute: (date: Date) => T): (date: Date) => T {
+  const remembered = new Map<number, T>()
+  return (date) => {
+    const key = date.getTime()
+    let value = remembered.get(key)
+    if (value === undefined) {
+      if (remembered.size >= 5000) remembered.clear()
+      value = compute(date)
+      remembered.set(key, value)
+    }
+    return value
+  }
+}
+
 /** The London wall-clock reading of an instant, as numbers. */
-export function londonWallClock(date: Date): CalendarDate & { hour: number; minute: number; second: number } {
+export const londonWallClock = byInstant((date: Date): Readonly<CalendarDate & { hour: number; minute: number; second: number }> => {
   const parts = Object.fromEntries(wallClock.formatToParts(date).map((p) => [p.type, p.value]))
-  return {
+  return Object.freeze({
     year: Number(parts.year),
     month: Number(parts.month),
     day: Number(parts.day),
     hour: Number(parts.hour),
     minute: Number(parts.minute),
     second: Number(parts.second),
-  }
-}
+  })
+})
 
 /** How far London's clocks are ahead of UTC at an instant, in milliseconds (0 in winter, an hour in summer). */
 function londonOffsetMs(date: Date): number {
@@ -150,21 +168,17 @@ const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'lo
 const monthYearFormat = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: londonTimeZone })
 
 /** "22 November 2026 at 14:32", in London time, as NHS.UK style asks. */
-export function formatDateTime(date: Date): string {
+export const formatDateTime = byInstant((date: Date): string => {
   const parts = dateTimeFormat.formatToParts(date)
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
   return `${get('day')} ${get('month')} ${get('year')} at ${get('hour')}:${get('minute')}`
-}
+})
 
 /** "22 November 2026": the London day of an instant. */
-export function formatDate(date: Date): string {
-  return dateFormat.format(date)
-}
+export const formatDate = byInstant((date: Date): string => dateFormat.format(date))
 
 /** "November 2026": the London month of an instant. */
-export function formatMonthYear(date: Date): string {
-  return monthYearFormat.format(date)
-}
+export const formatMonthYear = byInstant((date: Date): string => monthYearFormat.format(date))
 
 /** "31 March 2027" for a date-only value ("2027-03-31"), which has no time zone of its own. */
 export function formatCalendarDate(value: string | CalendarDate): string {

@@ -18,13 +18,27 @@ function decodeHeader(value: string): string {
     .replace(/\?=\s+=\?/g, '')
 }
 
+export interface TestSmtpServer {
+  url: string
+  received: ReceivedMail[]
+  /** While true, the server refuses every recipient with a temporary failure (451), as a mail server that is down would. */
+  failing: boolean
+  close(): Promise<void>
+}
+
 /** A real SMTP server on a free loopback port, keeping every message it receives. */
-export async function startSmtpServer(): Promise<{ url: string; received: ReceivedMail[]; close(): Promise<void> }> {
+export async function startSmtpServer(): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = []
+  const state = { failing: false }
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(_address, _session, callback) {
+      if (!state.failing) return callback()
+      const error = Object.assign(new Error('Mailbox temporarily unavailable'), { responseCode: 451 })
+      callback(error)
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = []
       stream.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -49,6 +63,12 @@ export async function startSmtpServer(): Promise<{ url: string; received: Receiv
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    get failing() {
+      return state.failing
+    },
+    set failing(value: boolean) {
+      state.failing = value
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }

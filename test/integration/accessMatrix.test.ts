@@ -60,6 +60,12 @@ const cases: Case[] = [
   { method: 'get', path: '/assets/nhsuk-frontend.css', url: () => '/assets/nhsuk-frontend.css', expected: publicPage },
   { method: 'get', path: '/assets/nhsuk-frontend.js', url: () => '/assets/nhsuk-frontend.js', expected: publicPage },
   { method: 'get', path: '/assets/chart.umd.js', url: () => '/assets/chart.umd.js', expected: publicPage },
+  {
+    method: 'get',
+    path: '/assets/v/:fingerprint/*asset',
+    url: () => '/assets/v/000000000000/static/js/app.js',
+    expected: publicPage,
+  },
   { method: 'get', path: '/framework', url: () => '/framework', expected: publicPage },
   { method: 'get', path: '/schemas/framework.json', url: () => '/schemas/framework.json', expected: publicPage },
   { method: 'get', path: '/', url: () => '/', expected: signedInRedirect },

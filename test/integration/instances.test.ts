@@ -214,9 +214,9 @@ describe('two instances on one database', () => {
     // B finds the reminders due; before it records them, A runs the whole job. B's view is
     // now stale: recording finds them taken, so B sends nothing.
     const data = (other.services.reminders as unknown as { data: ReminderData }).data
-    const due = data.due.bind(data)
+    const due = data.notSubmitted.bind(data)
     let first: ReminderRunResult | undefined
-    jest.spyOn(data, 'due').mockImplementationOnce(async (...args) => {
+    jest.spyOn(data, 'notSubmitted').mockImplementationOnce(async (...args) => {
       const found = await due(...args)
       first = await context.services.reminders.run()
       return found

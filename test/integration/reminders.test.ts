@@ -1,3 +1,4 @@
+import type { CurrentUser } from '../../server/auth/types'
 import { timestamp, toDate } from '../../server/db/values'
 import { formatDateTime } from '../../server/views/helpers'
 import { createTestContext, type TestContext } from '../helpers/app'
@@ -9,6 +10,7 @@ const now = new Date('2026-11-22T10:00:00Z')
 
 interface Setup {
   context: TestContext
+  icsLead: CurrentUser
   roundId: number
   deadline: Date
   councilId: number
@@ -47,8 +49,10 @@ async function setUp(env: Record<string, string> = {}): Promise<Setup> {
   await addUser(context, 'lead@wirral.example', { role: 'place_lead', ics_id: wirral.ics_id, place_id: wirral.id })
   const deadline = toDate(round.closes_at)
   expect(deadline).toEqual(new Date('2026-12-13T17:00:00Z'))
+  const icsLeadId = ((await context.db('users').where({ email: 'ics.lead@example.org' }).first('id')) as { id: number }).id
   return {
     context,
+    icsLead: (await context.services.accounts.currentUser(icsLeadId))!,
     roundId: round.id,
     deadline,
     councilId,
@@ -60,8 +64,7 @@ async function setUp(env: Record<string, string> = {}): Promise<Setup> {
 async function reminderMails(context: TestContext) {
   return (await context
     .db('outbox')
-    .where('subject', 'like', '%reminder%')
-    .orWhere('subject', 'like', 'Reminder%')
+    .where((q) => q.where('subject', 'like', 'Reminder:%').orWhere('subject', 'like', 'Final reminder:%'))
     .orderBy('id')
     .select('to_address', 'subject', 'text_body', 'ics_id', 'sent_at')) as Array<{
     to_address: string
@@ -72,13 +75,27 @@ async function reminderMails(context: TestContext) {
   }>
 }
 
+async function reminderLog(context: TestContext) {
+  return (await context
+    .db('reminder_log')
+    .orderBy(['id'])
+    .select('organisation_id', 'kind', 'days_before', 'deadline', 'recipients', 'sent_by')) as Array<{
+    organisation_id: number
+    kind: string
+    days_before: number | null
+    deadline: unknown
+    recipients: number
+    sent_by: number | null
+  }>
+}
+
 describe('deadline reminders', () => {
   let setup: Setup
   afterEach(async () => {
     await setup.context.close()
   })
 
-  it('go 7 days and 1 day before the deadline, once each, to every active partner of each organisation that has not submitted', async () => {
+  it('go 7, 3 and 1 days before the deadline, once each, to every active partner of each organisation that has not submitted', async () => {
     setup = await setUp()
     const { context, roundId, deadline, councilId, healthwatchId } = setup
     // Eight days before: too early.
@@ -110,17 +127,23 @@ describe('deadline reminders', () => {
     expect(hana.text_body).toContain('Dear Hana Patel,')
     expect(hana.text_body).toContain('Progress so far: 0 of 16 answered.')
     expect(hana.text_body).toContain(`/rounds/${roundId}/organisations/${healthwatchId}\n`)
-    expect(await context.db('reminders_sent').orderBy('organisation_id').select('organisation_id', 'kind', 'recipients')).toEqual([
-      { organisation_id: councilId, kind: '7-days', recipients: 1 },
-      { organisation_id: healthwatchId, kind: '7-days', recipients: 2 },
+    const logged = await reminderLog(context)
+    expect(logged.map((l) => [l.organisation_id, l.kind, l.days_before, l.recipients, toDate(l.deadline).toISOString()])).toEqual([
+      [councilId, 'scheduled', 7, 1, deadline.toISOString()],
+      [healthwatchId, 'scheduled', 7, 2, deadline.toISOString()],
     ])
 
-    // Later the same day, and days later: nothing new.
+    // Later the same day, and days later before the 3-day mark: nothing new.
     context.clock.advance(60 * 60 * 1000)
     expect(await context.services.reminders.run()).toEqual({ organisations: 0, mails: 0 })
-    context.clock.set(new Date(deadline.getTime() - 2 * dayMs))
+    context.clock.set(new Date(deadline.getTime() - 4 * dayMs))
     expect(await context.services.reminders.run()).toEqual({ organisations: 0, mails: 0 })
     expect(await reminderMails(context)).toHaveLength(3)
+
+    // Three days before: the second reminder.
+    context.clock.set(new Date(deadline.getTime() - 3 * dayMs))
+    expect(await context.services.reminders.run()).toEqual({ organisations: 2, mails: 3 })
+    expect(await context.services.reminders.run()).toEqual({ organisations: 0, mails: 0 })
 
     // Wirral Council submits in the meantime: only Healthwatch hears again.
     await context
@@ -131,44 +154,119 @@ describe('deadline reminders', () => {
     // One day before: the final reminder.
     context.clock.set(new Date(deadline.getTime() - dayMs))
     expect(await context.services.reminders.run()).toEqual({ organisations: 1, mails: 2 })
-    const final = (await reminderMails(context)).slice(3)
+    const final = (await reminderMails(context)).slice(6)
     expect(final.map((m) => m.to_address).sort()).toEqual(['chris@healthwatch.example', 'hana@healthwatch.example'])
     expect(final[0]!.subject).toBe(`Final reminder: Healthwatch Wirral self-assessment due by ${formatDateTime(deadline)}`)
     expect(await context.services.reminders.run()).toEqual({ organisations: 0, mails: 0 })
 
     // After the deadline: the round is closed, nothing goes.
     context.clock.set(new Date(deadline.getTime() + 60_000))
-    await context.db('reminders_sent').delete()
+    await context.db('reminder_log').delete()
     expect(await context.services.reminders.run()).toEqual({ organisations: 0, mails: 0 })
-    expect(await reminderMails(context)).toHaveLength(5)
+    expect(await reminderMails(context)).toHaveLength(8)
   })
 
-  it('sends only the final reminder when the first run falls inside the last day, and follows an extended deadline', async () => {
+  it('follow an extension: they count from the new deadline, and each goes once however many instances run the job', async () => {
     setup = await setUp()
-    const { context, roundId, deadline } = setup
+    const { context, icsLead, roundId, deadline, councilId, healthwatchId } = setup
+    const other = context.anotherInstanceWithServices()
+
+    // The 7-day reminder for the original deadline goes.
+    context.clock.set(new Date(deadline.getTime() - 7 * dayMs))
+    expect(await context.services.reminders.run()).toEqual({ organisations: 2, mails: 3 })
 
     // Extended by two weeks: a week before the original deadline is three weeks before the new one.
     const extended = new Date(deadline.getTime() + 14 * dayMs)
-    await context
-      .db('rounds')
-      .where({ id: roundId })
-      .update({ extended_until: timestamp(extended) })
-    context.clock.set(new Date(deadline.getTime() - 7 * dayMs))
-    expect(await context.services.reminders.run()).toEqual({ organisations: 0, mails: 0 })
-    // Past the original deadline the round is still open: six days before the extended one, the first reminder.
-    context.clock.set(new Date(extended.getTime() - 6 * dayMs))
-    expect(await context.services.reminders.run()).toEqual({ organisations: 2, mails: 3 })
-    expect((await reminderMails(context))[0]!.text_body).toContain(`The deadline is ${formatDateTime(extended)}.`)
-
-    // Twelve hours before the extended deadline: the final reminder, and only it.
-    await context.db('reminders_sent').delete()
-    await context.db('outbox').delete()
-    context.clock.set(new Date(extended.getTime() - 12 * 60 * 60 * 1000))
-    expect(await context.services.reminders.run()).toEqual({ organisations: 2, mails: 3 })
+    context.clock.set(new Date(deadline.getTime() - 6 * dayMs))
+    await context.services.rounds.extend(icsLead, roundId, extended, 'Partners asked for more time', undefined)
+    // At the original deadline's 3-day and 1-day marks nothing goes: the round now ends later.
+    for (const before of [3, 1]) {
+      context.clock.set(new Date(deadline.getTime() - before * dayMs))
+      expect(await context.services.reminders.run()).toEqual({ organisations: 0, mails: 0 })
+      expect(await other.services.reminders.run()).toEqual({ organisations: 0, mails: 0 })
+    }
+    // Past the original deadline the round is still open: seven days before the new deadline, its first reminder.
+    context.clock.set(new Date(extended.getTime() - 7 * dayMs))
+    const both = [await context.services.reminders.run(), await other.services.reminders.run()]
+    expect(both.reduce((sum, r) => sum + r.mails, 0)).toBe(3)
     const mails = await reminderMails(context)
-    expect(mails.every((m) => m.subject.startsWith('Final reminder:'))).toBe(true)
-    expect(await context.db('reminders_sent').distinct('kind').pluck('kind')).toEqual(['1-day'])
+    expect(mails).toHaveLength(6)
+    expect(mails.slice(3).every((m) => m.text_body.includes(`The deadline is ${formatDateTime(extended)}.`))).toBe(true)
+    const logged = await reminderLog(context)
+    expect(logged.map((l) => [l.organisation_id, l.days_before, toDate(l.deadline).toISOString()])).toEqual([
+      [councilId, 7, deadline.toISOString()],
+      [healthwatchId, 7, deadline.toISOString()],
+      [councilId, 7, extended.toISOString()],
+      [healthwatchId, 7, extended.toISOString()],
+    ])
+
+    // Twelve hours before the new deadline, with the 3-day reminder never sent: only the final one goes, once.
+    context.clock.set(new Date(extended.getTime() - 12 * 60 * 60 * 1000))
+    const final = [await other.services.reminders.run(), await context.services.reminders.run()]
+    expect(final).toEqual([
+      { organisations: 2, mails: 3 },
+      { organisations: 0, mails: 0 },
+    ])
+    expect((await reminderMails(context)).slice(6).every((m) => m.subject.startsWith('Final reminder:'))).toBe(true)
+    expect((await reminderLog(context)).slice(4).map((l) => l.days_before)).toEqual([1, 1])
+  })
+
+  it('follow the round’s own reminder days, and leave out a round closed early', async () => {
+    setup = await setUp()
+    const { context, icsLead, roundId, deadline } = setup
+    await context.services.rounds.setReminderDays(icsLead, roundId, [10, 2], undefined)
+    context.clock.set(new Date(deadline.getTime() - 7 * dayMs))
+    expect(await context.services.reminders.run()).toEqual({ organisations: 2, mails: 3 })
+    expect((await reminderLog(context)).map((l) => l.days_before)).toEqual([10, 10])
+    context.clock.set(new Date(deadline.getTime() - 3 * dayMs))
     expect(await context.services.reminders.run()).toEqual({ organisations: 0, mails: 0 })
+
+    await context.services.rounds.close(icsLead, roundId, 'Every place has what it needs', undefined)
+    context.clock.set(new Date(deadline.getTime() - 2 * dayMs))
+    expect(await context.services.reminders.run()).toEqual({ organisations: 0, mails: 0 })
+  })
+
+  it('remind now: one organisation, one place or the whole round, logged with who sent them, leaving out a retired organisation', async () => {
+    setup = await setUp()
+    const { context, icsLead, roundId, councilId, healthwatchId } = setup
+    const wirralId = ((await context.db('places').where({ slug: 'wirral' }).first('id')) as { id: number }).id
+
+    expect(await context.services.rounds.remindNow(icsLead, roundId, { organisationId: councilId }, '203.0.113.9')).toEqual({
+      organisations: 1,
+      mails: 1,
+      withoutRecipients: 0,
+    })
+    // Again at once: "remind now" always sends.
+    expect((await context.services.rounds.remindNow(icsLead, roundId, { organisationId: councilId }, undefined)).mails).toBe(1)
+    const place = await context.services.rounds.remindNow(icsLead, roundId, { placeId: wirralId }, undefined)
+    // Wirral Council and Healthwatch have partners; Wirral's other unsubmitted organisations have nobody to remind.
+    expect(place).toMatchObject({ organisations: 2, mails: 3 })
+    expect(place.withoutRecipients).toBeGreaterThan(0)
+    expect((await reminderLog(context)).map((l) => [l.organisation_id, l.kind, l.days_before, l.sent_by])).toEqual([
+      [councilId, 'manual', null, icsLead.id],
+      [councilId, 'manual', null, icsLead.id],
+      [councilId, 'manual', null, icsLead.id],
+      [healthwatchId, 'manual', null, icsLead.id],
+    ])
+    const audit = (await context.db('audit_events').where({ kind: 'reminder.sent-now' }).orderBy('id').select('details', 'ip')) as Array<{
+      details: string
+      ip: string | null
+    }>
+    expect(audit).toHaveLength(3)
+    expect(JSON.parse(audit[0]!.details)).toMatchObject({ organisationId: councilId, organisations: 1, mails: 1 })
+    expect(audit[0]!.ip).toBe('203.0.113.9')
+
+    // A retired organisation that has not answered is left out of the round, so of its reminders too.
+    await context
+      .db('organisations')
+      .where({ id: healthwatchId })
+      .update({ retired_at: timestamp(context.clock.now()) })
+    const all = await context.services.rounds.remindNow(icsLead, roundId, {}, undefined)
+    expect(all.mails).toBe(1)
+    // The council's log: the two reminders to it alone, the place's and the round's.
+    expect((await context.services.reminders.log(councilId)).map((l) => [l.kind, l.sentByName, l.roundId])).toEqual(
+      Array.from({ length: 4 }, () => ['manual', icsLead.name, roundId]),
+    )
   })
 
   it('counts "not sure yet" as answered and leaves out rounds that have not opened', async () => {
@@ -224,8 +322,8 @@ describe('deadline reminders', () => {
     const result = await context.services.reminders.run()
     context.db.off('query', onQuery)
     expect(result.organisations).toBe(Number(due.n))
-    // Two reads, then one transaction: record the reminders, queue the mails.
-    expect(queries.filter((sql) => /^\s*select/i.test(sql))).toHaveLength(2)
+    // Three reads (the open rounds, the organisations due, their partners), then one transaction: record the reminders, queue the mails.
+    expect(queries.filter((sql) => /^\s*select/i.test(sql))).toHaveLength(3)
     expect(queries.filter((sql) => /^\s*insert/i.test(sql))).toHaveLength(2)
   })
 

@@ -202,7 +202,7 @@ describe('leases and the scheduler', () => {
 })
 
 describe('startBackgroundJobs', () => {
-  it('starts the reminder scheduler unless REMINDER_INTERVAL_SECONDS=0', async () => {
+  it('starts the scheduler of reminders and mail retries unless REMINDER_INTERVAL_SECONDS=0', async () => {
     const database = await createTestDatabase()
     try {
       const base = { ...loadConfig({ NODE_ENV: 'test' }), database: database.config }
@@ -210,9 +210,10 @@ describe('startBackgroundJobs', () => {
       expect(startBackgroundJobs({ ...base, reminderIntervalSeconds: 0 }, database.db, services, logger)).toBeUndefined()
       const scheduler = startBackgroundJobs(base, database.db, services, logger)
       expect(scheduler).toBeInstanceOf(Scheduler)
-      // Its one job is the reminders, under the 'reminders' lease.
-      expect(await scheduler!.tick()).toEqual(['reminders'])
+      // Its jobs are the reminders and the retry of failed mail, each under its own lease.
+      expect(await scheduler!.tick()).toEqual(['reminders', 'mail-retry'])
       expect((await new LeaseStore(database.db, () => new Date()).find('reminders'))?.holder).toBe(scheduler!.holder)
+      expect((await new LeaseStore(database.db, () => new Date()).find('mail-retry'))?.holder).toBe(scheduler!.holder)
       await scheduler!.stop()
     } finally {
       await database.destroy()

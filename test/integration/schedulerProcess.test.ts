@@ -90,10 +90,18 @@ describe('the scheduler in the server process', () => {
     )
 
     expect(await reminders()).toEqual(['chris@healthwatch.example', 'hana@healthwatch.example', 'partner.wirral.council@example.org'])
-    expect(await db('reminders_sent').orderBy('organisation_id').select('kind', 'recipients')).toEqual([
-      { kind: '7-days', recipients: 1 },
-      { kind: '7-days', recipients: 2 },
+    // About three days before the deadline: the 7-day or the 3-day reminder, by the time of day, the same for both.
+    const logged = (await db('reminder_log').orderBy('organisation_id').select('kind', 'days_before', 'recipients')) as Array<{
+      kind: string
+      days_before: number
+      recipients: number
+    }>
+    expect(logged.map((l) => [l.kind, l.recipients])).toEqual([
+      ['scheduled', 1],
+      ['scheduled', 2],
     ])
+    expect([7, 3]).toContain(logged[0]!.days_before)
+    expect(logged[1]!.days_before).toBe(logged[0]!.days_before)
     const sentBy = server.logs.filter((line) => line.msg === 'Deadline reminders sent')
     expect(sentBy).toHaveLength(1)
     expect(sentBy[0]).toMatchObject({ organisations: 2, mails: 3, holder: first.holder })

@@ -34,6 +34,9 @@ const round: RoundWithFramework = {
     opensAt: new Date('2026-10-01T09:00:00Z'),
     closesAt: new Date('2026-11-30T17:00:00Z'),
     extendedUntil: null,
+    closedAt: null,
+    reminderDays: [7, 3, 1],
+    copiedFromRoundId: null,
   },
   framework: {
     versionId: 3,
@@ -65,8 +68,8 @@ const emptyRows = (): ResultsRows => ({
   rounds: [round],
   criteria: new Map([[3, criteria]]),
   places: [
-    { roundId: 7, id: 1, icsId: 1, name: 'Alpha', slug: 'alpha' },
-    { roundId: 7, id: 2, icsId: 1, name: 'Beta', slug: 'beta' },
+    { roundId: 7, id: 1, icsId: 1, name: 'Alpha', slug: 'alpha', retiredAt: null },
+    { roundId: 7, id: 2, icsId: 1, name: 'Beta', slug: 'beta', retiredAt: null },
   ],
   aggregates: [],
   completion: [],

@@ -7,6 +7,7 @@ import type { PlaceData } from '../../data/places'
 import { formErrorView, fromZod, type FormError } from '../../forms/errors'
 import { InvitationError, type InvitationService } from '../../services/invitationService'
 import { idParam } from '../params'
+import { pageNumber, pageSize, pagination } from './pagination'
 import { currentIcsId, scopeChoices } from './scope'
 
 const optionalId = z.preprocess((v) => (v === '' || v === undefined ? null : v), z.coerce.number().int().positive().nullable())
@@ -31,11 +32,14 @@ export function invitationRoutes({ invitations, places }: { invitations: Invitat
   async function renderInvitations(req: Request, res: Response, values: Record<string, unknown>, errors: FormError[], status = 200) {
     const user = req.user!
     const icsId = currentIcsId(user, req.query.ics)
+    const page = pageNumber(req.query.page)
+    const { invitations: list, total } = await invitations.list(user, icsId, page, pageSize)
     res.status(status).render('admin/invitations', {
       title: 'Invitations',
       icsId,
       isLead: isIcsLead(user, icsId),
-      invitations: await invitations.list(user, icsId),
+      invitations: list,
+      ...pagination(page, total, `/admin/invitations?ics=${icsId}&`),
       values,
       sent: req.query.sent === '1',
       ...(await scopeChoices(places, user, icsId)),

@@ -1,7 +1,7 @@
 import { allow, icsIdsWithRole } from '../../auth/access'
 import { guardedRouter } from '../../auth/guardedRouter'
 import { NotFoundError } from '../../errors'
-import type { Mailer } from '../../services/mailer'
+import { maxDeliveryAttempts, type Mailer } from '../../services/mailer'
 import { idParam } from '../params'
 import { pageNumber, pageSize, pagination } from './pagination'
 
@@ -12,8 +12,17 @@ export function outboxRoutes({ mailer }: { mailer: Mailer }) {
   r.get('/admin/outbox', allow.roles('ics_lead'), async (req, res) => {
     const icsIds = icsIdsWithRole(req.user!, 'ics_lead')
     const page = pageNumber(req.query.page)
-    const { messages, total } = await mailer.listForIcs(icsIds, page, pageSize)
-    res.render('admin/outbox', { title: 'Outbox', messages, ...pagination(page, total, '/admin/outbox?') })
+    const failedOnly = req.query.failed === '1'
+    const { messages, total } = await mailer.listForIcs(icsIds, page, pageSize, { failedOnly })
+    const failedCount = await mailer.failedCount(icsIds)
+    res.render('admin/outbox', {
+      title: 'Outbox',
+      messages,
+      failedCount,
+      failedOnly,
+      maxAttempts: maxDeliveryAttempts,
+      ...pagination(page, total, failedOnly ? '/admin/outbox?failed=1&' : '/admin/outbox?'),
+    })
   })
 
   r.get('/admin/outbox/:id', allow.roles('ics_lead'), async (req, res) => {

@@ -1,0 +1,51 @@
+import { timestamp } from '../../server/db/values'
+import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
+import { signIn } from '../helpers/session'
+
+describe('the invitations page, a page at a time', () => {
+  let context: TestContext
+
+  beforeAll(async () => {
+    context = await createTestContext({ demo: true })
+    const db = context.db
+    const ics = (await db('ics').first('id')) as { id: number }
+    const wirral = (await db('places').where({ slug: 'wirral' }).first('id')) as { id: number }
+    const halton = (await db('places').where({ slug: 'halton' }).first('id')) as { id: number }
+    // 60 invitations a minute apart: Wirral's partners on even minutes, Halton's on odd ones.
+    await db('invitations').insert(
+      Array.from({ length: 60 }, (_, i) => {
+        const at = timestamp(new Date(Date.UTC(2026, 10, 1, 9, i)))
+        return {
+          email: `invitee.${i}@example.org`,
+          name: `Invitee ${String(i).padStart(2, '0')}`,
+          role: 'partner',
+          ics_id: ics.id,
+          place_id: i % 2 === 0 ? wirral.id : halton.id,
+          created_at: at,
+          last_sent_at: at,
+        }
+      }),
+    )
+  })
+  afterAll(() => context.close())
+
+  const invitees = (html: string) => [...html.matchAll(/<span>Invitee (\d\d)<br>/g)].map((m) => Number(m[1]))
+
+  it('shows an ICS lead 50 invitations a page, newest first, with the way to the next', async () => {
+    const lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const first = await lead.get('/admin/invitations')
+    expect(first.text).toContain('60 invitations, newest first. Page 1 of 2.')
+    expect(invitees(first.text)).toEqual(Array.from({ length: 50 }, (_, i) => 59 - i))
+    const next = /href="([^"]*page=2)"/.exec(first.text)![1]!.replace(/&amp;/g, '&')
+    const second = await lead.get(next)
+    expect(invitees(second.text)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0])
+    expect(second.text).toContain('Page 2 of 2')
+  })
+
+  it('counts and pages only a place lead’s own place', async () => {
+    const placeLead = await signIn(context.app, 'place.lead.wirral@example.org', testDemoPassword)
+    const page = await placeLead.get('/admin/invitations')
+    expect(page.text).toContain('30 invitations, newest first.')
+    expect(invitees(page.text)).toEqual(Array.from({ length: 30 }, (_, i) => 58 - 2 * i))
+  })
+})
