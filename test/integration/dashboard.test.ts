@@ -638,6 +638,13 @@ describe('home pages and the places list', () => {
     expect(home).toContain('1 of 3 places decided')
     expect(home).toContain(`href="/rounds/${s.currentId}/dashboard"`)
     expect(home).toContain('href="/dashboard"')
+    // A change shows at the next visit: the results reused between visits are checked against the database.
+    await context.db('place_returns').where({ round_id: s.currentId, place_id: s.places.carrow }).update({ status: 'submitted' })
+    try {
+      expect((await lead.get('/home')).text).toMatch(/Place returns received<\/dt><dd class="nhsuk-summary-list__value">2 of 3/)
+    } finally {
+      await context.db('place_returns').where({ round_id: s.currentId, place_id: s.places.carrow }).update({ status: 'draft' })
+    }
   })
 
   it('lists each place with its latest readiness and its latest decision', async () => {
