@@ -83,8 +83,9 @@ export interface AnswerForm {
 
 /**
  * Reads a domain's answers from a posted form or an autosave's JSON. Every field must be one
- * piece of text: a number, a list, a field sent twice or a nested object is never turned into
- * something else (an empty answer would silently wipe what is saved), but reported.
+ * piece of text: a number, a list or a nested object is never turned into something else (an
+ * empty answer would silently wipe what is saved), but reported. (A field sent twice in a form
+ * is refused before it gets here, by the body rule.)
  */
 export function readAnswerForm(body: Record<string, unknown>, criteria: CriterionForAnswer[]): AnswerForm {
   const typed = new Map<string, TypedAnswer>()
@@ -98,9 +99,8 @@ export function readAnswerForm(body: Record<string, unknown>, criteria: Criterio
       if (value === undefined) return ''
       sent = true
       if (typeof value === 'string') return value
-      const problem = Array.isArray(value) ? 'was sent more than once' : 'was not sent as text'
       const href = `#${field === 'version' || field === 'base' ? fieldIds.level(code) : name}` as const
-      errors.push({ text: `${fieldLabels[field]} for ${code} ${problem} – reload the page and try again`, href })
+      errors.push({ text: `${fieldLabels[field]} for ${code} was not sent as text – reload the page and try again`, href })
       // Shown again as sent where it can be, so nothing typed is lost from the page.
       return typeof value === 'number' || typeof value === 'boolean'
         ? String(value)
