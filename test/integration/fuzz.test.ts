@@ -13,8 +13,8 @@ import { concretePath, demoRouteIds, knownRoutes, type KnownRoute, type RouteIds
  * text/plain, multipart, XML, none, a charset nobody reads), wrong types, duplicated fields,
  * unicode and oversize values, odd route ids and CSRF tokens, starting from the real forms the
  * pages show. Whatever it sends:
- *   - the answer is never a 500, and a redirect never leaves the site;
- *   - a request answered 4xx changes no saved value;
+ *   - the answer is never a 500, a redirect never leaves the site, and no message is zod's own;
+ *   - a request answered 4xx changes no saved value, and no saved text outgrows its field;
  *   - nothing changes outside the actor's scope (a partner's organisation, a place lead's place,
  *     an ICS lead's ICS; anonymous visitors and viewers change nothing).
  * The seed is fixed and printed with any failure: FUZZ_SEED=<seed> npx jest test/integration/fuzz.test.ts
@@ -25,6 +25,14 @@ const seed = Number(process.env.FUZZ_SEED ?? 20261122)
 const runScale = Number(process.env.FUZZ_RUNS ?? 1)
 const postRuns = Math.max(1, Math.round(24 * runScale))
 const getRuns = Math.max(1, Math.round(4 * runScale))
+
+/** zod's default wording, which no person should ever be shown. */
+const machineWording = /Invalid input|expected (string|number|int)|, received |Too big:|Too small:|9007199254740991|Invalid option/
+
+/** The longest text anyone may type in a field (evidence, rationale); no saved value is longer. */
+const longestField = 5000
+/** Columns PlaceReady writes itself rather than copying from a form. */
+const generatedColumns = ['recommendation_snapshot', 'password_hash']
 
 type ActorName = 'anonymous' | 'icsLead' | 'placeLead' | 'partner' | 'viewer' | 'otherIcsLead'
 const actorNames: ActorName[] = ['anonymous', 'icsLead', 'placeLead', 'partner', 'viewer', 'otherIcsLead']
@@ -495,6 +503,8 @@ describe('fuzzing every route', () => {
 
         const problems: string[] = []
         if (response.status >= 500) problems.push(`answered ${response.status}`)
+        if (response.status >= 400 && machineWording.test(response.text))
+          problems.push(`showed a machine's message: ${machineWording.exec(response.text)![0]}`)
         const location = response.headers.location as string | undefined
         if (location !== undefined && !/^\/(?![/\\])/.test(location)) problems.push(`redirected off the site to ${location}`)
         if (before) {
@@ -502,6 +512,15 @@ describe('fuzzing every route', () => {
           const changed = changes(before, current)
           if (response.status >= 400 && changed.length > 0)
             problems.push(`answered ${response.status} but changed ${changed.map((c) => c.key).join(', ')}`)
+          for (const { key } of changed) {
+            const row = current.rows.get(key)
+            const long =
+              row &&
+              Object.entries(JSON.parse(row.content) as Record<string, unknown>).find(
+                ([column, value]) => typeof value === 'string' && value.length > longestField && !generatedColumns.includes(column),
+              )
+            if (long) problems.push(`saved ${long[0]} of ${key} at ${(long[1] as string).length} characters`)
+          }
           const outside = changed.filter((c) => !inScope(scopes.get(g.actor)!, c.scope))
           if (outside.length > 0) problems.push(`changed outside the ${g.actor}'s scope: ${outside.map((c) => c.key).join(', ')}`)
         }
