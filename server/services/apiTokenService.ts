@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { isIcsLead } from '../auth/access'
 import { apiTokenPrefix, type ApiClient } from '../auth/apiClient'
 import { hashToken } from '../auth/tokens'
-import type { CurrentUser } from '../auth/types'
+import type { Actor } from '../auth/types'
 import { ApiTokenData, type ApiTokenRecord } from '../data/apiTokens'
 import type { Database } from '../db/connection'
 import { NotFoundError, ValidationError } from '../errors'
@@ -27,19 +27,14 @@ export class ApiTokenService {
     this.tokens = new ApiTokenData(db)
   }
 
-  async list(actor: CurrentUser, icsId: number): Promise<ApiTokenRecord[]> {
-    if (!isIcsLead(actor, icsId)) throw new NotFoundError()
+  async list(actor: Actor, icsId: number): Promise<ApiTokenRecord[]> {
+    if (!isIcsLead(actor.user, icsId)) throw new NotFoundError()
     return this.tokens.listForIcs(icsId)
   }
 
   /** Makes a token; the secret is returned this once and only its hash is kept. */
-  async create(
-    actor: CurrentUser,
-    icsId: number,
-    name: string,
-    ip: string | undefined,
-  ): Promise<{ secret: string; token: ApiTokenRecord }> {
-    if (!isIcsLead(actor, icsId)) throw new NotFoundError()
+  async create(actor: Actor, icsId: number, name: string): Promise<{ secret: string; token: ApiTokenRecord }> {
+    if (!isIcsLead(actor.user, icsId)) throw new NotFoundError()
     const trimmed = name.trim()
     if (!trimmed) throw new ValidationError([{ text: 'Enter a name for the token', href: '#name' }])
     if (trimmed.length > maxTokenNameLength)
@@ -49,17 +44,10 @@ export class ApiTokenService {
     const id = await this.db.transaction(async (trx) => {
       const inUse = await trx('api_tokens').where({ ics_id: icsId, name: trimmed }).whereNull('revoked_at').first('id')
       if (inUse) throw new ValidationError([{ text: 'A token in use already has that name: choose another', href: '#name' }])
-      const tokenId = await this.tokens.insert({ icsId, name: trimmed, tokenHash: hashToken(secret), createdBy: actor.id }, now, trx)
+      const tokenId = await this.tokens.insert({ icsId, name: trimmed, tokenHash: hashToken(secret), createdBy: actor.user.id }, now, trx)
       await this.audit.record(
-        {
-          kind: 'api-token.created',
-          actorUserId: actor.id,
-          icsId,
-          subjectType: 'api_token',
-          subjectId: tokenId,
-          details: { name: trimmed },
-          ip,
-        },
+        actor,
+        { kind: 'api-token.created', icsId, subjectType: 'api_token', subjectId: tokenId, details: { name: trimmed } },
         trx,
       )
       return tokenId
@@ -67,22 +55,15 @@ export class ApiTokenService {
     return { secret, token: (await this.tokens.find(id))! }
   }
 
-  async revoke(actor: CurrentUser, icsId: number, tokenId: number, ip: string | undefined): Promise<ApiTokenRecord> {
-    if (!isIcsLead(actor, icsId)) throw new NotFoundError()
+  async revoke(actor: Actor, icsId: number, tokenId: number): Promise<ApiTokenRecord> {
+    if (!isIcsLead(actor.user, icsId)) throw new NotFoundError()
     const token = await this.tokens.find(tokenId)
     if (!token || token.icsId !== icsId) throw new NotFoundError()
     await this.db.transaction(async (trx) => {
-      if (!(await this.tokens.revoke(tokenId, actor.id, this.clock(), trx))) return
+      if (!(await this.tokens.revoke(tokenId, actor.user.id, this.clock(), trx))) return
       await this.audit.record(
-        {
-          kind: 'api-token.revoked',
-          actorUserId: actor.id,
-          icsId,
-          subjectType: 'api_token',
-          subjectId: tokenId,
-          details: { name: token.name },
-          ip,
-        },
+        actor,
+        { kind: 'api-token.revoked', icsId, subjectType: 'api_token', subjectId: tokenId, details: { name: token.name } },
         trx,
       )
     })
@@ -103,15 +84,16 @@ export class ApiTokenService {
   ): Promise<Authentication> {
     const refuse = async (refused: TokenRefusal, token?: ApiTokenRecord): Promise<Authentication> => {
       if (!options.record) return { refused }
-      await this.audit.record({
-        kind: 'api-token.refused',
-        actorUserId: null,
-        icsId: token?.icsId ?? null,
-        subjectType: token ? 'api_token' : undefined,
-        subjectId: token?.id,
-        details: { reason: refused, path: path.slice(0, 200), ...(token ? { name: token.name } : {}) },
-        ip,
-      })
+      await this.audit.recordFrom(
+        { userId: null, ip },
+        {
+          kind: 'api-token.refused',
+          icsId: token?.icsId ?? null,
+          subjectType: token ? 'api_token' : undefined,
+          subjectId: token?.id,
+          details: { reason: refused, path: path.slice(0, 200), ...(token ? { name: token.name } : {}) },
+        },
+      )
       return { refused }
     }
     if (secret.length < 20 || secret.length > 200 || !/^[\x21-\x7e]+$/.test(secret)) return refuse('malformed')
@@ -125,13 +107,10 @@ export class ApiTokenService {
 
   /** Records that an address has made so many failed attempts that the rest are refused unrecorded. */
   async recordFailureLimit(ip: string | undefined, path: string): Promise<void> {
-    await this.audit.record({
-      kind: 'api-token.refused',
-      actorUserId: null,
-      icsId: null,
-      details: { reason: 'too-many-failures' satisfies TokenRefusal, path: path.slice(0, 200) },
-      ip,
-    })
+    await this.audit.recordFrom(
+      { userId: null, ip },
+      { kind: 'api-token.refused', icsId: null, details: { reason: 'too-many-failures' satisfies TokenRefusal, path: path.slice(0, 200) } },
+    )
   }
 
   private async creatorStillLeads(token: ApiTokenRecord): Promise<boolean> {
