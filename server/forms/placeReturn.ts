@@ -17,7 +17,10 @@ export function positionForm(levelCount: number, criterionCode: string, criterio
       rationale: requiredText({ missing: 'Enter the rationale for the agreed level', label: 'Rationale', max: 5000 }),
       evidenceSummary: optionalText({ label: 'Evidence summary', max: 5000 }),
       next: z
-        .preprocess(asText, z.string().refine((code) => criterionCodes.includes(code)))
+        .preprocess(
+          asText,
+          z.string().refine((code) => criterionCodes.includes(code)),
+        )
         .optional()
         .catch(undefined),
     })
