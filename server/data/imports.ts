@@ -147,7 +147,9 @@ export class ImportData {
     const updated = await this.db('import_jobs')
       .where({ id })
       .whereIn('status', statuses)
-      .where((q) => q.whereNull('worker').orWhereNull('heartbeat_at').orWhere('heartbeat_at', '<', timestamp(staleBefore)))
+      .where((q) => {
+        q.whereNull('worker').orWhereNull('heartbeat_at').orWhere('heartbeat_at', '<', timestamp(staleBefore))
+      })
       .update({ worker, heartbeat_at: timestamp(now), updated_at: timestamp(now) })
     return updated === 1
   }

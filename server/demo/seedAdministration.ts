@@ -168,7 +168,9 @@ export async function seedAdministration(db: Database, now: Date): Promise<void>
     const waiting = (await db('organisations as o')
       .leftJoin('responses as r', (j) => j.on('r.organisation_id', 'o.id').andOn('r.round_id', db.raw('?', [current.id])))
       .where('o.place_id', wirral.id)
-      .where((q) => q.whereNull('r.id').orWhere('r.status', '<>', 'submitted'))
+      .where((q) => {
+        q.whereNull('r.id').orWhere('r.status', '<>', 'submitted')
+      })
       .pluck('o.id')) as number[]
     const rows = [
       ...late.flatMap((organisationId) => [

@@ -1,5 +1,6 @@
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
+import { levelWriters } from '../framework/levels'
 import { frameworkSchema } from '../framework/validate'
 import { NotFoundError } from '../errors'
 import type { FrameworkService } from '../services/frameworkService'
@@ -10,7 +11,12 @@ export function frameworkRoutes(frameworks: FrameworkService) {
   r.get('/framework', allow.public, async (_req, res) => {
     const version = await frameworks.defaultVersion()
     if (!version) throw new NotFoundError('No framework has been loaded')
-    res.render('pages/framework', { title: version.document.title, version, framework: version.document })
+    res.render('pages/framework', {
+      title: version.document.title,
+      version,
+      framework: version.document,
+      ...levelWriters(version.document),
+    })
   })
 
   r.get('/schemas/framework.json', allow.public, (_req, res) => {

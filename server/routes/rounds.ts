@@ -9,6 +9,7 @@ import { organisationKindLabel } from '../organisations/kinds'
 import { defaultReminderDays, describeReminderDays } from '../rounds/schedule'
 import type { RoundService } from '../services/roundService'
 import { leadIcsId } from './admin/scope'
+import { actorOf } from './forms'
 import { idParam } from './params'
 
 const stateTags = {
@@ -112,7 +113,7 @@ export function roundRoutes(rounds: RoundService) {
     const icsId = leadIcsId(req.user!, req.query.ics)
     let roundId = 0
     const errors = await attempt(async () => {
-      roundId = await rounds.create(req.user!, icsId, { ...parsed.values, copyFromRoundId: parsed.values.copyFrom }, req.ip)
+      roundId = await rounds.create(actorOf(req), icsId, { ...parsed.values, copyFromRoundId: parsed.values.copyFrom })
     })
     if (errors.length > 0) return renderForm(req, res, { values: body, errors, status: 400 })
     res.redirect(303, `/rounds/${roundId}/manage?created=1`)
@@ -142,7 +143,7 @@ export function roundRoutes(rounds: RoundService) {
     const body = req.body as Record<string, unknown>
     const parsed = parseRoundForm(body)
     if (!parsed.ok) return renderForm(req, res, { roundId, values: body, errors: parsed.errors, status: 400 })
-    const errors = await attempt(() => rounds.update(req.user!, roundId, parsed.values, req.ip))
+    const errors = await attempt(() => rounds.update(actorOf(req), roundId, parsed.values))
     if (errors.length > 0) return renderForm(req, res, { roundId, values: body, errors, status: 400 })
     res.redirect(303, `/rounds/${roundId}/manage`)
   })
@@ -165,7 +166,7 @@ export function roundRoutes(rounds: RoundService) {
   r.get('/rounds/:roundId/manage', lead, (req, res) => renderManage(req, res))
 
   r.post('/rounds/:roundId/open', lead, async (req, res) => {
-    const errors = await attempt(() => rounds.open(req.user!, idParam(req, 'roundId'), req.ip))
+    const errors = await attempt(() => rounds.open(actorOf(req), idParam(req, 'roundId')))
     if (errors.length > 0) return renderManage(req, res, errors, {}, 400)
     res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
   })
@@ -174,7 +175,7 @@ export function roundRoutes(rounds: RoundService) {
     const body = req.body as Record<string, unknown>
     const parsed = closeRoundForm.safeParse(body)
     if (!parsed.success) return renderManage(req, res, fromZod(parsed.error), body, 400)
-    const errors = await attempt(() => rounds.close(req.user!, idParam(req, 'roundId'), parsed.data['close-reason'], req.ip))
+    const errors = await attempt(() => rounds.close(actorOf(req), idParam(req, 'roundId'), { reason: parsed.data['close-reason'] }))
     if (errors.length > 0) return renderManage(req, res, errors, body, 400)
     res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
   })
@@ -183,7 +184,7 @@ export function roundRoutes(rounds: RoundService) {
     const body = req.body as Record<string, unknown>
     const parsed = parseExtendForm(body)
     if (!parsed.ok) return renderManage(req, res, parsed.errors, body, 400)
-    const errors = await attempt(() => rounds.extend(req.user!, idParam(req, 'roundId'), parsed.until, parsed.reason, req.ip))
+    const errors = await attempt(() => rounds.extend(actorOf(req), idParam(req, 'roundId'), { until: parsed.until, reason: parsed.reason }))
     if (errors.length > 0) return renderManage(req, res, errors, body, 400)
     res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
   })
@@ -192,7 +193,7 @@ export function roundRoutes(rounds: RoundService) {
     const body = req.body as Record<string, unknown>
     const parsed = reminderDaysForm.safeParse(body)
     if (!parsed.success) return renderManage(req, res, fromZod(parsed.error), body, 400)
-    const errors = await attempt(() => rounds.setReminderDays(req.user!, idParam(req, 'roundId'), parsed.data.reminderDays, req.ip))
+    const errors = await attempt(() => rounds.setReminderDays(actorOf(req), idParam(req, 'roundId'), parsed.data.reminderDays))
     if (errors.length > 0) return renderManage(req, res, errors, body, 400)
     res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
   })
@@ -200,7 +201,7 @@ export function roundRoutes(rounds: RoundService) {
   r.post('/rounds/:roundId/remind', lead, async (req, res) => {
     let sent = { organisations: 0, mails: 0, withoutRecipients: 0 }
     const errors = await attempt(async () => {
-      sent = await rounds.remindNow(req.user!, idParam(req, 'roundId'), {}, req.ip)
+      sent = await rounds.remindNow(actorOf(req), idParam(req, 'roundId'), {})
     })
     if (errors.length > 0) return renderManage(req, res, errors, {}, 400)
     res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage?reminded=${sent.organisations}-${sent.mails}-${sent.withoutRecipients}`)
@@ -226,7 +227,7 @@ export function roundRoutes(rounds: RoundService) {
   r.post('/rounds/:roundId/manage/places/:placeId/remind', lead, async (req, res) => {
     let sent = { organisations: 0, mails: 0, withoutRecipients: 0 }
     const errors = await attempt(async () => {
-      sent = await rounds.remindNow(req.user!, idParam(req, 'roundId'), { placeId: idParam(req, 'placeId') }, req.ip)
+      sent = await rounds.remindNow(actorOf(req), idParam(req, 'roundId'), { placeId: idParam(req, 'placeId') })
     })
     if (errors.length > 0) return renderPlace(req, res, errors, {}, 400)
     res.redirect(
@@ -245,7 +246,7 @@ export function roundRoutes(rounds: RoundService) {
     const path = await placePathOf(req)
     let sent = { organisations: 0, mails: 0, withoutRecipients: 0 }
     const errors = await attempt(async () => {
-      sent = await rounds.remindNow(req.user!, idParam(req, 'roundId'), { organisationId: idParam(req, 'organisationId') }, req.ip)
+      sent = await rounds.remindNow(actorOf(req), idParam(req, 'roundId'), { organisationId: idParam(req, 'organisationId') })
     })
     if (errors.length > 0) {
       req.params.placeId = path.split('/').pop()!
@@ -268,7 +269,7 @@ export function roundRoutes(rounds: RoundService) {
         { ...body, organisationId },
         400,
       )
-    await rounds.reopenResponse(req.user!, idParam(req, 'roundId'), organisationId, parsed.data.reason, req.ip)
+    await rounds.reopenResponse(actorOf(req), idParam(req, 'roundId'), organisationId, { reason: parsed.data.reason })
     res.redirect(303, path)
   })
 

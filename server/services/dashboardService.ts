@@ -3,7 +3,6 @@ import type { CurrentUser, Membership } from '../auth/types'
 import type { Database } from '../db/connection'
 import { PartnerProgressData, type PartnerProgressRow } from '../data/partnerProgress'
 import { ResultsFingerprintData } from '../data/resultsFingerprint'
-import { PlaceReturnData } from '../data/placeReturns'
 import { PlaceData } from '../data/places'
 import { RoundData } from '../data/rounds'
 import { BoundedCache } from '../dashboard/boundedCache'
@@ -58,6 +57,12 @@ export interface PlacesOverviewRow {
   decision: { round: RoundLink; level: number; outcome: string; decidedOn: string } | null
 }
 
+/** The current round of some rounds (oldest first): the newest open one, else the newest. */
+function currentOf(rounds: RoundResults[]): RoundResults | undefined {
+  const newestFirst = [...rounds].reverse()
+  return newestFirst.find((r) => r.round.state === 'open') ?? newestFirst[0]
+}
+
 function linkOf(r: RoundResults): RoundLink {
   return { id: r.round.id, title: r.round.title, label: roundLabel(r.round) }
 }
@@ -69,7 +74,6 @@ function linkOf(r: RoundResults): RoundLink {
 export class DashboardService {
   private readonly rounds: RoundData
   private readonly progress: PartnerProgressData
-  private readonly placeReturns: PlaceReturnData
   private readonly places: PlaceData
   private readonly fingerprints: ResultsFingerprintData
   private readonly pages = new BoundedCache<string, DashboardPage>(cachedPages)
@@ -82,7 +86,6 @@ export class DashboardService {
   ) {
     this.rounds = new RoundData(db)
     this.progress = new PartnerProgressData(db)
-    this.placeReturns = new PlaceReturnData(db)
     this.places = new PlaceData(db)
     this.fingerprints = new ResultsFingerprintData(db)
   }
@@ -103,13 +106,23 @@ export class DashboardService {
     return all
   }
 
+  /** The state of an ICS's results now: the fingerprint of its data and the minute. */
+  private async stateOf(icsId: number, now: Date): Promise<string> {
+    return `${await this.fingerprints.forIcs(icsId)}|${Math.floor(now.getTime() / 60_000)}`
+  }
+
+  /** Every round of an ICS, oldest first, reused while nothing changed (see resultsOfIcs). */
+  private async roundsOfIcs(icsId: number): Promise<RoundResults[]> {
+    return this.resultsOfIcs(icsId, await this.stateOf(icsId, this.clock()))
+  }
+
   /** A round's dashboard for this user, with the filters of the query string; not found outside their scope. */
   async dashboard(user: CurrentUser, roundId: number, query: Record<string, unknown>): Promise<DashboardPage> {
     const round = await this.rounds.findRound(roundId)
     const scope = round && resultsScope(user, round.icsId)
     if (!round || !scope) throw new NotFoundError()
     const now = this.clock()
-    const stateKey = `${await this.fingerprints.forIcs(round.icsId)}|${Math.floor(now.getTime() / 60_000)}`
+    const stateKey = await this.stateOf(round.icsId, now)
     const icsName = user.memberships.find((m) => m.icsId === round.icsId)?.icsName ?? ''
     const scopeKey = scope.kind === 'ics' ? 'ics' : scope.placeIds.join(',')
     const key = JSON.stringify([round.id, scopeKey, icsName, query, stateKey])
@@ -154,19 +167,8 @@ export class DashboardService {
     return (rounds.find((r) => r.opensAt <= now && now < (r.extendedUntil ?? r.closesAt)) ?? rounds[0])?.id
   }
 
-  /** The newest round of an ICS (the open one if there is one): what "the current round" means on home pages. */
-  private async currentRoundId(icsId: number, placeId?: number): Promise<number | undefined> {
-    const rounds =
-      placeId === undefined
-        ? await this.rounds.roundsForIcs([icsId])
-        : (await this.placeReturns.roundsOfPlace(placeId)).map((r) => ({ ...r, opensAt: new Date(0), extendedUntil: null }))
-    const now = this.clock()
-    return (rounds.find((r) => r.opensAt <= now && now < (r.extendedUntil ?? r.closesAt)) ?? rounds[0])?.id
-  }
-
   async icsHome(user: CurrentUser, membership: Membership): Promise<IcsHome> {
-    const roundId = await this.currentRoundId(membership.icsId)
-    const current = roundId === undefined ? undefined : await this.results.round(roundId)
+    const current = currentOf(await this.roundsOfIcs(membership.icsId))
     if (!current) return { membership, round: null, summary: null }
     const view = buildDashboard(
       {
@@ -183,15 +185,10 @@ export class DashboardService {
 
   async placeHome(membership: Membership): Promise<PlaceHome> {
     const placeId = membership.placeId!
-    const empty = { membership, round: null, placeReturn: null, readiness: null, partners: [] }
-    const roundId = await this.currentRoundId(membership.icsId, placeId)
-    if (roundId === undefined) return empty
-    const [current, partners] = await Promise.all([
-      this.results.round(roundId, { placeIds: [placeId] }),
-      this.progress.forRound(roundId, [placeId]),
-    ])
-    const place = current?.places[0]
-    if (!current || !place) return empty
+    const takingPart = (await this.roundsOfIcs(membership.icsId)).filter((r) => r.places.some((p) => p.place.id === placeId))
+    const current = currentOf(takingPart)
+    const place = current?.places.find((p) => p.place.id === placeId)
+    if (!current || !place) return { membership, round: null, placeReturn: null, readiness: null, partners: [] }
     return {
       membership,
       round: {
@@ -206,7 +203,7 @@ export class DashboardService {
         criteria: place.criteria.length,
       },
       readiness: { level: place.readiness.level, outcome: place.readiness.outcome },
-      partners,
+      partners: await this.progress.forRound(current.round.id, [placeId]),
     }
   }
 
@@ -218,7 +215,7 @@ export class DashboardService {
       const scope = resultsScope(user, icsId)
       if (!scope) continue
       const placeIds = scope.kind === 'place' ? scope.placeIds : undefined
-      const [rounds, all] = await Promise.all([this.results.acrossIcs(icsId, { placeIds }), this.places.listPlaces(icsId)])
+      const [rounds, all] = await Promise.all([this.roundsOfIcs(icsId), this.places.listPlaces(icsId)])
       const icsName = user.memberships.find((m) => m.icsId === icsId)!.icsName
       // Every place in scope, including any that has not taken part in a round yet.
       const places = new Map<number, { name: string; at: Array<{ round: RoundResults; place: PlaceResults }> }>(
@@ -226,6 +223,7 @@ export class DashboardService {
       )
       for (const round of rounds) {
         for (const place of round.places) {
+          if (placeIds && !placeIds.includes(place.place.id)) continue
           const entry = places.get(place.place.id) ?? { name: place.place.name, at: [] }
           entry.at.push({ round, place })
           places.set(place.place.id, entry)

@@ -314,33 +314,28 @@ export class ImportService {
         ip,
       )
       await this.audit.recordMany(
+        { userId: job.createdBy, ip },
         [
           ...[...created].map(([name, placeId]) => ({
             kind: 'place.created' as const,
-            actorUserId: job.createdBy,
             icsId: job.icsId,
             subjectType: 'place',
             subjectId: placeId,
             details: { name, importId: job.id },
-            ip,
           })),
           ...plan.organisations.map((o) => ({
             kind: 'organisation.created' as const,
-            actorUserId: job.createdBy,
             icsId: job.icsId,
             subjectType: 'organisation',
             subjectId: organisationIds.get(`${nameKey(o.placeName)}\u0000${nameKey(o.name)}`)!,
             details: { name: o.name, kind: o.kind, place: o.placeName, importId: job.id },
-            ip,
           })),
           {
             kind: 'import.completed' as const,
-            actorUserId: job.createdBy,
             icsId: job.icsId,
             subjectType: 'import',
             subjectId: job.id,
             details: { filename: job.filename, ...counts },
-            ip,
           },
         ],
         trx,

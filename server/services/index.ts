@@ -1,12 +1,14 @@
 import type { AppConfig } from '../config'
 import type { Database } from '../db/connection'
 import { DatabaseSessionStore } from '../data/sessionStore'
-import { ReminderService } from '../jobs/reminders'
+import { ReminderService } from './reminderService'
 import type { Logger } from '../logger'
 import { ResultsReadModel } from '../results'
 import { AccountService } from './accountService'
+import { ApiTokenService } from './apiTokenService'
 import { AssessmentService } from './assessmentService'
 import { AuditService } from './auditService'
+import { ExportService } from './exportService'
 import { DashboardService } from './dashboardService'
 import { FrameworkService } from './frameworkService'
 import { IcsService } from './icsService'
@@ -41,6 +43,9 @@ export interface Services {
   reminders: ReminderService
   rounds: RoundService
   icss: IcsService
+  /** Exports of a round (CSV, Excel, JSON) and the rows behind the API, read in pages. */
+  exports: ExportService
+  apiTokens: ApiTokenService
   imports: ImportService
   placeAdmin: PlaceAdminService
 }
@@ -70,6 +75,8 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     reminders,
     rounds: new RoundService(db, audit, reminders, mailer, clock),
     icss: new IcsService(db, invitations, audit, mailer, clock, config.smtpUrl !== undefined),
+    exports: new ExportService(db, results, audit),
+    apiTokens: new ApiTokenService(db, audit, clock),
     imports: new ImportService(db, invitations, audit, mailer, clock, logger),
     placeAdmin: new PlaceAdminService(db, audit, clock),
   }

@@ -1,5 +1,5 @@
 import { canManagePlace, isIcsLead, managedPlaceIds } from '../auth/access'
-import type { CurrentUser } from '../auth/types'
+import type { Actor, CurrentUser } from '../auth/types'
 import type { Database } from '../db/connection'
 import { toDate } from '../db/values'
 import { ContactData } from '../data/contacts'
@@ -63,7 +63,8 @@ export class PlaceAdminService {
     return place
   }
 
-  async createPlace(user: CurrentUser, icsId: number, name: string, ip: string | undefined): Promise<number> {
+  async createPlace(actor: Actor, icsId: number, name: string): Promise<number> {
+    const user = actor.user
     if (!isIcsLead(user, icsId)) throw new NotFoundError()
     const clash = await this.places.findPlaceByName(icsId, name)
     if (clash)
@@ -76,15 +77,13 @@ export class PlaceAdminService {
     return this.db.transaction(async (trx) => {
       const ids = await this.places.createPlaces(icsId, [name], this.clock(), trx)
       const placeId = ids.get(name)!
-      await this.audit.record(
-        { kind: 'place.created', actorUserId: user.id, icsId, subjectType: 'place', subjectId: placeId, details: { name }, ip },
-        trx,
-      )
+      await this.audit.record(actor, { kind: 'place.created', icsId, subjectType: 'place', subjectId: placeId, details: { name } }, trx)
       return placeId
     })
   }
 
-  async renamePlace(user: CurrentUser, placeId: number, name: string, ip: string | undefined): Promise<void> {
+  async renamePlace(actor: Actor, placeId: number, name: string): Promise<void> {
+    const user = actor.user
     const place = await this.leadPlace(user, placeId)
     if (name === place.name) return
     const clash = await this.places.findPlaceByName(place.icsId, name, placeId)
@@ -92,14 +91,13 @@ export class PlaceAdminService {
     await this.db.transaction(async (trx) => {
       await this.places.renamePlace(placeId, name, trx)
       await this.audit.record(
+        actor,
         {
           kind: 'place.changed',
-          actorUserId: user.id,
           icsId: place.icsId,
           subjectType: 'place',
           subjectId: placeId,
           details: { from: place.name, to: name },
-          ip,
         },
         trx,
       )
@@ -107,19 +105,19 @@ export class PlaceAdminService {
   }
 
   /** Retires a place (left out of new rounds; its history kept) or reinstates it. */
-  async setPlaceRetired(user: CurrentUser, placeId: number, retire: boolean, reason: string, ip: string | undefined): Promise<void> {
+  async setPlaceRetired(actor: Actor, placeId: number, retire: boolean, reason: string): Promise<void> {
+    const user = actor.user
     const place = await this.leadPlace(user, placeId)
     await this.db.transaction(async (trx) => {
       if (await this.places.setPlaceRetired(placeId, retire ? this.clock() : null, trx)) {
         await this.audit.record(
+          actor,
           {
             kind: retire ? 'place.retired' : 'place.reinstated',
-            actorUserId: user.id,
             icsId: place.icsId,
             subjectType: 'place',
             subjectId: placeId,
             details: { name: place.name, reason },
-            ip,
           },
           trx,
         )
@@ -127,12 +125,8 @@ export class PlaceAdminService {
     })
   }
 
-  async createOrganisation(
-    user: CurrentUser,
-    placeId: number,
-    input: { name: string; kind: OrganisationKind },
-    ip: string | undefined,
-  ): Promise<number> {
+  async createOrganisation(actor: Actor, placeId: number, input: { name: string; kind: OrganisationKind }): Promise<number> {
+    const user = actor.user
     const { place } = await this.place(user, placeId)
     if (place.retiredAt)
       throw new ValidationError([{ text: `${place.name} is retired: reinstate it before adding organisations`, href: '#name' }])
@@ -148,14 +142,13 @@ export class PlaceAdminService {
       const ids = await this.places.createOrganisations([{ placeId, name: input.name, kind: input.kind }], this.clock(), trx)
       const organisationId = ids.get(`${placeId}:${input.name}`)!
       await this.audit.record(
+        actor,
         {
           kind: 'organisation.created',
-          actorUserId: user.id,
           icsId: place.icsId,
           subjectType: 'organisation',
           subjectId: organisationId,
           details: { name: input.name, kind: input.kind, place: place.name },
-          ip,
         },
         trx,
       )
@@ -171,12 +164,8 @@ export class PlaceAdminService {
     return { organisation, place, reminders: await this.reminders.log(organisationId) }
   }
 
-  async updateOrganisation(
-    user: CurrentUser,
-    organisationId: number,
-    input: { name: string; kind: OrganisationKind },
-    ip: string | undefined,
-  ): Promise<void> {
+  async updateOrganisation(actor: Actor, organisationId: number, input: { name: string; kind: OrganisationKind }): Promise<void> {
+    const user = actor.user
     const { organisation } = await this.organisation(user, organisationId)
     const clash = await this.places.findOrganisationByName(organisation.placeId, input.name, organisationId)
     if (clash)
@@ -185,39 +174,32 @@ export class PlaceAdminService {
     await this.db.transaction(async (trx) => {
       await this.places.updateOrganisation(organisationId, input, trx)
       await this.audit.record(
+        actor,
         {
           kind: 'organisation.changed',
-          actorUserId: user.id,
           icsId: organisation.icsId,
           subjectType: 'organisation',
           subjectId: organisationId,
           details: { from: { name: organisation.name, kind: organisation.kind }, to: input },
-          ip,
         },
         trx,
       )
     })
   }
 
-  async setOrganisationRetired(
-    user: CurrentUser,
-    organisationId: number,
-    retire: boolean,
-    reason: string,
-    ip: string | undefined,
-  ): Promise<OrganisationRecord> {
+  async setOrganisationRetired(actor: Actor, organisationId: number, retire: boolean, reason: string): Promise<OrganisationRecord> {
+    const user = actor.user
     const { organisation } = await this.organisation(user, organisationId)
     await this.db.transaction(async (trx) => {
       if (await this.places.setOrganisationRetired(organisationId, retire ? this.clock() : null, trx)) {
         await this.audit.record(
+          actor,
           {
             kind: retire ? 'organisation.retired' : 'organisation.reinstated',
-            actorUserId: user.id,
             icsId: organisation.icsId,
             subjectType: 'organisation',
             subjectId: organisationId,
             details: { name: organisation.name, reason },
-            ip,
           },
           trx,
         )

@@ -434,6 +434,23 @@ describe('the dashboard', () => {
     const asText = (rows: unknown[][]) => rows.map((r) => r.map((v) => (v === null ? '' : String(v))))
     const csvRows = parse(csv.text, { bom: true }) as string[][]
     expect(asText(sheets.get('Heatmap')!)).toEqual(csvRows)
+    // The summary: the whole round, as the page's summary shows it (hand-worked in the first test).
+    expect(sheets.get('Summary')).toEqual([
+      ['Measure', 'Value'],
+      ['Places recommended for Level 3 – Full delegation', 0],
+      ['Places recommended for Level 2 – Partial delegation', 1],
+      ['Places recommended for Level 1 – ICB-led', 2],
+      ['Places decided at Level 3 – Full delegation', 0],
+      ['Places decided at Level 2 – Partial delegation', 1],
+      ['Places decided at Level 1 – ICB-led', 0],
+      ['Places with no decision yet', 2],
+      ['Place returns received', 1],
+      ['Place returns expected', 3],
+      ['Partner organisations submitted', 4],
+      ['Partner organisations in progress', 1],
+      ['Partner organisations invited', 6],
+      ['Days to the deadline', 12],
+    ])
     const chartSheets = [...sheets.values()].slice(2)
     chartsOf(html).forEach((chart, i) => {
       const table = tableOf(html, `table-${chart.id}`)
@@ -621,6 +638,13 @@ describe('home pages and the places list', () => {
     expect(home).toContain('1 of 3 places decided')
     expect(home).toContain(`href="/rounds/${s.currentId}/dashboard"`)
     expect(home).toContain('href="/dashboard"')
+    // A change shows at the next visit: the results reused between visits are checked against the database.
+    await context.db('place_returns').where({ round_id: s.currentId, place_id: s.places.carrow }).update({ status: 'submitted' })
+    try {
+      expect((await lead.get('/home')).text).toMatch(/Place returns received<\/dt><dd class="nhsuk-summary-list__value">2 of 3/)
+    } finally {
+      await context.db('place_returns').where({ round_id: s.currentId, place_id: s.places.carrow }).update({ status: 'draft' })
+    }
   })
 
   it('lists each place with its latest readiness and its latest decision', async () => {

@@ -6,6 +6,7 @@ import { formErrorView, type FormError } from '../../forms/errors'
 import type { FrameworkProblem } from '../../framework/types'
 import type { BodyRule } from '../../middleware/body'
 import { FrameworkValidationError, FrameworkVersionLockedError, type FrameworkService } from '../../services/frameworkService'
+import { actorOf } from '../forms'
 import { idParam } from '../params'
 import { leadIcsId } from './scope'
 
@@ -70,7 +71,7 @@ export function frameworkAdminRoutes({ frameworks }: { frameworks: FrameworkServ
     const sent = frameworkText(req, 'json')
     if (!sent.ok) return renderList(req, res, { errors: [sent.error], values, status: 400 })
     try {
-      const { version, created } = await frameworks.upload(req.user!, leadIcsId(req.user!, req.query.ics), sent.text, req.ip)
+      const { version, created } = await frameworks.upload(actorOf(req), leadIcsId(req.user!, req.query.ics), sent.text)
       res.redirect(303, `/admin/frameworks/${version.id}${created ? '?uploaded=1' : '?existing=1'}`)
     } catch (error) {
       if (!(error instanceof FrameworkValidationError)) throw error
@@ -141,7 +142,7 @@ export function frameworkAdminRoutes({ frameworks }: { frameworks: FrameworkServ
   })
 
   r.post('/admin/frameworks/:versionId/drafts', lead, async (req, res) => {
-    const draft = await frameworks.newDraft(req.user!, leadIcsId(req.user!, req.query.ics), idParam(req, 'versionId'), req.ip)
+    const draft = await frameworks.newDraft(actorOf(req), leadIcsId(req.user!, req.query.ics), idParam(req, 'versionId'))
     res.redirect(303, `/admin/frameworks/${draft.id}?uploaded=1`)
   })
 
@@ -151,7 +152,7 @@ export function frameworkAdminRoutes({ frameworks }: { frameworks: FrameworkServ
     const sent = frameworkText(req, 'document')
     if (!sent.ok) return renderVersion(req, res, { errors: [{ ...sent.error, href: '#document' }], values, status: 400 })
     try {
-      await frameworks.changeDraft(req.user!, leadIcsId(req.user!, req.query.ics), idParam(req, 'versionId'), sent.text, req.ip)
+      await frameworks.changeDraft(actorOf(req), leadIcsId(req.user!, req.query.ics), idParam(req, 'versionId'), sent.text)
     } catch (error) {
       if (error instanceof FrameworkValidationError)
         return renderVersion(req, res, {

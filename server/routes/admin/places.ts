@@ -4,11 +4,11 @@ import { guardedRouter } from '../../auth/guardedRouter'
 import { ValidationError } from '../../errors'
 import { formErrorView, fromZod, type FormError } from '../../forms/errors'
 import { organisationForm, placeForm, reasonForm } from '../../forms/places'
-import { invitationForm } from './invitations'
+import { invitationForm } from '../../forms/people'
 import { organisationKindLabel, organisationKindLabels, organisationKinds } from '../../organisations/kinds'
 import type { InvitationService } from '../../services/invitationService'
-import { InvitationError } from '../../services/invitationService'
 import type { PlaceAdminService } from '../../services/placeAdminService'
+import { actorOf } from '../forms'
 import { idParam } from '../params'
 import { currentIcsId, leadIcsId } from './scope'
 
@@ -28,7 +28,7 @@ async function attempt(change: () => Promise<unknown>): Promise<FormError[]> {
     await change()
     return []
   } catch (error) {
-    if (error instanceof ValidationError || error instanceof InvitationError) return error.errors
+    if (error instanceof ValidationError) return error.errors
     throw error
   }
 }
@@ -65,7 +65,7 @@ export function placeAdminRoutes({ places, invitations }: { places: PlaceAdminSe
     if (!parsed.success) return renderList(req, res, body, fromZod(parsed.error), 400)
     let placeId = 0
     const errors = await attempt(async () => {
-      placeId = await places.createPlace(req.user!, leadIcsId(req.user!, req.query.ics), parsed.data.name, req.ip)
+      placeId = await places.createPlace(actorOf(req), leadIcsId(req.user!, req.query.ics), parsed.data.name)
     })
     if (errors.length > 0) return renderList(req, res, body, errors, 400)
     res.redirect(303, `/admin/places/${placeId}`)
@@ -91,7 +91,7 @@ export function placeAdminRoutes({ places, invitations }: { places: PlaceAdminSe
     const parsed = placeForm.safeParse({ name: body.placeName })
     const values = { placeName: body.placeName }
     if (!parsed.success) return renderPlace(req, res, values, fromZod(parsed.error, { name: 'placeName' }), 400)
-    const errors = await attempt(() => places.renamePlace(req.user!, idParam(req, 'placeId'), parsed.data.name, req.ip))
+    const errors = await attempt(() => places.renamePlace(actorOf(req), idParam(req, 'placeId'), parsed.data.name))
     if (errors.length > 0)
       return renderPlace(
         req,
@@ -111,7 +111,7 @@ export function placeAdminRoutes({ places, invitations }: { places: PlaceAdminSe
       const body = req.body as Record<string, unknown>
       const parsed = reasonForm.safeParse(body)
       if (!parsed.success) return renderPlace(req, res, { placeReason: body.reason }, fromZod(parsed.error, { reason: 'placeReason' }), 400)
-      await places.setPlaceRetired(req.user!, idParam(req, 'placeId'), retire, parsed.data.reason, req.ip)
+      await places.setPlaceRetired(actorOf(req), idParam(req, 'placeId'), retire, parsed.data.reason)
       res.redirect(303, `/admin/places/${idParam(req, 'placeId')}`)
     })
   }
@@ -120,7 +120,7 @@ export function placeAdminRoutes({ places, invitations }: { places: PlaceAdminSe
     const body = req.body as Record<string, unknown>
     const parsed = organisationForm.safeParse(body)
     if (!parsed.success) return renderPlace(req, res, body, fromZod(parsed.error), 400)
-    const errors = await attempt(() => places.createOrganisation(req.user!, idParam(req, 'placeId'), parsed.data, req.ip))
+    const errors = await attempt(() => places.createOrganisation(actorOf(req), idParam(req, 'placeId'), parsed.data))
     if (errors.length > 0) return renderPlace(req, res, body, errors, 400)
     res.redirect(303, `/admin/places/${idParam(req, 'placeId')}?added=1`)
   })
@@ -152,7 +152,7 @@ export function placeAdminRoutes({ places, invitations }: { places: PlaceAdminSe
     const parsed = invitationForm.safeParse({ ...values, role: 'partner', placeId: '' })
     if (!parsed.success) return renderBoard(req, res, values, fromZod(parsed.error), 400)
     const { place } = await places.place(req.user!, idParam(req, 'placeId'))
-    const errors = await attempt(() => invitations.invite(req.user!, place.icsId, parsed.data, req.ip))
+    const errors = await attempt(() => invitations.invite(actorOf(req), place.icsId, parsed.data))
     if (errors.length > 0) return renderBoard(req, res, values, errors, 400)
     res.redirect(303, `/admin/places/${place.id}/contacts?sent=1`)
   })
@@ -182,7 +182,7 @@ export function placeAdminRoutes({ places, invitations }: { places: PlaceAdminSe
     const body = req.body as Record<string, unknown>
     const parsed = organisationForm.safeParse(body)
     if (!parsed.success) return renderOrganisation(req, res, body, fromZod(parsed.error), 400)
-    const errors = await attempt(() => places.updateOrganisation(req.user!, idParam(req, 'organisationId'), parsed.data, req.ip))
+    const errors = await attempt(() => places.updateOrganisation(actorOf(req), idParam(req, 'organisationId'), parsed.data))
     if (errors.length > 0) return renderOrganisation(req, res, body, errors, 400)
     res.redirect(303, `/admin/organisations/${idParam(req, 'organisationId')}`)
   })
@@ -195,7 +195,7 @@ export function placeAdminRoutes({ places, invitations }: { places: PlaceAdminSe
       const body = req.body as Record<string, unknown>
       const parsed = reasonForm.safeParse(body)
       if (!parsed.success) return renderOrganisation(req, res, { reason: body.reason }, fromZod(parsed.error), 400)
-      await places.setOrganisationRetired(req.user!, idParam(req, 'organisationId'), retire, parsed.data.reason, req.ip)
+      await places.setOrganisationRetired(actorOf(req), idParam(req, 'organisationId'), retire, parsed.data.reason)
       res.redirect(303, `/admin/organisations/${idParam(req, 'organisationId')}`)
     })
   }
