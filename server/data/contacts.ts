@@ -79,4 +79,17 @@ export class ContactData {
       .select('r.organisation_id', 'r.status')) as Array<{ organisation_id: number; status: 'in_progress' | 'submitted' }>
     return new Map(rows.map((r) => [r.organisation_id, r.status]))
   }
+
+  /** The rounds a place takes part in, newest first by opening. */
+  async roundsOfPlace(placeId: number): Promise<Array<{ id: number; title: string; opensAt: Date }>> {
+    const rows = (await this.db('rounds as r')
+      .join('round_places as rp', 'rp.round_id', 'r.id')
+      .where('rp.place_id', placeId)
+      .orderBy([
+        { column: 'r.opens_at', order: 'desc' },
+        { column: 'r.id', order: 'desc' },
+      ])
+      .select('r.id', 'r.title', 'r.opens_at')) as Array<{ id: number; title: string; opens_at: unknown }>
+    return rows.map((r) => ({ id: r.id, title: r.title, opensAt: toDate(r.opens_at) }))
+  }
 }

@@ -12,12 +12,14 @@ export function parseLondonDateTime(
   label: string,
   /** The time a blank time box means: 17:00 for a deadline (a deadline day ends then). */
   defaultTime: string,
+  /** Other words for a date left blank or not real, where a form has its own. */
+  messages: { missing?: string; invalid?: string } = {},
 ): { ok: true; at: Date } | { ok: false; error: FormError } {
   const text = (name: string) => (typeof body[`${id}-${name}`] === 'string' ? (body[`${id}-${name}`] as string).trim() : '')
   const [day, month, year, time] = [text('day'), text('month'), text('year'), text('time')]
-  if (!day && !month && !year) return { ok: false, error: { text: `Enter ${label}`, href: `#${id}-day` } }
+  if (!day && !month && !year) return { ok: false, error: { text: messages.missing ?? `Enter ${label}`, href: `#${id}-day` } }
   const date = parseDateParts(day, month, year)
-  if (!date) return { ok: false, error: { text: `Enter ${label} as a real date, like 29 10 2026`, href: `#${id}-day` } }
+  if (!date) return { ok: false, error: { text: messages.invalid ?? `Enter ${label} as a real date, like 29 10 2026`, href: `#${id}-day` } }
   const clock = parseTime(time || defaultTime)
   if (!clock) return { ok: false, error: { text: `Enter the time of ${label} as hours and minutes, like 17:00`, href: `#${id}-time` } }
   return { ok: true, at: londonTime(date, clock.hour, clock.minute) }

@@ -69,8 +69,11 @@ export const closeRoundForm = z.object({ 'close-reason': reason('Enter the reaso
 export function parseExtendForm(
   body: Record<string, unknown>,
 ): { ok: true; until: Date; reason: string } | { ok: false; errors: FormError[] } {
-  const until = parseLondonDateTime(body, 'until', 'the new deadline', '17:00')
-  const why = z.object({ reason: reason('Enter the reason for the extension') }).safeParse(body)
+  const until = parseLondonDateTime(body, 'until', 'the new deadline', '17:00', {
+    missing: 'Enter the new deadline as a real date',
+    invalid: 'Enter the new deadline as a real date',
+  })
+  const why = z.object({ reason: reason('Enter the reason') }).safeParse(body)
   const errors = [...(until.ok ? [] : [until.error]), ...(why.success ? [] : fromZod(why.error))]
   if (!until.ok || !why.success) return { ok: false, errors }
   return { ok: true, until: until.at, reason: why.data.reason }

@@ -263,10 +263,6 @@ export class ImportService {
     const ip = this.ip.get(job.id)
     this.ip.delete(job.id)
     const now = this.clock()
-    const actor =
-      job.createdBy === null
-        ? undefined
-        : ((await this.db('users').where({ id: job.createdBy }).first('name')) as { name: string } | undefined)
     const outcome = await this.db.transaction(async (trx) => {
       const directory = await this.data.directory(job.icsId, now, invitationLifetimeMs, trx)
       const checked = this.check(bytes, directory)
@@ -302,7 +298,7 @@ export class ImportService {
       }
       const invited = await this.invitations.inviteMany(
         trx,
-        { userId: job.createdBy, name: actor?.name ?? 'Your ICS lead' },
+        { userId: job.createdBy, name: job.createdByName ?? 'Your ICS lead' },
         job.icsId,
         plan.contacts.map((c) => ({
           email: c.email,

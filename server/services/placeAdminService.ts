@@ -1,7 +1,6 @@
 import { canManagePlace, isIcsLead, managedPlaceIds } from '../auth/access'
 import type { Actor, CurrentUser } from '../auth/types'
 import type { Database } from '../db/connection'
-import { toDate } from '../db/values'
 import { ContactData } from '../data/contacts'
 import { PlaceData, type OrganisationRecord, type PlaceRecord } from '../data/places'
 import { ReminderData } from '../data/reminders'
@@ -215,16 +214,7 @@ export class PlaceAdminService {
    */
   async contactsBoard(user: CurrentUser, placeId: number, roundId: number | undefined) {
     const { place, organisations } = await this.place(user, placeId)
-    const rounds = (
-      (await this.db('rounds as r')
-        .join('round_places as rp', 'rp.round_id', 'r.id')
-        .where('rp.place_id', placeId)
-        .orderBy([
-          { column: 'r.opens_at', order: 'desc' },
-          { column: 'r.id', order: 'desc' },
-        ])
-        .select('r.id', 'r.title', 'r.opens_at')) as Array<{ id: number; title: string; opens_at: unknown }>
-    ).map((r) => ({ id: r.id, title: r.title, opensAt: toDate(r.opens_at) }))
+    const rounds = await this.contacts.roundsOfPlace(placeId)
     // By default the newest round that has opened: the next one, set up early, has nobody started yet.
     const round = rounds.find((r) => r.id === roundId) ?? rounds.find((r) => r.opensAt <= this.clock()) ?? rounds[0]
     const [members, invitations, statuses] = [
