@@ -2,6 +2,7 @@ import type { Request, Response } from 'express'
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
 import { ValidationError } from '../errors'
+import { formBody, type BodyRule } from '../middleware/body'
 import { londonDateTimeFields } from '../forms/dateTime'
 import { formErrorView, fromZod, type FormError } from '../forms/errors'
 import { closeRoundForm, parseExtendForm, parseRoundForm, reminderDaysForm, reopenResponseForm } from '../forms/roundSetup'
@@ -23,6 +24,9 @@ const responseTags = {
   in_progress: { text: 'In progress', classes: 'nhsuk-tag--blue' },
   submitted: { text: 'Submitted', classes: 'nhsuk-tag--green' },
 } as const
+
+/** The round form: a few fields, and a box for each place taking part (as many as an ICS may have). */
+const roundFormBody: BodyRule = { ...formBody({ textCharacters: 2_000, fields: 420 }), repeatable: ['placeIds'] }
 
 /** Runs a change; a rule it breaks comes back as form errors for the page to show again. */
 async function attempt(change: () => Promise<unknown>): Promise<FormError[]> {
@@ -106,7 +110,7 @@ export function roundRoutes(rounds: RoundService) {
     })
   })
 
-  r.post('/rounds', lead, async (req, res) => {
+  r.post('/rounds', { access: lead, body: roundFormBody }, async (req, res) => {
     const body = req.body as Record<string, unknown>
     const parsed = parseRoundForm(body)
     if (!parsed.ok) return renderForm(req, res, { values: body, errors: parsed.errors, status: 400 })
@@ -138,7 +142,7 @@ export function roundRoutes(rounds: RoundService) {
     })
   })
 
-  r.post('/rounds/:roundId/edit', lead, async (req, res) => {
+  r.post('/rounds/:roundId/edit', { access: lead, body: roundFormBody }, async (req, res) => {
     const roundId = idParam(req, 'roundId')
     const body = req.body as Record<string, unknown>
     const parsed = parseRoundForm(body)
