@@ -51,14 +51,13 @@ export class ApiTokenService {
       if (inUse) throw new ValidationError([{ text: 'A token in use already has that name: choose another', href: '#name' }])
       const tokenId = await this.tokens.insert({ icsId, name: trimmed, tokenHash: hashToken(secret), createdBy: actor.id }, now, trx)
       await this.audit.record(
+        { user: actor, ip },
         {
           kind: 'api-token.created',
-          actorUserId: actor.id,
           icsId,
           subjectType: 'api_token',
           subjectId: tokenId,
           details: { name: trimmed },
-          ip,
         },
         trx,
       )
@@ -74,14 +73,13 @@ export class ApiTokenService {
     await this.db.transaction(async (trx) => {
       if (!(await this.tokens.revoke(tokenId, actor.id, this.clock(), trx))) return
       await this.audit.record(
+        { user: actor, ip },
         {
           kind: 'api-token.revoked',
-          actorUserId: actor.id,
           icsId,
           subjectType: 'api_token',
           subjectId: tokenId,
           details: { name: token.name },
-          ip,
         },
         trx,
       )
@@ -103,15 +101,15 @@ export class ApiTokenService {
   ): Promise<Authentication> {
     const refuse = async (refused: TokenRefusal, token?: ApiTokenRecord): Promise<Authentication> => {
       if (!options.record) return { refused }
-      await this.audit.record({
-        kind: 'api-token.refused',
-        actorUserId: null,
-        icsId: token?.icsId ?? null,
-        subjectType: token ? 'api_token' : undefined,
-        subjectId: token?.id,
-        details: { reason: refused, path: path.slice(0, 200), ...(token ? { name: token.name } : {}) },
-        ip,
-      })
+      await this.audit.recordFrom(
+        { userId: null, ip },
+        {
+          kind: 'api-token.refused',
+          icsId: token?.icsId ?? null,
+          ...(token ? { subjectType: 'api_token', subjectId: token.id } : {}),
+          details: { reason: refused, path: path.slice(0, 200), ...(token ? { name: token.name } : {}) },
+        },
+      )
       return { refused }
     }
     if (secret.length < 20 || secret.length > 200 || !/^[\x21-\x7e]+$/.test(secret)) return refuse('malformed')
@@ -125,13 +123,10 @@ export class ApiTokenService {
 
   /** Records that an address has made so many failed attempts that the rest are refused unrecorded. */
   async recordFailureLimit(ip: string | undefined, path: string): Promise<void> {
-    await this.audit.record({
-      kind: 'api-token.refused',
-      actorUserId: null,
-      icsId: null,
-      details: { reason: 'too-many-failures' satisfies TokenRefusal, path: path.slice(0, 200) },
-      ip,
-    })
+    await this.audit.recordFrom(
+      { userId: null, ip },
+      { kind: 'api-token.refused', icsId: null, details: { reason: 'too-many-failures' satisfies TokenRefusal, path: path.slice(0, 200) } },
+    )
   }
 
   private async creatorStillLeads(token: ApiTokenRecord): Promise<boolean> {

@@ -176,14 +176,15 @@ export class ExportService {
     ip: string | undefined,
     extra: Record<string, unknown> = {},
   ): Promise<void> {
-    await this.audit.record({
-      kind: 'export.downloaded',
-      actorUserId: actor.id,
-      icsId: scope.round.icsId,
-      subjectType: 'round',
-      subjectId: scope.round.id,
-      details: { export: kind, format, ...(scope.placeIds ? { placeIds: scope.placeIds } : {}), ...extra },
-      ip,
-    })
+    await this.audit.record(
+      { user: actor, ip },
+      {
+        kind: 'export.downloaded',
+        icsId: scope.round.icsId,
+        subjectType: 'round',
+        subjectId: scope.round.id,
+        details: { export: kind, format, ...(scope.placeIds ? { placeIds: scope.placeIds } : {}), ...extra },
+      },
+    )
   }
 }
