@@ -21,6 +21,7 @@ import { auditRangeForm } from '../forms/exportForms'
 import { auditKinds } from '../services/auditService'
 import type { ExportFormat, ExportKind, ExportScope, ExportService } from '../services/exportService'
 import { londonDateOf, nextDay, startOfLondonDay } from '../time/london'
+import { actorOf } from './forms'
 import { idParam } from './params'
 
 type Format = 'csv' | 'xlsx'
@@ -85,7 +86,7 @@ export function exportRoutes(exports: ExportService, clock: () => Date) {
     csvTable?: Table<Row>,
     csvRows?: Iterable<Row> | AsyncIterable<Row>,
   ) {
-    await exports.recordDownload(req.user!, scope, kind, format as ExportFormat, req.ip)
+    await exports.recordDownload(actorOf(req), scope, kind, format as ExportFormat)
     if (format === 'csv') {
       startDownload(res, csvContentType, fileName(scope, what, 'csv'))
       await writeCsv(res, csvTable ?? (sheets[0]!.table as Table<Row>), csvRows ?? (sheets[0]!.rows as Iterable<Row>))
@@ -134,7 +135,7 @@ export function exportRoutes(exports: ExportService, clock: () => Date) {
       if (!scope.wholeIcs) throw new NotFoundError()
       const { from, to } = parsed.data
       const range = { from: startOfLondonDay(from), before: startOfLondonDay(nextDay(to)) }
-      await exports.recordDownload(req.user!, scope, 'audit', format, req.ip, { from, to })
+      await exports.recordDownload(actorOf(req), scope, 'audit', format, { from, to })
       const rows = exports.auditRows(scope, range)
       const table = auditTable(auditKinds)
       const name = fileName(
@@ -156,7 +157,7 @@ export function exportRoutes(exports: ExportService, clock: () => Date) {
     const scope = await exports.scopeFor(req.user!, idParam(req, 'roundId'))
     const results = await exports.roundResults(scope)
     const { version, criteria } = await exports.framework(scope)
-    await exports.recordDownload(req.user!, scope, 'round', 'json', req.ip)
+    await exports.recordDownload(actorOf(req), scope, 'round', 'json')
     startDownload(res, 'application/json; charset=utf-8', fileName(scope, 'round', 'json'))
     await writeJsonDocument(res, {
       head: {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { isIcsLead } from '../auth/access'
 import { apiTokenPrefix, type ApiClient } from '../auth/apiClient'
 import { hashToken } from '../auth/tokens'
-import type { CurrentUser } from '../auth/types'
+import type { Actor } from '../auth/types'
 import { ApiTokenData, type ApiTokenRecord } from '../data/apiTokens'
 import type { Database } from '../db/connection'
 import { NotFoundError, ValidationError } from '../errors'
@@ -27,19 +27,14 @@ export class ApiTokenService {
     this.tokens = new ApiTokenData(db)
   }
 
-  async list(actor: CurrentUser, icsId: number): Promise<ApiTokenRecord[]> {
-    if (!isIcsLead(actor, icsId)) throw new NotFoundError()
+  async list(actor: Actor, icsId: number): Promise<ApiTokenRecord[]> {
+    if (!isIcsLead(actor.user, icsId)) throw new NotFoundError()
     return this.tokens.listForIcs(icsId)
   }
 
   /** Makes a token; the secret is returned this once and only its hash is kept. */
-  async create(
-    actor: CurrentUser,
-    icsId: number,
-    name: string,
-    ip: string | undefined,
-  ): Promise<{ secret: string; token: ApiTokenRecord }> {
-    if (!isIcsLead(actor, icsId)) throw new NotFoundError()
+  async create(actor: Actor, icsId: number, name: string): Promise<{ secret: string; token: ApiTokenRecord }> {
+    if (!isIcsLead(actor.user, icsId)) throw new NotFoundError()
     const trimmed = name.trim()
     if (!trimmed) throw new ValidationError([{ text: 'Enter a name for the token', href: '#name' }])
     if (trimmed.length > maxTokenNameLength)
@@ -49,16 +44,10 @@ export class ApiTokenService {
     const id = await this.db.transaction(async (trx) => {
       const inUse = await trx('api_tokens').where({ ics_id: icsId, name: trimmed }).whereNull('revoked_at').first('id')
       if (inUse) throw new ValidationError([{ text: 'A token in use already has that name: choose another', href: '#name' }])
-      const tokenId = await this.tokens.insert({ icsId, name: trimmed, tokenHash: hashToken(secret), createdBy: actor.id }, now, trx)
+      const tokenId = await this.tokens.insert({ icsId, name: trimmed, tokenHash: hashToken(secret), createdBy: actor.user.id }, now, trx)
       await this.audit.record(
-        { user: actor, ip },
-        {
-          kind: 'api-token.created',
-          icsId,
-          subjectType: 'api_token',
-          subjectId: tokenId,
-          details: { name: trimmed },
-        },
+        actor,
+        { kind: 'api-token.created', icsId, subjectType: 'api_token', subjectId: tokenId, details: { name: trimmed } },
         trx,
       )
       return tokenId
@@ -66,21 +55,15 @@ export class ApiTokenService {
     return { secret, token: (await this.tokens.find(id))! }
   }
 
-  async revoke(actor: CurrentUser, icsId: number, tokenId: number, ip: string | undefined): Promise<ApiTokenRecord> {
-    if (!isIcsLead(actor, icsId)) throw new NotFoundError()
+  async revoke(actor: Actor, icsId: number, tokenId: number): Promise<ApiTokenRecord> {
+    if (!isIcsLead(actor.user, icsId)) throw new NotFoundError()
     const token = await this.tokens.find(tokenId)
     if (!token || token.icsId !== icsId) throw new NotFoundError()
     await this.db.transaction(async (trx) => {
-      if (!(await this.tokens.revoke(tokenId, actor.id, this.clock(), trx))) return
+      if (!(await this.tokens.revoke(tokenId, actor.user.id, this.clock(), trx))) return
       await this.audit.record(
-        { user: actor, ip },
-        {
-          kind: 'api-token.revoked',
-          icsId,
-          subjectType: 'api_token',
-          subjectId: tokenId,
-          details: { name: token.name },
-        },
+        actor,
+        { kind: 'api-token.revoked', icsId, subjectType: 'api_token', subjectId: tokenId, details: { name: token.name } },
         trx,
       )
     })
@@ -106,7 +89,8 @@ export class ApiTokenService {
         {
           kind: 'api-token.refused',
           icsId: token?.icsId ?? null,
-          ...(token ? { subjectType: 'api_token', subjectId: token.id } : {}),
+          subjectType: token ? 'api_token' : undefined,
+          subjectId: token?.id,
           details: { reason: refused, path: path.slice(0, 200), ...(token ? { name: token.name } : {}) },
         },
       )

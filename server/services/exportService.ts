@@ -1,6 +1,6 @@
 import { isIcsLead, managedPlaceIds } from '../auth/access'
 import type { ApiClient } from '../auth/apiClient'
-import type { CurrentUser } from '../auth/types'
+import type { Actor, CurrentUser } from '../auth/types'
 import { ExportData, type AuditExportRow, type RespondentCursor, type RespondentRow, type StoredAnswer } from '../data/exports'
 import { FrameworkData, type CriterionRow, type FrameworkVersion } from '../data/frameworks'
 import { RoundData, type RoundRecord } from '../data/rounds'
@@ -169,22 +169,18 @@ export class ExportService {
 
   /** Downloads of personal data are recorded: who took what, of which round, when. */
   async recordDownload(
-    actor: CurrentUser,
+    actor: Actor,
     scope: ExportScope,
     kind: ExportKind,
     format: ExportFormat,
-    ip: string | undefined,
     extra: Record<string, unknown> = {},
   ): Promise<void> {
-    await this.audit.record(
-      { user: actor, ip },
-      {
-        kind: 'export.downloaded',
-        icsId: scope.round.icsId,
-        subjectType: 'round',
-        subjectId: scope.round.id,
-        details: { export: kind, format, ...(scope.placeIds ? { placeIds: scope.placeIds } : {}), ...extra },
-      },
-    )
+    await this.audit.record(actor, {
+      kind: 'export.downloaded',
+      icsId: scope.round.icsId,
+      subjectType: 'round',
+      subjectId: scope.round.id,
+      details: { export: kind, format, ...(scope.placeIds ? { placeIds: scope.placeIds } : {}), ...extra },
+    })
   }
 }

@@ -5,6 +5,7 @@ import { ValidationError } from '../../errors'
 import { formErrorView, fromZod, type FormError } from '../../forms/errors'
 import { apiTokenForm } from '../../forms/exportForms'
 import type { ApiTokenService } from '../../services/apiTokenService'
+import { actorOf } from '../forms'
 import { idParam } from '../params'
 import { leadIcsId } from './scope'
 
@@ -22,7 +23,7 @@ export function apiTokenRoutes({ apiTokens }: { apiTokens: ApiTokenService }) {
     status = 200,
   ) {
     const icsId = leadIcsId(req.user!, req.query.ics ?? (req.body as Record<string, unknown> | undefined)?.ics)
-    const tokens = await apiTokens.list(req.user!, icsId)
+    const tokens = await apiTokens.list(actorOf(req), icsId)
     // A page holding a secret must never be kept by a browser or a proxy.
     if (extra.created) res.setHeader('Cache-Control', 'no-store')
     res.status(status).render('admin/api-tokens', {
@@ -43,7 +44,7 @@ export function apiTokenRoutes({ apiTokens }: { apiTokens: ApiTokenService }) {
     if (!parsed.success) return render(req, res, { errors: fromZod(parsed.error), values: body }, 400)
     const icsId = leadIcsId(req.user!, body.ics)
     try {
-      const { secret, token } = await apiTokens.create(req.user!, icsId, parsed.data.name, req.ip)
+      const { secret, token } = await apiTokens.create(actorOf(req), icsId, parsed.data.name)
       await render(req, res, { created: { name: token.name, secret } }, 201)
     } catch (error) {
       if (error instanceof ValidationError) return render(req, res, { errors: error.errors, values: body }, 400)
@@ -54,7 +55,7 @@ export function apiTokenRoutes({ apiTokens }: { apiTokens: ApiTokenService }) {
   r.post('/admin/api-tokens/:id/revoke', allow.roles('ics_lead'), async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>
     const icsId = leadIcsId(req.user!, body.ics)
-    await apiTokens.revoke(req.user!, icsId, idParam(req, 'id'), req.ip)
+    await apiTokens.revoke(actorOf(req), icsId, idParam(req, 'id'))
     res.redirect(303, `/admin/api-tokens?ics=${icsId}`)
   })
 
