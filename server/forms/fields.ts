@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isRowId } from '../db/values'
 import { isoDate, parseDateParts, parseIsoDate, type CalendarDate } from '../time/london'
 
 /**
@@ -57,7 +58,9 @@ export function optionalId(invalid: string) {
       .string()
       .trim()
       .regex(/^\d*$/, invalid)
-      .transform((v) => (v === '' ? null : Number(v))),
+      .transform((v) => (v === '' ? null : Number(v)))
+      // A number too large to be any row's id is no choice from the list.
+      .refine((id) => id === null || isRowId(id), invalid),
   )
 }
 

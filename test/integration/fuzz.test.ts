@@ -220,6 +220,7 @@ const interesting = [
   '1.5',
   '1e3',
   '99999999999999999999',
+  '2147483648',
   '9007199254740993',
   'NaN',
   'Infinity',
@@ -293,7 +294,22 @@ const jsonValue: fc.Arbitrary<unknown> = fc.oneof(
 type Encoding = 'form' | 'json' | 'json-array' | 'text' | 'multipart' | 'xml' | 'none' | 'form-utf16'
 const encodings: Encoding[] = ['form', 'form', 'form', 'json', 'json', 'json-array', 'text', 'multipart', 'xml', 'none', 'form-utf16']
 
-const paramVariants = ['valid', 'valid', 'valid', 'valid', 'other', '0', '-1', '99999999', 'abc', '1e3', '%2e%2e', 'नमस्ते'] as const
+const paramVariants = [
+  'valid',
+  'valid',
+  'valid',
+  'valid',
+  'other',
+  '0',
+  '-1',
+  '99999999',
+  '2147483648',
+  '99999999999',
+  'abc',
+  '1e3',
+  '%2e%2e',
+  'नमस्ते',
+] as const
 
 interface Generated {
   actor: ActorName
