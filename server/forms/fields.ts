@@ -49,6 +49,14 @@ export function level(levelCount: number, missing: string) {
   )
 }
 
+/** The largest id there can be: PostgreSQL's integer columns hold no more (a larger one would be a database error, not "not found"). */
+export const maxId = 2_147_483_647
+
+/** Whether a text is an id there could be: a whole number from 1 to maxId. */
+export function isId(text: string): boolean {
+  return /^\d{1,10}$/.test(text) && Number(text) >= 1 && Number(text) <= maxId
+}
+
 /** An id chosen from a list, or null when the "Choose…" option was left. */
 export function optionalId(invalid: string) {
   return z.preprocess(
@@ -56,7 +64,7 @@ export function optionalId(invalid: string) {
     z
       .string()
       .trim()
-      .regex(/^\d*$/, invalid)
+      .refine((v) => v === '' || isId(v), invalid)
       .transform((v) => (v === '' ? null : Number(v))),
   )
 }
