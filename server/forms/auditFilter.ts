@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { asText, calendarDate, isId } from './fields'
+import { asText, calendarDate, largestId } from './fields'
 
 /** Blank means "any": an unset filter is undefined. */
 function blankAsUndefined<T extends z.ZodType>(schema: T) {
@@ -12,7 +12,13 @@ function blankAsUndefined<T extends z.ZodType>(schema: T) {
 /** The audit trail's filters (a query string): who, what kind of event, from and to which day. */
 export function auditFilterForm(kinds: readonly string[]) {
   return z.object({
-    user: blankAsUndefined(z.string().refine(isId, 'Select a person from the list').transform(Number)),
+    user: blankAsUndefined(
+      z
+        .string()
+        .regex(/^\d+$/, 'Select a person from the list')
+        .transform(Number)
+        .pipe(z.number().int().positive('Select a person from the list').max(largestId, 'Select a person from the list')),
+    ),
     kind: blankAsUndefined(z.string().refine((v) => kinds.includes(v), 'Select a kind of event from the list')),
     from: blankAsUndefined(calendarDate('Enter the start date as a real date')),
     to: blankAsUndefined(calendarDate('Enter the end date as a real date')),

@@ -49,13 +49,11 @@ export function level(levelCount: number, missing: string) {
   )
 }
 
-/** The largest id there can be: PostgreSQL's integer columns hold no more (a larger one would be a database error, not "not found"). */
-export const maxId = 2_147_483_647
-
-/** Whether a text is an id there could be: a whole number from 1 to maxId. */
-export function isId(text: string): boolean {
-  return /^\d{1,10}$/.test(text) && Number(text) >= 1 && Number(text) <= maxId
-}
+/**
+ * The largest id a table holds: PostgreSQL's integer. A larger number typed into a form would make
+ * PostgreSQL refuse the query (a 500) where SQLite just finds nothing, so it is refused here.
+ */
+export const largestId = 2_147_483_647
 
 /** An id chosen from a list, or null when the "Choose…" option was left. */
 export function optionalId(invalid: string) {
@@ -64,8 +62,9 @@ export function optionalId(invalid: string) {
     z
       .string()
       .trim()
-      .refine((v) => v === '' || isId(v), invalid)
-      .transform((v) => (v === '' ? null : Number(v))),
+      .regex(/^\d*$/, invalid)
+      .transform((v) => (v === '' ? null : Number(v)))
+      .refine((v) => v === null || v <= largestId, invalid),
   )
 }
 
