@@ -113,6 +113,16 @@ describe('rules for every request', () => {
     })
   })
 
+  it('answers an id too large for any row with not found or a message, never a database error', async () => {
+    const lead = agents.get('ics lead')!
+    for (const path of ['/rounds/2147483648/manage', '/admin/users/99999999999', `/places/${ids.placeId}/actions/4294967296`]) {
+      expect([path, (await lead.get(path)).status]).toEqual([path, 404])
+    }
+    expect((await lead.get('/admin/audit?user=2147483648')).status).toBe(400)
+    const api = await request(context.app).get('/api/v1/rounds/99999999999/results').set('Authorization', 'Bearer not-a-token')
+    expect(api.status).toBeLessThan(500)
+  })
+
   describe('body limits sized from the largest valid form (finding 6)', () => {
     async function governanceForm(text: (code: string, field: string) => string) {
       const partner = agents.get('partner')!
