@@ -56,24 +56,23 @@ export function dashboardRoutes(dashboards: DashboardService, reports: ReportSer
   // form token and no nonce, which the layout around it adds for each request. It is kept as
   // UTF-8 bytes: turning some 100 kB of text into bytes on every request cost more than the rest
   // of the request, so only the layout around it is rendered and encoded each time.
-  const bodies = new BoundedCache<string, Buffer>(cachedBodies)
+  const bodies = new BoundedCache<string, Promise<Buffer>>(cachedBodies)
 
   r.get('/rounds/:roundId/dashboard', readers, async (req, res) => {
     const { view, rounds, key } = await page(req)
     const reportLinks = await reports.reportLinks(req.user!, view.round.id)
     const bodyKey = JSON.stringify([key, reportLinks])
-    let body = bodies.get(bodyKey)
-    if (body === undefined) {
-      const html = await renderView(req.app, 'dashboard/index', {
-        layout: false,
-        dashboard: view,
-        rounds,
-        chartJson: chartJson(view.charts),
-        reports: reportLinks,
-      })
-      body = Buffer.from(html)
-      bodies.set(bodyKey, body)
-    }
+    const body = await bodies.shared(bodyKey, async () =>
+      Buffer.from(
+        await renderView(req.app, 'dashboard/index', {
+          layout: false,
+          dashboard: view,
+          rounds,
+          chartJson: chartJson(view.charts),
+          reports: reportLinks,
+        }),
+      ),
+    )
     const around = await renderView(res, 'dashboard/page', {
       title: `Dashboard: ${view.round.title}`,
       // The header marks Dashboard as the current section, not Rounds (the address starts /rounds/).
