@@ -6,6 +6,7 @@ import * as placeReturns from './20261122_004_place_returns'
 import * as jobs from './20261123_005_jobs'
 import * as roundPublication from './20261201_006_round_publication'
 import * as administration from './20261202_007_administration'
+import * as apiTokens from './20261202_008_api_tokens'
 
 /**
  * Every migration, in order. Listed explicitly (rather than read from the folder) so the
@@ -19,4 +20,5 @@ export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]
   ['20261123_005_jobs', jobs],
   ['20261201_006_round_publication', roundPublication],
   ['20261202_007_administration', administration],
+  ['20261202_008_api_tokens', apiTokens],
 ]

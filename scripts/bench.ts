@@ -13,6 +13,7 @@ import { timestamp } from '../server/db/values'
 import { createLogger } from '../server/logger'
 import { createServices } from '../server/services'
 import { benchPages, runPageBaselineServer } from './bench/pages'
+import { benchReports } from './bench/reports'
 import {
   cookieHeader,
   cookiesOf,
@@ -31,7 +32,7 @@ import {
 /**
  * `npm run bench`: every profile, one after another, exiting 1 if any target does not hold;
  * `npm run bench -- saves` or `npm run bench -- pages [demo|national] [page names...]` runs one.
- * The page profile is in bench/pages.ts.
+ * The page profile is in bench/pages.ts; the report profile (`npm run bench -- reports`) in bench/reports.ts.
  *
  * The save profile is a deadline day. 200 partners, each of their own organisation and
  * signed in with their own session, autosave answers (the domain page's JSON save, carrying
@@ -676,6 +677,7 @@ async function benchSaves(dir: string): Promise<boolean> {
 const profiles: Record<string, (dir: string, args: string[]) => Promise<boolean>> = {
   saves: benchSaves,
   pages: benchPages,
+  reports: benchReports,
 }
 
 async function main(): Promise<number> {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import express, { type Express, type RequestHandler } from 'express'
 import helmet from 'helmet'
+import { apiRouter } from './api/router'
+import { apiReports } from './api/reports'
 import { AssetCatalogue, assetsRouter } from './assets'
 import { resolveSessionSecret } from './bootstrap'
 import type { AppConfig } from './config'
@@ -12,13 +14,16 @@ import { errorHandler, notFoundHandler } from './middleware/errors'
 import { databaseRateLimit } from './middleware/rateLimits'
 import { requestLog } from './middleware/requestLog'
 import { adminRoutes } from './routes/admin/index'
+import { apiDocsRoutes } from './routes/apiDocs'
 import { assessmentRoutes } from './routes/assessment'
 import { authRoutes } from './routes/auth'
+import { exportRoutes } from './routes/exports'
 import { frameworkRoutes } from './routes/framework'
 import { healthRoutes, type Lifecycle } from './routes/health'
 import { homeRoutes, navigationFor } from './routes/home'
 import { dashboardRoutes } from './routes/dashboard'
 import { placeRoutes } from './routes/places'
+import { roundRoutes } from './routes/rounds'
 import { reportRoutes } from './routes/reports'
 import type { Services } from './services'
 import { createViewEngine, viewsDirectory } from './views/engine'
@@ -92,6 +97,19 @@ export function createApp(deps: AppDeps): Express {
     next()
   })
 
+  // The JSON API: bearer tokens, no sessions, no CSRF, no body parsing (it only reads).
+  app.use(
+    apiRouter(
+      db,
+      {
+        services,
+        limits: { requestsPerMinute: config.apiRateLimit, failuresPerAddress: config.rateLimits.tokens },
+        reports: apiReports(services.reports),
+      },
+      logger,
+    ),
+  )
+
   app.use(assetsRouter(config.production, assets))
   // Request bodies are read by each route's own rule (middleware/body.ts, through the guarded router).
 
@@ -132,12 +150,23 @@ export function createApp(deps: AppDeps): Express {
   app.use(frameworkRoutes(services.frameworks))
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
   app.use(assessmentRoutes(services.assessments))
+  app.use(roundRoutes(services.rounds))
   app.use(placeRoutes(services.placeReturns, services.dashboards, services.reports))
   app.use(dashboardRoutes(services.dashboards, services.reports))
   app.use(reportRoutes(services.reports))
   app.use(
-    adminRoutes({ db, invitations: services.invitations, userAdmin: services.userAdmin, audit: services.audit, mailer: services.mailer }),
+    adminRoutes({
+      db,
+      invitations: services.invitations,
+      userAdmin: services.userAdmin,
+      audit: services.audit,
+      mailer: services.mailer,
+      apiTokens: services.apiTokens,
+    }),
   )
+
+  app.use(exportRoutes(services.exports, clock))
+  app.use(apiDocsRoutes())
 
   app.use(notFoundHandler)
   app.use(errorHandler(logger, config.production))

@@ -5,6 +5,7 @@ import type { Database } from './db/connection'
 import { migrateToLatest } from './db/migrate'
 import { sharedSecret } from './data/secrets'
 import { seedDemo } from './demo/seed'
+import { seedApiTokens } from './demo/seedApiTokens'
 import type { Logger } from './logger'
 import type { Services } from './services'
 
@@ -47,6 +48,7 @@ export async function prepareDatabase(
     const password = config.demoPassword ?? (generatedDemoPassword = generatePassword())
     const result = await seedDemo(db, { now: options.now ?? new Date(), passwordHash: await hashPassword(password) })
     demoSeeded = result.seeded
+    if (result.seeded) await seedApiTokens(db, { demoApiToken: config.demoApiToken, now: options.now ?? new Date() })
     if (!result.seeded) logger.warn(`Demo data not added: ${result.reason}`)
   }
   return { migrationsApplied, frameworksLoaded: imports.length, demoSeeded, ...(generatedDemoPassword ? { generatedDemoPassword } : {}) }

@@ -37,6 +37,7 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   SIGN_IN_RATE_LIMIT: wholeNumber(1, 10000, 20),
   TOKEN_RATE_LIMIT: wholeNumber(1, 10000, 20),
+  API_RATE_LIMIT: wholeNumber(1, 100000, 120),
   REMINDER_INTERVAL_SECONDS: wholeNumber(0, 86400, 300),
   VIEW_CACHE: onOff.optional(),
   PROTECTIVE_MARKING: z
@@ -66,6 +67,8 @@ export interface AppConfig {
   trustProxy: boolean
   /** Attempts per 15 minutes from one address: sign-in, and links with tokens (reset, invitation). */
   rateLimits: { signIn: number; tokens: number }
+  /** JSON API requests per minute per API token. */
+  apiRateLimit: number
   /** How often each instance checks for deadline reminders to send (one instance at a time does); 0: never. */
   reminderIntervalSeconds: number
   /** Views compiled once per process (on unless VIEW_CACHE=off, as `npm run dev` sets). */
@@ -126,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     webConcurrency: e.WEB_CONCURRENCY,
     trustProxy: e.TRUST_PROXY === 'true',
     rateLimits: { signIn: e.SIGN_IN_RATE_LIMIT, tokens: e.TOKEN_RATE_LIMIT },
+    apiRateLimit: e.API_RATE_LIMIT,
     reminderIntervalSeconds: e.REMINDER_INTERVAL_SECONDS,
     viewCache: e.VIEW_CACHE !== 'off',
     protectiveMarking: e.PROTECTIVE_MARKING,

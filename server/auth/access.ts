@@ -1,3 +1,4 @@
+import type { ApiClient } from './apiClient'
 import type { CurrentUser, Role } from './types'
 
 /**
@@ -6,7 +7,7 @@ import type { CurrentUser, Role } from './types'
  * about the particular ICS, place or organisation, and treat a "no" as "not found".
  */
 
-export type AccessRule = { kind: 'public' } | { kind: 'signedIn' } | { kind: 'roles'; roles: readonly Role[] }
+export type AccessRule = { kind: 'public' } | { kind: 'signedIn' } | { kind: 'roles'; roles: readonly Role[] } | { kind: 'apiToken' }
 
 export const allow = {
   /** Anyone, signed in or not. */
@@ -15,12 +16,15 @@ export const allow = {
   signedIn: { kind: 'signedIn' } as AccessRule,
   /** Signed-in users holding at least one of these roles somewhere. */
   roles: (...roles: Role[]): AccessRule => ({ kind: 'roles', roles }),
+  /** A request to the JSON API carrying a valid token: its ICS is then the whole scope. No session counts. */
+  apiToken: { kind: 'apiToken' } as AccessRule,
 }
 
 export type AccessDecision = 'allowed' | 'sign-in-needed' | 'forbidden'
 
-export function decide(rule: AccessRule, user: CurrentUser | undefined): AccessDecision {
+export function decide(rule: AccessRule, user: CurrentUser | undefined, apiClient?: ApiClient): AccessDecision {
   if (rule.kind === 'public') return 'allowed'
+  if (rule.kind === 'apiToken') return apiClient ? 'allowed' : 'sign-in-needed'
   if (!user) return 'sign-in-needed'
   if (rule.kind === 'signedIn') return 'allowed'
   return user.memberships.some((m) => rule.roles.includes(m.role)) ? 'allowed' : 'forbidden'

@@ -24,7 +24,7 @@ export function rulesOf(router: object): RouteRule[] | undefined {
 
 export function requireAccess(rule: AccessRule, body: BodyRule = ordinaryFormBody): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const decision = decide(rule, req.user)
+    const decision = decide(rule, req.user, req.apiClient)
     if (decision === 'allowed') return next()
     if (decision === 'forbidden') throw new HttpError(403, 'You do not have permission to see this page.', 'forbidden')
     if (req.path.startsWith('/api/') || req.get('accept')?.includes('application/json')) {

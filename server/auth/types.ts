@@ -27,6 +27,15 @@ export interface CurrentUser {
   memberships: Membership[]
 }
 
+/**
+ * Who does something and from where: the signed-in user and their IP address, passed as one
+ * value to every service method that changes something, and recorded with its audit event.
+ */
+export interface Actor {
+  user: CurrentUser
+  ip: string | undefined
+}
+
 export function describeScope(m: Membership): string {
   if (m.organisationName) return `${m.organisationName}, ${m.placeName}`
   if (m.placeName) return `${m.placeName}, ${m.icsName}`

@@ -1,10 +1,10 @@
 import type { Database } from '../db/connection'
 import { ReminderData, type DueReminder, type ReminderRecipient } from '../data/reminders'
 import type { RoundRecord } from '../data/rounds'
+import { deadlineReminder } from '../emails/messages'
 import type { Logger } from '../logger'
 import { dueReminderDay, maxReminderDay } from '../rounds/schedule'
 import type { Mail, Mailer } from '../services/mailer'
-import { formatDateTime } from '../time/london'
 
 const dayMs = 24 * 60 * 60 * 1000
 
@@ -119,25 +119,20 @@ export class ReminderService {
   }
 
   private mail(due: DueReminder, to: ReminderRecipient, daysBefore: number | null): Mail {
-    const deadline = formatDateTime(due.deadline)
-    const final = daysBefore === 1
     return {
       to: to.email,
       icsId: due.icsId,
-      subject: `${final ? 'Final reminder' : 'Reminder'}: ${due.organisationName} self-assessment due by ${deadline}`,
-      text: [
-        `Dear ${to.name},`,
-        '',
-        `${due.organisationName} has not yet submitted its self-assessment for "${due.roundTitle}" (${due.placeName}).`,
-        '',
-        `The deadline is ${deadline}.`,
-        `Progress so far: ${due.answered} of ${due.criteria} answered.`,
-        '',
-        'Continue the self-assessment:',
-        `${this.baseUrl}/rounds/${due.roundId}/organisations/${due.organisationId}`,
-        '',
-        `When every domain is complete, check the answers and submit them with the declaration. Only one person needs to submit for ${due.organisationName}. If a colleague is doing it, you can ignore this reminder.`,
-      ].join('\n'),
+      ...deadlineReminder({
+        final: daysBefore === 1,
+        recipientName: to.name,
+        organisationName: due.organisationName,
+        placeName: due.placeName,
+        roundTitle: due.roundTitle,
+        deadline: due.deadline,
+        answered: due.answered,
+        criteria: due.criteria,
+        link: `${this.baseUrl}/rounds/${due.roundId}/organisations/${due.organisationId}`,
+      }),
     }
   }
 }

@@ -2,10 +2,10 @@ import type { Knex } from 'knex'
 import type { Database } from '../db/connection'
 import { timestamp } from '../db/values'
 import { FrameworkData, type CriterionRow } from '../data/frameworks'
-import { assessReadiness, medianFromCounts, resolveLevel, type CriterionLevel } from '../readiness/engine'
+import { medianFromCounts } from '../readiness/engine'
 import { answerSubjectId } from '../services/auditService'
 import { defaultFrameworkSlug, FrameworkService } from '../services/frameworkService'
-import { rulesOf } from '../results'
+import { ResultsReadModel } from '../results'
 import { deadlineOn, formatMonthYear } from '../time/london'
 
 /**
@@ -224,9 +224,7 @@ export async function generateNationalData(db: Database, options: NationalDataOp
   const frameworks = new FrameworkData(db)
   const versionId = await frameworks.latestVersionId(defaultFrameworkSlug)
   if (versionId === undefined) throw new NationalDataError('The default framework is not loaded')
-  const framework = (await frameworks.getVersion(versionId))!.document
   const criteria = await frameworks.criteria(versionId)
-  const rules = rulesOf(framework)
 
   // Plan everything first, from the PRNG alone, so the data never depends on database ids.
   const icsSizes = placesPerIcs(icsCount, placeCount, rng)
@@ -646,7 +644,6 @@ export async function generateNationalData(db: Database, options: NationalDataOp
       const returnId = returnIdByKey.get(`${round}:${placeId}`)!
       const placeLead = userId(email.placeLead(pr.place))
       const icsLead = userId(email.icsLead(pr.place.icsIndex))
-      const levels = new Map<string, CriterionLevel>()
       for (const p of pr.positions) {
         const evidenceSummary =
           p.level !== null && p.level >= 2
@@ -666,8 +663,6 @@ export async function generateNationalData(db: Database, options: NationalDataOp
           criterion: p.criterion.code,
           level: p.level,
         })
-        const moderated = pr.moderated?.criterion.code === p.criterion.code ? pr.moderated : undefined
-        levels.set(p.criterion.code, resolveLevel({ moderated, agreed: { level: p.level, hasEvidence: evidenceSummary !== null } }))
       }
       if (pr.status === 'submitted') event(pr.at, 'place-return.submitted', placeLead, pr.place.icsIndex, 'place-return', returnId, {})
       if (pr.round.open) continue
@@ -686,11 +681,26 @@ export async function generateNationalData(db: Database, options: NationalDataOp
           level: pr.moderated.level,
         })
       }
-      const readiness = assessReadiness(
-        criteria.map((c) => ({ code: c.code, title: c.title, threshold: c.threshold, isGateway: c.isGateway })),
-        levels,
-        rules,
-      )
+    }
+    await insertMany(trx, 'place_positions', positions)
+    await insertMany(trx, 'moderations', moderations)
+
+    // Each decision records the recommendation the results read model gives for what was just written.
+    const closedRoundIds = [
+      ...new Set(plannedReturns.filter((pr) => !pr.round.open).map((pr) => roundIds[pr.place.icsIndex]![pr.round.index]!)),
+    ]
+    const readinessOf = new Map(
+      (await new ResultsReadModel(trx, () => now).rounds(closedRoundIds)).flatMap((r) =>
+        r.places.map((p) => [`${r.round.id}:${p.place.id}`, p.readiness] as const),
+      ),
+    )
+    for (const pr of plannedReturns) {
+      if (pr.round.open) continue
+      const round = roundIds[pr.place.icsIndex]![pr.round.index]!
+      const placeId = placeIds[pr.place.index]!
+      const icsLead = userId(email.icsLead(pr.place.icsIndex))
+      const decidedAt = new Date(pr.round.closes.getTime() + 30 * dayMs)
+      const readiness = readinessOf.get(`${round}:${placeId}`)!
       const differs = rng() < 0.1
       const decided = differs ? (readiness.level < 3 ? readiness.level + 1 : readiness.level - 1) : readiness.level
       decisions.push({
@@ -726,8 +736,6 @@ export async function generateNationalData(db: Database, options: NationalDataOp
         event(decidedAt, 'action.created', icsLead, pr.place.icsIndex, 'place', placeId, { criterion: code })
       })
     }
-    await insertMany(trx, 'place_positions', positions)
-    await insertMany(trx, 'moderations', moderations)
     await insertMany(trx, 'delegation_decisions', decisions)
     await insertMany(trx, 'development_actions', actions)
     // Oldest first, as they happened.

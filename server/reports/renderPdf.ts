@@ -46,45 +46,78 @@ function cellOf(cell: string | TableCell): TableCell {
   return typeof cell === 'string' ? { text: cell } : cell
 }
 
-/** Writes the report to `output` as it is laid out; resolves once the whole file is written. */
-export async function writePdf(report: ReportDocument, output: Writable): Promise<void> {
-  const fonts = reportFonts()
-  const doc = new PDFDocument({
-    font: fonts.regular,
-    size: page.size,
-    margins: { ...page.margins },
-    pdfVersion: '1.7',
-    tagged: true,
-    lang: 'en-GB',
-    displayTitle: true,
-    // Pages are kept until the end so that each can say "Page n of m".
-    bufferPages: true,
-    info: {
-      Title: report.title,
-      Author: report.author,
-      Subject: report.subject,
-      Keywords: report.keywords.join(', '),
-      Creator: 'PlaceReady',
-      CreationDate: report.generatedAt,
-      ModDate: report.generatedAt,
-    },
-  })
-  for (const name of Object.keys(fonts) as FontName[]) doc.registerFont(name, fonts[name])
-  const done = finished(output)
-  doc.pipe(output)
-  const layout = new Layout(doc)
-  let lastYield = performance.now()
-  for (const [i, block] of report.blocks.entries()) {
-    if (output.destroyed) break
-    layout.block(block, report.blocks.slice(i + 1, i + 4))
-    if (performance.now() - lastYield > yieldAfterMs) {
-      await nextTurn()
-      lastYield = performance.now()
-    }
+/**
+ * How many reports are laid out at once in this process. Laying out is CPU work done in turns
+ * of a few milliseconds; with every download taking its turn in each pass of the event loop, 20
+ * at once would keep a page request waiting 20 turns. Beyond these, downloads wait their turn in
+ * order, and other requests are served between any two turns.
+ */
+const concurrentRenders = 2
+let rendering = 0
+const waiting: Array<() => void> = []
+
+async function renderSlot(): Promise<() => void> {
+  if (rendering >= concurrentRenders) await new Promise<void>((resolve) => waiting.push(resolve))
+  else rendering++
+  return () => {
+    const next = waiting.shift()
+    if (next) next()
+    else rendering--
   }
-  layout.finish(report)
-  doc.end()
-  await done
+}
+
+/**
+ * Writes the report to `output` as it is laid out; resolves once the whole file is written, or
+ * as soon as the reader goes away (a download cancelled), when it stops laying out.
+ */
+export async function writePdf(report: ReportDocument, output: Writable): Promise<void> {
+  const release = await renderSlot()
+  try {
+    const fonts = reportFonts()
+    const doc = new PDFDocument({
+      font: fonts.initial,
+      size: page.size,
+      margins: { ...page.margins },
+      pdfVersion: '1.7',
+      tagged: true,
+      lang: 'en-GB',
+      displayTitle: true,
+      // Pages are kept until the end so that each can say "Page n of m".
+      bufferPages: true,
+      info: {
+        Title: report.title,
+        Author: report.author,
+        Subject: report.subject,
+        Keywords: report.keywords.join(', '),
+        Creator: 'PlaceReady',
+        CreationDate: report.generatedAt,
+        ModDate: report.generatedAt,
+      },
+    })
+    for (const name of Object.keys(fonts.faces) as FontName[]) doc.registerFont(name, fonts.faces[name])
+    const done = finished(output)
+    doc.pipe(output)
+    const layout = new Layout(doc)
+    let lastYield = performance.now()
+    for (const [i, block] of report.blocks.entries()) {
+      if (output.destroyed) break
+      layout.block(block, report.blocks.slice(i + 1, i + 4))
+      if (performance.now() - lastYield > yieldAfterMs) {
+        await nextTurn()
+        lastYield = performance.now()
+      }
+    }
+    if (output.destroyed) {
+      doc.unpipe(output)
+      await done.catch(() => undefined)
+      return
+    }
+    await layout.finish(report)
+    doc.end()
+    await done
+  } finally {
+    release()
+  }
 }
 
 class Layout {
@@ -94,6 +127,20 @@ class Layout {
     this.root = doc.struct('Document')
     doc.addStructure(this.root)
     doc.fillColor(colours.text)
+  }
+
+  private readonly heights = new Map<string, number>()
+
+  /** The height text takes in a face, size and width; remembered, as look-ahead measures blocks more than once. */
+  private heightOf(font: FontName, size: number, text: string, width: number, lineGap = 0): number {
+    const key = `${font}|${size}|${width}|${lineGap}|${text}`
+    let height = this.heights.get(key)
+    if (height === undefined) {
+      this.font(font, size)
+      height = this.doc.heightOfString(text, { width, lineGap })
+      this.heights.set(key, height)
+    }
+    return height
   }
 
   private font(name: FontName, size: number): this {
@@ -153,8 +200,9 @@ class Layout {
   }
 
   private headingHeight(level: 1 | 2 | 3, text: string): number {
-    this.font(level === 3 ? 'semibold' : 'bold', headingSizes[level])
-    return this.doc.heightOfString(text, { width: contentWidth }) + (level === 1 ? 12 : level === 2 ? 16 : 10)
+    return (
+      this.heightOf(level === 3 ? 'semibold' : 'bold', headingSizes[level], text, contentWidth) + (level === 1 ? 12 : level === 2 ? 16 : 10)
+    )
   }
 
   /**
@@ -212,8 +260,7 @@ class Layout {
 
   private measure(text: RichText, size: number, width: number): number {
     // Bold runs are short labels: measuring in the regular face a little narrower allows for them.
-    this.font('regular', size)
-    return this.doc.heightOfString(plain(text), { width: typeof text === 'string' ? width : width * 0.97, lineGap: 1.5 })
+    return this.heightOf('regular', size, plain(text), typeof text === 'string' ? width : width * 0.97, 1.5)
   }
 
   private paragraph(block: ParagraphBlock, following: Block[]): void {
@@ -286,15 +333,13 @@ class Layout {
     const rowHeight = (cells: TableCell[]) =>
       Math.max(
         ...cells.map((cell, i) => {
-          this.font(cell.bold ? 'semibold' : 'regular', size)
-          return this.doc.heightOfString(cell.text, { width: widths[i]! - 2 * pad, lineGap: 1 })
+          return this.heightOf(cell.bold ? 'semibold' : 'regular', size, cell.text, widths[i]! - 2 * pad, 1)
         }),
       ) +
       2 * pad
     const header: TableCell[] = block.columns.map((c) => ({ text: c.header, bold: true }))
     const headerHeight = rowHeight(header)
-    this.font('semibold', type.body)
-    const captionHeight = this.doc.heightOfString(block.caption, { width: contentWidth }) + 6
+    const captionHeight = this.heightOf('semibold', type.body, block.caption, contentWidth) + 6
     return {
       size,
       pad,
@@ -442,8 +487,7 @@ class Layout {
 
   /** The chart and its caption, which always share a page. */
   private figureHeight(block: FigureBlock): number {
-    this.font('regular', type.note)
-    return 4 + chartHeight(block.chart) + 6 + this.doc.heightOfString(block.caption, { width: contentWidth })
+    return 4 + chartHeight(block.chart) + 6 + this.heightOf('regular', type.note, block.caption, contentWidth)
   }
 
   private figure(block: FigureBlock): void {
@@ -468,12 +512,14 @@ class Layout {
   }
 
   /** Header, footer, marking and watermark on every page, once the page count is known. */
-  finish(report: ReportDocument): void {
+  async finish(report: ReportDocument): Promise<void> {
     const doc = this.doc
     this.root.end()
     const range = doc.bufferedPageRange()
     const generated = `Generated ${formatDateTime(report.generatedAt)} (UK time)`
     for (let i = 0; i < range.count; i++) {
+      // Other requests get a turn between pages.
+      if (i > 0 && i % 4 === 0) await nextTurn()
       doc.switchToPage(range.start + i)
       // Furniture sits in the margins: let it be drawn there without starting a new page.
       const margins = { ...doc.page.margins }

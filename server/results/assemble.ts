@@ -13,6 +13,7 @@ import type { DecisionRecord } from '../data/placeReturns'
 import type { FrameworkDocument } from '../framework/types'
 import { londonIsoDate } from '../time/london'
 import { assessReadiness, medianFromCounts, resolveLevel, type ReadinessRuleSet } from '../readiness/engine'
+import { levelNames } from '../framework/levels'
 import type {
   Comparison,
   CriterionResults,
@@ -49,7 +50,7 @@ export function rulesOf(framework: FrameworkDocument): ReadinessRuleSet {
     evidenceRequired: framework.readiness.evidenceRequired,
     partialShare: framework.readiness.partialShare,
     gatewayMinimumLevel: framework.readiness.gatewayMinimumLevel,
-    levelNames: Object.fromEntries(framework.levels.map((l) => [l.value, l.name])),
+    levelNames: levelNames(framework),
     outcomeNames: Object.fromEntries(framework.readiness.outcomes.map((o) => [o.level, o.name])) as Record<1 | 2 | 3, string>,
   }
 }

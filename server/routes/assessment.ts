@@ -1,24 +1,20 @@
 import type { Request, Response } from 'express'
-import { z } from 'zod'
 import { fieldIds, maxEvidenceLength, maxSupportLength, notSureValue, readTypedAnswers, type TypedAnswer } from '../assessment/answers'
 import { allow, isIcsLead } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
-import { formBody } from '../middleware/body'
-import { frameworkSchema } from '../framework/validate'
-import { formErrorView, fromZod, type FormError } from '../forms/errors'
-import { NotFoundError } from '../errors'
 import { arrayTable, csvContentType, toCsv } from '../exports/csv'
+import { frameworkSchema } from '../framework/validate'
+import { formBody } from '../middleware/body'
+import { formErrorView, type FormError } from '../forms/errors'
+import { submissionForm } from '../forms/assessment'
+import { parseForm } from '../forms/parse'
+import { levelLabel, levelWriters } from '../framework/levels'
+import { NotFoundError, ValidationError } from '../errors'
+import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
-import { SubmissionError, type AssessmentContext, type AssessmentService, type ConflictingAnswer } from '../services/assessmentService'
-import { deadlineOn, formatDateTime, isRealDate } from '../time/london'
-
-const statusTags = {
-  not_started: { text: 'Not started', classes: 'nhsuk-tag--grey' },
-  in_progress: { text: 'In progress', classes: 'nhsuk-tag--blue' },
-  completed: { text: 'Completed', classes: 'nhsuk-tag--green' },
-  submitted: { text: 'Submitted', classes: 'nhsuk-tag--green' },
-  closed: { text: 'Closed', classes: 'nhsuk-tag--grey' },
-} as const
+import { statusTags } from './statusTags'
+import type { AssessmentContext, AssessmentService, ConflictingAnswer, SaveResult } from '../services/assessmentService'
+import { formatDateTime } from '../time/london'
 
 /** The most criteria a domain can have: a domain's page is the largest form there is. */
 const maxCriteriaPerDomain = frameworkSchema.properties.domains.items.properties.criteria.maxItems
@@ -33,15 +29,6 @@ const answerFormBody = formBody({
   accepts: ['form', 'json'],
 })
 
-const reasonField = z.string().trim().min(1, 'Enter the reason').max(1000, 'Reason must be 1,000 characters or fewer')
-
-const extendForm = z.object({
-  'until-day': z.coerce.number({ error: 'Enter the new deadline as a real date' }).int().min(1).max(31),
-  'until-month': z.coerce.number({ error: 'Enter the new deadline as a real date' }).int().min(1).max(12),
-  'until-year': z.coerce.number({ error: 'Enter the new deadline as a real date' }).int().min(2020).max(2100),
-  reason: reasonField,
-})
-
 function basePath(ctx: AssessmentContext): string {
   return `/rounds/${ctx.round.id}/organisations/${ctx.organisation.id}`
 }
@@ -54,14 +41,14 @@ function levelItems(ctx: AssessmentContext, criterion: { descriptors: Array<{ le
   return [
     ...ctx.framework.levels.map((level) => ({
       value: String(level.value),
-      text: `${level.value} – ${level.name}`,
+      text: levelLabel(ctx.framework, level.value),
       hint: criterion.descriptors.find((d) => d.level === level.value)?.text ?? level.description,
     })),
     { value: notSureValue, text: 'Not sure yet', divider: 'or' },
   ]
 }
 
-/** Partner self-assessment pages, and the ICS lead's round management (extend, reopen). */
+/** Partner self-assessment pages: the overview, task list, domains, check, submit, the CSV copy and an answer's history. */
 export function assessmentRoutes(assessments: AssessmentService) {
   const r = guardedRouter()
 
@@ -89,6 +76,8 @@ export function assessmentRoutes(assessments: AssessmentService) {
     res: Response,
     options: {
       typed?: Map<string, TypedAnswer>
+      /** A posted form to show again, as typed. */
+      body?: Record<string, unknown>
       errors?: FormError[]
       conflicts?: ConflictingAnswer[]
       notice?: string
@@ -100,7 +89,7 @@ export function assessmentRoutes(assessments: AssessmentService) {
     const criteria = assessments.criteriaOf(ctx, domainCode)
     const domain = ctx.framework.domains.find((d) => d.code === domainCode)!
     const pending = req.session.pendingForm
-    let typed = options.typed
+    let typed = options.typed ?? (options.body && readTypedAnswers(options.body, criteria))
     let notice = options.notice
     if (!typed && pending && pending.path === req.originalUrl && ctx.editable) {
       // The user was signed out while answering: what they typed comes back, unsaved, for them to check and save.
@@ -112,7 +101,8 @@ export function assessmentRoutes(assessments: AssessmentService) {
       delete req.session.pendingForm
     }
     const domainIndex = ctx.framework.domains.findIndex((d) => d.code === domainCode)
-    res.status(options.status ?? 200).render('assessment/domain', {
+    if (options.status) res.status(options.status)
+    res.render('assessment/domain', {
       title: domain.title,
       ctx,
       base: basePath(ctx),
@@ -123,9 +113,10 @@ export function assessmentRoutes(assessments: AssessmentService) {
       typed: typed ?? assessments.savedTyped(ctx, criteria),
       saved: ctx.answers,
       levelItems: (criterion: CriterionArg) => levelItems(ctx, criterion),
+      ...levelWriters(ctx.framework),
       targetItems: [
         { value: '', text: 'No target set' },
-        ...ctx.framework.levels.map((l) => ({ value: String(l.value), text: `${l.value} – ${l.name}` })),
+        ...ctx.framework.levels.map((l) => ({ value: String(l.value), text: levelLabel(ctx.framework, l.value) })),
       ],
       fieldIds,
       maxEvidenceLength,
@@ -143,87 +134,96 @@ export function assessmentRoutes(assessments: AssessmentService) {
 
   r.get(domainPath, allow.signedIn, (req, res) => renderDomain(req, res))
 
-  r.post(domainPath, { access: allow.roles('partner'), body: answerFormBody }, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const mode = body.action === 'complete' ? 'complete' : 'save'
-    const wantsJson = req.get('accept')?.includes('application/json') === true
-    const result = await assessments.save(
-      req.user!,
-      idParam(req, 'roundId'),
-      idParam(req, 'organisationId'),
-      String(req.params.domainCode),
-      body,
-      mode,
-      req.ip,
-    )
-    if (wantsJson) {
-      if (result.kind === 'saved') {
-        return res.json({
-          savedAt: result.savedAt.toISOString(),
-          savedAtText: formatDateTime(result.savedAt),
-          versions: result.versions,
-          bases: result.bases,
-        })
-      }
-      if (result.kind === 'invalid')
-        return res.status(400).json({ error: { code: 'invalid', message: result.errors.map((e) => e.text).join('. ') } })
-      if (result.kind === 'closed')
-        return res.status(403).json({ error: { code: 'closed', message: 'This self-assessment can no longer be changed.' } })
-      return res.status(409).json({
-        error: {
-          code: 'conflict',
-          message: result.conflicts
-            .map(
-              (c) =>
-                `${c.criterion.code} was changed by ${c.theirs?.updatedByName ?? 'a colleague'} at ${c.theirs ? formatDateTime(c.theirs.updatedAt) : 'just now'}`,
-            )
-            .join('. '),
-        },
-      })
-    }
-    switch (result.kind) {
-      case 'saved':
-        if (result.completed || body.action === 'save-and-return') return res.redirect(303, basePathOf(req))
-        return res.redirect(303, `${req.originalUrl.split('?')[0]}?saved=1`)
-      case 'invalid':
-        return renderDomain(req, res, { typed: result.typed, errors: result.errors, status: 400 })
-      case 'conflict':
-        return renderDomain(req, res, { typed: result.typed, conflicts: result.conflicts, status: 409 })
-      case 'closed':
-        return renderDomain(req, res, {
-          typed: result.typed,
-          status: 403,
-          notice:
-            'This self-assessment can no longer be changed, so what you typed below has not been saved. Copy anything you need to keep.',
-        })
-    }
-  })
+  r.post(
+    domainPath,
+    { access: allow.roles('partner'), body: answerFormBody },
+    handleForm(
+      (req, res, { errors, values }) => renderDomain(req, res, { body: values, errors }),
+      async (req, res) => {
+        const body = req.body as Record<string, unknown>
+        const mode = body.action === 'complete' ? 'complete' : 'save'
+        const wantsJson = req.get('accept')?.includes('application/json') === true
+        let result: SaveResult
+        try {
+          result = await assessments.save(
+            actorOf(req),
+            idParam(req, 'roundId'),
+            idParam(req, 'organisationId'),
+            String(req.params.domainCode),
+            body,
+            mode,
+          )
+        } catch (error) {
+          // Autosave's answer; a page's form is shown again by handleForm.
+          if (wantsJson && error instanceof ValidationError)
+            return res.status(400).json({ error: { code: 'invalid', message: error.message } })
+          throw error
+        }
+        if (wantsJson) {
+          if (result.kind === 'saved') {
+            return res.json({
+              savedAt: result.savedAt.toISOString(),
+              savedAtText: formatDateTime(result.savedAt),
+              versions: result.versions,
+              bases: result.bases,
+            })
+          }
+          if (result.kind === 'closed')
+            return res.status(403).json({ error: { code: 'closed', message: 'This self-assessment can no longer be changed.' } })
+          return res.status(409).json({
+            error: {
+              code: 'conflict',
+              message: result.conflicts
+                .map(
+                  (c) =>
+                    `${c.criterion.code} was changed by ${c.theirs?.updatedByName ?? 'a colleague'} at ${c.theirs ? formatDateTime(c.theirs.updatedAt) : 'just now'}`,
+                )
+                .join('. '),
+            },
+          })
+        }
+        switch (result.kind) {
+          case 'saved':
+            if (result.completed || body.action === 'save-and-return') return res.redirect(303, basePathOf(req))
+            return res.redirect(303, `${req.originalUrl.split('?')[0]}?saved=1`)
+          case 'conflict':
+            return renderDomain(req, res, { typed: result.typed, conflicts: result.conflicts, status: 409 })
+          case 'closed':
+            return renderDomain(req, res, {
+              typed: result.typed,
+              status: 403,
+              notice:
+                'This self-assessment can no longer be changed, so what you typed below has not been saved. Copy anything you need to keep.',
+            })
+        }
+      },
+    ),
+  )
 
-  async function renderCheck(req: Request, res: Response, errors: FormError[] = [], status = 200) {
+  async function renderCheck(req: Request, res: Response, { errors }: FormState) {
     const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
-    res.status(status).render('assessment/check', {
+    res.render('assessment/check', {
       title: 'Check your answers before you submit',
       ctx,
       base: basePath(ctx),
       domains: assessments.domainSummaries(ctx),
-      levelName: (value: number) => ctx.framework.levels.find((l) => l.value === value)?.name ?? String(value),
+      ...levelWriters(ctx.framework),
       backLink: { href: basePath(ctx), text: 'Back to the task list' },
       ...formErrorView(errors),
     })
   }
 
-  r.get('/rounds/:roundId/organisations/:organisationId/check', allow.signedIn, (req, res) => renderCheck(req, res))
+  r.get('/rounds/:roundId/organisations/:organisationId/check', allow.signedIn, (req, res) => renderCheck(req, res, blankForm))
 
-  r.post('/rounds/:roundId/organisations/:organisationId/submit', allow.roles('partner'), async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    try {
-      await assessments.submit(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'), body.declaration === 'yes', req.ip)
-    } catch (error) {
-      if (error instanceof SubmissionError) return renderCheck(req, res, error.errors, 400)
-      throw error
-    }
-    res.redirect(303, `${basePathOf(req)}/confirmation`)
-  })
+  r.post(
+    '/rounds/:roundId/organisations/:organisationId/submit',
+    allow.roles('partner'),
+    handleForm(renderCheck, async (req, res) => {
+      const input = parseForm(submissionForm, req.body)
+      await assessments.submit(actorOf(req), idParam(req, 'roundId'), idParam(req, 'organisationId'), input)
+      res.redirect(303, `${basePathOf(req)}/confirmation`)
+    }),
+  )
 
   r.get('/rounds/:roundId/organisations/:organisationId/confirmation', allow.signedIn, async (req, res) => {
     const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
@@ -233,7 +233,6 @@ export function assessmentRoutes(assessments: AssessmentService) {
 
   r.get('/rounds/:roundId/organisations/:organisationId/answers.csv', allow.signedIn, async (req, res) => {
     const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
-    const levelName = (value: number | null) => (value === null ? '' : (ctx.framework.levels.find((l) => l.value === value)?.name ?? ''))
     const domainTitle = new Map(ctx.framework.domains.map((d) => [d.code, d.title]))
     const table = arrayTable('Answers', [
       'Domain',
@@ -252,10 +251,10 @@ export function assessmentRoutes(assessments: AssessmentService) {
         domainTitle.get(c.domainCode),
         c.code,
         c.title,
-        a?.notSure ? 'Not sure yet' : a?.level ? `${a.level} – ${levelName(a.level)}` : '',
+        a?.notSure ? 'Not sure yet' : levelLabel(ctx.framework, a?.level),
         a?.evidence ?? '',
         a?.supportNeeded ?? '',
-        a?.targetLevel ? `${a.targetLevel} – ${levelName(a.targetLevel)}` : '',
+        levelLabel(ctx.framework, a?.targetLevel),
         a?.updatedAt,
         a?.updatedByName ?? '',
       ]
@@ -278,55 +277,9 @@ export function assessmentRoutes(assessments: AssessmentService) {
       ctx,
       criterion,
       entries,
-      levelName: (value: unknown) => ctx.framework.levels.find((l) => l.value === value)?.name,
+      ...levelWriters(ctx.framework),
       backLink: { href: basePath(ctx), text: 'Back to the self-assessment' },
     })
-  })
-
-  async function renderRound(req: Request, res: Response, errors: FormError[] = [], values: Record<string, unknown> = {}, status = 200) {
-    const view = await assessments.roundForLead(req.user!, idParam(req, 'roundId'))
-    res.status(status).render('assessment/round', { title: view.round.title, ...view, values, statusTags, ...formErrorView(errors) })
-  }
-
-  r.get('/rounds', allow.roles('ics_lead'), async (req, res) => {
-    res.render('assessment/rounds', { title: 'Assessment rounds', rounds: await assessments.roundsForLead(req.user!) })
-  })
-
-  r.get('/rounds/:roundId/manage', allow.roles('ics_lead'), (req, res) => renderRound(req, res))
-
-  r.post('/rounds/:roundId/extend', allow.roles('ics_lead'), async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = extendForm.safeParse(body)
-    if (!parsed.success)
-      return renderRound(
-        req,
-        res,
-        fromZod(parsed.error).map((e) => (e.href.startsWith('#until') ? { ...e, href: '#until-day' as const } : e)),
-        body,
-        400,
-      )
-    const { 'until-day': day, 'until-month': month, 'until-year': year, reason } = parsed.data
-    if (!isRealDate({ year, month, day }))
-      return renderRound(req, res, [{ text: 'Enter the new deadline as a real date', href: '#until-day' }], body, 400)
-    const until = deadlineOn({ year, month, day })
-    const errors = await assessments.extend(req.user!, idParam(req, 'roundId'), until, reason, req.ip)
-    if (errors.length > 0) return renderRound(req, res, errors, body, 400)
-    res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
-  })
-
-  r.post('/rounds/:roundId/organisations/:organisationId/reopen', allow.roles('ics_lead'), async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = reasonField.safeParse(body.reason)
-    if (!parsed.success)
-      return renderRound(
-        req,
-        res,
-        [{ text: 'Enter the reason for reopening', href: `#reason-${idParam(req, 'organisationId')}` }],
-        body,
-        400,
-      )
-    await assessments.reopen(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'), parsed.data, req.ip)
-    res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
   })
 
   return r.router

@@ -1,27 +1,15 @@
 import type { Request, RequestHandler, Response } from 'express'
-import { z } from 'zod'
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
-import { passwordProblem } from '../auth/passwordPolicy'
 import { regenerateSession, safeReturnPath, saveSession, startSignedInSession, type SignedOutReason } from '../auth/session'
-import { formErrorView, fromZod, type FormError } from '../forms/errors'
+import { forgottenPasswordForm, newPasswordForm, signInForm } from '../forms/account'
+import { formErrorView } from '../forms/errors'
+import { asText } from '../forms/fields'
+import { parseForm } from '../forms/parse'
 import { provideCsrfToken } from '../middleware/csrf'
 import type { AccountService } from '../services/accountService'
 import type { InvitationService } from '../services/invitationService'
-
-const emailField = z
-  .string()
-  .trim()
-  .min(1, 'Enter your email address')
-  .max(320, 'Email address must be 320 characters or fewer')
-  .pipe(z.email('Enter an email address in the correct format, like name@example.org'))
-
-const signInForm = z.object({
-  email: emailField,
-  password: z.string().min(1, 'Enter your password').max(200, 'Password must be 200 characters or fewer'),
-})
-
-const forgottenForm = z.object({ email: emailField })
+import { handleForm, type FormState } from './forms'
 
 const tokenProblems = {
   unknown: {
@@ -54,8 +42,13 @@ export interface AuthRouteDeps {
   limits: { signIn: RequestHandler; tokens: RequestHandler }
 }
 
-function renderSignIn(res: Response, values: { email?: string }, errors: FormError[], status = 200): void {
-  res.status(status).render('pages/sign-in', { title: 'Sign in', values, ...formErrorView(errors) })
+/** The e-mail address as typed, to show again (never the password). */
+function typedEmail(body: unknown): string {
+  return asText((body as Record<string, unknown> | undefined)?.email).slice(0, 320)
+}
+
+function renderSignIn(req: Request, res: Response, { errors }: FormState): void {
+  res.render('pages/sign-in', { title: 'Sign in', values: { email: typedEmail(req.body) }, ...formErrorView(errors) })
 }
 
 /** Sign-in, sign-out, forgotten password and invitation acceptance: the pages anyone can reach. */
@@ -66,21 +59,25 @@ export function authRoutes({ accounts, invitations, clock, limits }: AuthRouteDe
     if (req.user) return res.redirect(303, '/home')
     const returnTo = safeReturnPath(req.query.returnTo)
     if (returnTo) req.session.returnTo = returnTo
-    renderSignIn(res, {}, [])
+    res.render('pages/sign-in', { title: 'Sign in', values: {}, ...formErrorView([]) })
   })
 
-  r.post('/sign-in', allow.public, limits.signIn, provideCsrfToken, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const typedEmail = typeof body.email === 'string' ? body.email.slice(0, 320) : ''
-    const parsed = signInForm.safeParse(body)
-    if (!parsed.success) return renderSignIn(res, { email: typedEmail }, fromZod(parsed.error), 400)
-    const result = await accounts.signIn(parsed.data.email, parsed.data.password, req.ip)
-    if (!result.ok) {
-      return renderSignIn(res, { email: typedEmail }, [{ text: 'Enter a correct email address and password', href: '#email' }], 401)
-    }
-    const returnTo = await startSignedInSession(req, result.user.id, clock())
-    res.redirect(303, safeReturnPath(returnTo) ?? '/home')
-  })
+  r.post(
+    '/sign-in',
+    allow.public,
+    limits.signIn,
+    provideCsrfToken,
+    handleForm(renderSignIn, async (req, res) => {
+      const input = parseForm(signInForm, req.body)
+      const result = await accounts.signIn(input.email, input.password, req.ip)
+      if (!result.ok) {
+        res.status(401)
+        return renderSignIn(req, res, { errors: [{ text: 'Enter a correct email address and password', href: '#email' }], values: {} })
+      }
+      const returnTo = await startSignedInSession(req, result.user.id, clock())
+      res.redirect(303, safeReturnPath(returnTo) ?? '/home')
+    }),
+  )
 
   r.post('/sign-out', allow.public, async (req, res) => {
     if (req.session.userId !== undefined) await accounts.recordSignOut(req.session.userId, req.ip)
@@ -104,20 +101,25 @@ export function authRoutes({ accounts, invitations, clock, limits }: AuthRouteDe
     res.render('pages/forgotten-password', { title: 'Reset your password', values: {} })
   })
 
-  r.post('/forgotten-password', allow.public, limits.tokens, provideCsrfToken, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = forgottenForm.safeParse(body)
-    if (!parsed.success) {
-      return res.status(400).render('pages/forgotten-password', {
-        title: 'Reset your password',
-        values: { email: typeof body.email === 'string' ? body.email.slice(0, 320) : '' },
-        ...formErrorView(fromZod(parsed.error)),
-      })
-    }
-    await accounts.requestPasswordReset(parsed.data.email, req.ip)
-    // The same answer whether or not the account exists.
-    res.render('pages/forgotten-password-sent', { title: 'Check your email', email: parsed.data.email })
-  })
+  const renderForgotten = (req: Request, res: Response, { errors }: FormState) =>
+    res.render('pages/forgotten-password', {
+      title: 'Reset your password',
+      values: { email: typedEmail(req.body) },
+      ...formErrorView(errors),
+    })
+
+  r.post(
+    '/forgotten-password',
+    allow.public,
+    limits.tokens,
+    provideCsrfToken,
+    handleForm(renderForgotten, async (req, res) => {
+      const { email } = parseForm(forgottenPasswordForm, req.body)
+      await accounts.requestPasswordReset(email, req.ip)
+      // The same answer whether or not the account exists.
+      res.render('pages/forgotten-password-sent', { title: 'Check your email', email })
+    }),
+  )
 
   const showTokenProblem = (res: Response, problem: keyof typeof tokenProblems) => {
     const page = tokenProblems[problem]
@@ -126,31 +128,36 @@ export function authRoutes({ accounts, invitations, clock, limits }: AuthRouteDe
       .render('pages/link-problem', { title: page.title, text: page.text })
   }
 
-  const renderReset = (req: Request, res: Response, errors: FormError[], status = 200) =>
-    res.status(status).render('pages/reset-password', { title: 'Choose a new password', token: req.params.token, ...formErrorView(errors) })
+  const renderReset = (req: Request, res: Response, { errors }: FormState) =>
+    res.render('pages/reset-password', { title: 'Choose a new password', token: req.params.token, ...formErrorView(errors) })
 
   r.get('/reset-password/:token', allow.public, provideCsrfToken, async (req, res) => {
     const problem = await accounts.checkPasswordResetToken(String(req.params.token))
     if (problem) return showTokenProblem(res, problem)
-    renderReset(req, res, [])
+    renderReset(req, res, { errors: [], values: {} })
   })
 
-  r.post('/reset-password/:token', allow.public, limits.tokens, provideCsrfToken, async (req, res) => {
-    const token = String(req.params.token)
-    const problem = await accounts.checkPasswordResetToken(token)
-    if (problem) return showTokenProblem(res, problem)
-    const errors = newPasswordErrors(req.body as Record<string, unknown>)
-    if (errors.length > 0) return renderReset(req, res, errors, 400)
-    const result = await accounts.resetPassword(token, String((req.body as Record<string, unknown>).password), req.ip)
-    if (!result.ok) return showTokenProblem(res, result.problem)
-    await startSignedInSession(req, result.user.id, clock())
-    res.redirect(303, '/home')
-  })
+  r.post(
+    '/reset-password/:token',
+    allow.public,
+    limits.tokens,
+    provideCsrfToken,
+    handleForm(renderReset, async (req, res) => {
+      const token = String(req.params.token)
+      const problem = await accounts.checkPasswordResetToken(token)
+      if (problem) return showTokenProblem(res, problem)
+      const { password } = parseForm(newPasswordForm(), req.body)
+      const result = await accounts.resetPassword(token, password, req.ip)
+      if (!result.ok) return showTokenProblem(res, result.problem)
+      await startSignedInSession(req, result.user.id, clock())
+      res.redirect(303, '/home')
+    }),
+  )
 
-  const renderInvitation = async (req: Request, res: Response, errors: FormError[], status = 200) => {
+  const renderInvitation = async (req: Request, res: Response, { errors }: FormState) => {
     const checked = await invitations.check(String(req.params.token))
     if (!checked.ok) return showTokenProblem(res, checked.problem)
-    res.status(status).render('pages/accept-invitation', {
+    res.render('pages/accept-invitation', {
       title: 'Accept your invitation',
       invitation: checked.invitation,
       token: req.params.token,
@@ -158,36 +165,27 @@ export function authRoutes({ accounts, invitations, clock, limits }: AuthRouteDe
     })
   }
 
-  r.get('/invitations/:token', allow.public, provideCsrfToken, (req, res) => renderInvitation(req, res, []))
+  r.get('/invitations/:token', allow.public, provideCsrfToken, (req, res) => renderInvitation(req, res, { errors: [], values: {} }))
 
-  r.post('/invitations/:token', allow.public, limits.tokens, provideCsrfToken, async (req, res) => {
-    const token = String(req.params.token)
-    const checked = await invitations.check(token)
-    if (!checked.ok) return showTokenProblem(res, checked.problem)
-    const body = req.body as Record<string, unknown>
-    let password: string | undefined
-    if (!checked.invitation.existingAccount) {
-      const errors = newPasswordErrors(body, checked.invitation.email)
-      if (errors.length > 0) return renderInvitation(req, res, errors, 400)
-      password = String(body.password)
-    }
-    const result = await invitations.accept(token, password, req.ip)
-    if (!result.ok) return showTokenProblem(res, result.problem)
-    await startSignedInSession(req, result.userId, clock())
-    res.redirect(303, '/home')
-  })
+  r.post(
+    '/invitations/:token',
+    allow.public,
+    limits.tokens,
+    provideCsrfToken,
+    handleForm(renderInvitation, async (req, res) => {
+      const token = String(req.params.token)
+      const checked = await invitations.check(token)
+      if (!checked.ok) return showTokenProblem(res, checked.problem)
+      // Someone who already has an account keeps their password: accepting only adds the role.
+      const password = checked.invitation.existingAccount
+        ? undefined
+        : parseForm(newPasswordForm(checked.invitation.email), req.body).password
+      const result = await invitations.accept(token, password, req.ip)
+      if (!result.ok) return showTokenProblem(res, result.problem)
+      await startSignedInSession(req, result.userId, clock())
+      res.redirect(303, '/home')
+    }),
+  )
 
   return r.router
-}
-
-/** A new password and its confirmation, checked against the password policy. */
-function newPasswordErrors(body: Record<string, unknown>, email?: string): FormError[] {
-  const password = typeof body.password === 'string' ? body.password : ''
-  const confirmation = typeof body.confirmPassword === 'string' ? body.confirmPassword : ''
-  const problem = passwordProblem(password, email)
-  const errors: FormError[] = []
-  if (problem) errors.push({ text: problem, href: '#password' })
-  if (!problem && confirmation !== password)
-    errors.push({ text: 'The passwords do not match – enter the same password twice', href: '#confirmPassword' })
-  return errors
 }

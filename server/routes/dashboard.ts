@@ -1,6 +1,7 @@
 import type { Request } from 'express'
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
+import { BoundedCache } from '../dashboard/boundedCache'
 import { chartJson, type DataTable } from '../dashboard/model'
 import { arrayTable, csvContentType, toCsv } from '../exports/csv'
 import { excelContentType, sheet, workbookBuffer } from '../exports/excel'
@@ -9,6 +10,8 @@ import type { DashboardService } from '../services/dashboardService'
 import { idParam } from './params'
 
 const readers = allow.roles('ics_lead', 'place_lead', 'viewer')
+/** Rendered dashboards each process keeps (most recently used), about 100 kB each. */
+const cachedBodies = 50
 
 function tableOf(table: DataTable) {
   return { table: arrayTable(table.name, table.headers), rows: table.rows }
@@ -38,16 +41,31 @@ export function dashboardRoutes(dashboards: DashboardService, reports: ReportSer
     res.render('dashboard/no-rounds', { title: 'Dashboard' })
   })
 
+  // The page's main content, rendered once for everyone who would see the same (the page's key says
+  // everything it depends on; the report links are added to it). It holds nothing personal: no
+  // form token and no nonce, which the layout around it adds for each request.
+  const bodies = new BoundedCache<string, string>(cachedBodies)
+
   r.get('/rounds/:roundId/dashboard', readers, async (req, res) => {
-    const { view, rounds } = await page(req)
-    res.render('dashboard/index', {
+    const { view, rounds, key } = await page(req)
+    const reportLinks = await reports.reportLinks(req.user!, view.round.id)
+    const bodyKey = JSON.stringify([key, reportLinks])
+    let body = bodies.get(bodyKey)
+    if (body === undefined) {
+      body = await new Promise<string>((resolve, reject) =>
+        req.app.render(
+          'dashboard/index',
+          { layout: false, dashboard: view, rounds, chartJson: chartJson(view.charts), reports: reportLinks },
+          (error, html) => (error ? reject(error) : resolve(html)),
+        ),
+      )
+      bodies.set(bodyKey, body)
+    }
+    res.render('dashboard/page', {
       title: `Dashboard: ${view.round.title}`,
       // The header marks Dashboard as the current section, not Rounds (the address starts /rounds/).
       currentSection: '/dashboard',
-      dashboard: view,
-      rounds,
-      chartJson: chartJson(view.charts),
-      reports: await reports.reportLinks(req.user!, view.round.id),
+      dashboardBody: body,
     })
   })
 

@@ -1,5 +1,6 @@
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
+import { levelWriters } from '../framework/levels'
 import { frameworkSchema } from '../framework/validate'
 import { NotFoundError } from '../errors'
 import type { FrameworkService } from '../services/frameworkService'
@@ -15,6 +16,7 @@ export function frameworkRoutes(frameworks: FrameworkService) {
       title: version.document.title,
       version,
       framework: version.document,
+      ...levelWriters(version.document),
       pageCacheKey: version.contentHash,
     })
   })

@@ -44,6 +44,11 @@ function linksFor(m: Membership): HomeLink[] {
         },
         { href: '/admin/outbox', text: 'Outbox', description: 'E-mails PlaceReady has sent or is holding.' },
         { href: `/admin/audit?ics=${m.icsId}`, text: 'Audit trail', description: 'Who did what, and when.' },
+        {
+          href: `/admin/api-tokens?ics=${m.icsId}`,
+          text: 'API tokens',
+          description: 'Tokens for the PlaceReady API, so analysts’ own tools can read the ICS’s results and answers.',
+        },
       ]
     case 'place_lead':
       return [

@@ -1,11 +1,12 @@
 import type { Request, Response } from 'express'
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
-import { ValidationError } from '../errors'
-import type { FormError } from '../forms/errors'
 import { formErrorView } from '../forms/errors'
+import { parseForm } from '../forms/parse'
+import { publishResultsForm } from '../forms/reports'
 import { writePdf } from '../reports/renderPdf'
 import type { Report, ReportService } from '../services/reportService'
+import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
 
 /**
@@ -34,23 +35,22 @@ export function reportRoutes(reports: ReportService) {
     await sendPdf(res, await reports.systemReport(req.user!, idParam(req, 'roundId')))
   })
 
-  async function renderReports(req: Request, res: Response, errors: FormError[] = [], status = 200) {
+  async function renderReports(req: Request, res: Response, { errors }: FormState) {
     const view = await reports.roundReports(req.user!, idParam(req, 'roundId'))
-    res.status(status).render('reports/round', { title: `Reports: ${view.round.title}`, view, ...formErrorView(errors) })
+    res.render('reports/round', { title: `Reports: ${view.round.title}`, view, ...formErrorView(errors) })
   }
 
-  r.get('/rounds/:roundId/reports', allow.roles('ics_lead', 'place_lead', 'viewer'), (req, res) => renderReports(req, res))
+  r.get('/rounds/:roundId/reports', allow.roles('ics_lead', 'place_lead', 'viewer'), (req, res) => renderReports(req, res, blankForm))
 
-  r.post('/rounds/:roundId/publish', allow.roles('ics_lead'), async (req, res) => {
-    const confirmed = (req.body as Record<string, unknown>).confirm === 'yes'
-    try {
-      await reports.publish(req.user!, idParam(req, 'roundId'), confirmed, req.ip)
-    } catch (error) {
-      if (error instanceof ValidationError) return renderReports(req, res, error.errors, 400)
-      throw error
-    }
-    res.redirect(303, `/rounds/${idParam(req, 'roundId')}/reports`)
-  })
+  r.post(
+    '/rounds/:roundId/publish',
+    allow.roles('ics_lead'),
+    handleForm(renderReports, async (req, res) => {
+      const input = parseForm(publishResultsForm, req.body)
+      await reports.publish(actorOf(req), idParam(req, 'roundId'), input)
+      res.redirect(303, `/rounds/${idParam(req, 'roundId')}/reports`)
+    }),
+  )
 
   return r.router
 }

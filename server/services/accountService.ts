@@ -7,6 +7,7 @@ import { TokenData, type LinkProblem } from '../data/tokens'
 import { UserData, normaliseEmail } from '../data/users'
 import type { AuditService } from './auditService'
 import type { Mailer } from './mailer'
+import { passwordReset } from '../emails/messages'
 
 /** After this many wrong passwords in a row, an account pauses: 1 minute, then doubling, at most an hour. */
 export const failuresBeforeLockout = 5
@@ -45,61 +46,68 @@ export class AccountService {
     const user = await this.users.findByEmail(email)
     if (!user || !user.isActive) {
       await verifyPassword(null, password)
-      await this.audit.record({
-        kind: 'sign-in.failed',
-        actorUserId: null,
-        icsId: null,
-        details: { email: normaliseEmail(email).slice(0, 320), reason: user ? 'deactivated' : 'unknown account' },
-        ip,
-      })
+      await this.audit.recordFrom(
+        { userId: null, ip },
+        {
+          kind: 'sign-in.failed',
+          icsId: null,
+          details: { email: normaliseEmail(email).slice(0, 320), reason: user ? 'deactivated' : 'unknown account' },
+        },
+      )
       return { ok: false }
     }
     if (user.lockedUntil && user.lockedUntil > now) {
       await verifyPassword(null, password)
-      await this.audit.record({
-        kind: 'sign-in.failed',
-        actorUserId: user.id,
-        icsId: null,
-        subjectType: 'user',
-        subjectId: user.id,
-        details: { reason: 'account paused' },
-        ip,
-      })
+      await this.audit.recordFrom(
+        { userId: user.id, ip },
+        {
+          kind: 'sign-in.failed',
+          icsId: null,
+          subjectType: 'user',
+          subjectId: user.id,
+          details: { reason: 'account paused' },
+        },
+      )
       return { ok: false }
     }
     if (!(await verifyPassword(user.passwordHash, password))) {
       const failures = await this.users.recordFailedSignIn(user.id)
-      await this.audit.record({
-        kind: 'sign-in.failed',
-        actorUserId: user.id,
-        icsId: null,
-        subjectType: 'user',
-        subjectId: user.id,
-        details: { reason: 'wrong password', failures },
-        ip,
-      })
-      if (failures >= failuresBeforeLockout) {
-        const minutes = Math.min(maximumLockMinutes, 2 ** (failures - failuresBeforeLockout))
-        await this.users.lockUntil(user.id, new Date(now.getTime() + minutes * 60_000))
-        await this.audit.record({
-          kind: 'sign-in.locked',
-          actorUserId: user.id,
+      await this.audit.recordFrom(
+        { userId: user.id, ip },
+        {
+          kind: 'sign-in.failed',
           icsId: null,
           subjectType: 'user',
           subjectId: user.id,
-          details: { minutes },
-          ip,
-        })
+          details: { reason: 'wrong password', failures },
+        },
+      )
+      if (failures >= failuresBeforeLockout) {
+        const minutes = Math.min(maximumLockMinutes, 2 ** (failures - failuresBeforeLockout))
+        await this.users.lockUntil(user.id, new Date(now.getTime() + minutes * 60_000))
+        await this.audit.recordFrom(
+          { userId: user.id, ip },
+          {
+            kind: 'sign-in.locked',
+            icsId: null,
+            subjectType: 'user',
+            subjectId: user.id,
+            details: { minutes },
+          },
+        )
       }
       return { ok: false }
     }
     await this.users.recordSuccessfulSignIn(user.id, now)
-    await this.audit.record({ kind: 'sign-in.succeeded', actorUserId: user.id, icsId: null, subjectType: 'user', subjectId: user.id, ip })
+    await this.audit.recordFrom(
+      { userId: user.id, ip },
+      { kind: 'sign-in.succeeded', icsId: null, subjectType: 'user', subjectId: user.id },
+    )
     return { ok: true, user: { id: user.id, email: user.email, name: user.name, memberships: await this.users.memberships(user.id) } }
   }
 
   async recordSignOut(userId: number, ip: string | undefined): Promise<void> {
-    await this.audit.record({ kind: 'sign-out', actorUserId: userId, icsId: null, subjectType: 'user', subjectId: userId, ip })
+    await this.audit.recordFrom({ userId: userId, ip }, { kind: 'sign-out', icsId: null, subjectType: 'user', subjectId: userId })
   }
 
   /** Sends a reset link if the account exists and is active; says nothing either way. */
@@ -111,27 +119,19 @@ export class AccountService {
       await this.tokens.revokeFor({ userId: user.id, purpose: 'password_reset' }, now, trx)
       return this.tokens.issue('password_reset', { userId: user.id }, now, passwordResetLifetimeMs, trx)
     })
-    await this.audit.record({
-      kind: 'password.reset-requested',
-      actorUserId: user.id,
-      icsId: null,
-      subjectType: 'user',
-      subjectId: user.id,
-      ip,
-    })
+    await this.audit.recordFrom(
+      { userId: user.id, ip },
+      {
+        kind: 'password.reset-requested',
+        icsId: null,
+        subjectType: 'user',
+        subjectId: user.id,
+      },
+    )
     await this.mailer.send({
       to: user.email,
       icsId: (await this.users.memberships(user.id))[0]?.icsId ?? null,
-      subject: 'Reset your PlaceReady password',
-      text: [
-        `Dear ${user.name},`,
-        '',
-        'Someone asked to reset the password of your PlaceReady account. To choose a new password, open this link:',
-        '',
-        `${this.config.baseUrl}/reset-password/${token}`,
-        '',
-        'The link works once and expires in 2 hours. If you did not ask for this, you can ignore this e-mail: your password has not changed.',
-      ].join('\n'),
+      ...passwordReset({ recipientName: user.name, link: `${this.config.baseUrl}/reset-password/${token}` }),
     })
   }
 
@@ -162,14 +162,15 @@ export class AccountService {
     })
     if (!outcome.ok) return outcome
     await this.sessions.destroyAllForUser(outcome.userId)
-    await this.audit.record({
-      kind: 'password.reset',
-      actorUserId: outcome.userId,
-      icsId: null,
-      subjectType: 'user',
-      subjectId: outcome.userId,
-      ip,
-    })
+    await this.audit.recordFrom(
+      { userId: outcome.userId, ip },
+      {
+        kind: 'password.reset',
+        icsId: null,
+        subjectType: 'user',
+        subjectId: outcome.userId,
+      },
+    )
     const user = await this.currentUser(outcome.userId)
     return user ? { ok: true, user } : { ok: false, problem: 'unknown' }
   }

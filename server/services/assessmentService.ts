@@ -12,17 +12,18 @@ import {
   type AnswerValue,
   type TypedAnswer,
 } from '../assessment/answers'
-import { canReadPartnerAnswers, canRespondFor, isIcsLead } from '../auth/access'
-import type { CurrentUser } from '../auth/types'
+import { canReadPartnerAnswers, canRespondFor } from '../auth/access'
+import type { Actor, CurrentUser } from '../auth/types'
 import { FrameworkData, type CriterionRow } from '../data/frameworks'
 import { PlaceData, type OrganisationRecord } from '../data/places'
 import { ResponseData, type ResponseRecord, type StoredAnswer, type VersionedAnswer } from '../data/responses'
-import { RoundData, type RoundRecord } from '../data/rounds'
+import type { RoundRecord } from '../data/rounds'
 import { responseReference } from '../assessment/reference'
+import { submissionConfirmation } from '../emails/messages'
 import { deadlineOf, roundState } from '../rounds/schedule'
 import type { FormError } from '../forms/errors'
 import type { FrameworkDocument } from '../framework/types'
-import { NotFoundError } from '../errors'
+import { NotFoundError, ValidationError } from '../errors'
 import { daysLeft } from '../time/london'
 import { answerSubjectId, type AnswerHistoryEntry, type AuditService } from './auditService'
 import type { Mailer } from './mailer'
@@ -65,16 +66,8 @@ export type SaveMode = 'save' | 'complete'
 
 export type SaveResult =
   | { kind: 'saved'; savedAt: Date; versions: Record<string, number>; bases: Record<string, string>; completed: boolean }
-  | { kind: 'invalid'; typed: Map<string, TypedAnswer>; errors: FormError[] }
   | { kind: 'conflict'; typed: Map<string, TypedAnswer>; conflicts: ConflictingAnswer[] }
   | { kind: 'closed'; typed: Map<string, TypedAnswer> }
-
-export class SubmissionError extends Error {
-  constructor(readonly errors: FormError[]) {
-    super(errors.map((e) => e.text).join('; '))
-    this.name = 'SubmissionError'
-  }
-}
 
 /** The answers whose saved version moved on under the user; what stands now is read afresh to show them. */
 class ConflictDetected extends Error {
@@ -96,12 +89,10 @@ function answerForAudit(value: AnswerValue | undefined): Record<string, unknown>
 
 /**
  * A partner organisation's self-assessment in a round: the task list, saving (with
- * conflict detection), completing domains, checking and submitting; and the ICS lead's
- * reopening and deadline extensions.
+ * conflict detection), completing domains, checking and submitting. Running rounds is RoundService's.
  */
 export class AssessmentService {
   private readonly responses: ResponseData
-  private readonly rounds: RoundData
   private readonly frameworks: FrameworkData
   private readonly places: PlaceData
   private readonly lockedFrameworks = new Map<number, { document: FrameworkDocument; criteria: CriterionRow[] }>()
@@ -115,7 +106,6 @@ export class AssessmentService {
     private readonly transact: Transact = groupCommit(db),
   ) {
     this.responses = new ResponseData(db)
-    this.rounds = new RoundData(db)
     this.frameworks = new FrameworkData(db)
     this.places = new PlaceData(db)
   }
@@ -220,24 +210,24 @@ export class AssessmentService {
    * based on: if a colleague changed it since, nothing is saved and both versions come back.
    */
   async save(
-    user: CurrentUser,
+    actor: Actor,
     roundId: number,
     organisationId: number,
     domainCode: string,
     body: Record<string, unknown>,
     mode: SaveMode,
-    ip: string | undefined,
   ): Promise<SaveResult> {
+    const user = actor.user
     const ctx = await this.context(user, roundId, organisationId, { withAnswers: false })
     if (!ctx.canEdit) throw new NotFoundError()
     const criteria = this.criteriaOf(ctx, domainCode)
     const typed = readTypedAnswers(body, criteria)
     if (!ctx.isOpen || ctx.submitted) return { kind: 'closed', typed }
     const { errors, values } = checkDraft(typed, criteria, ctx.framework.levels.length)
-    if (errors.length > 0) return { kind: 'invalid', typed, errors }
+    if (errors.length > 0) throw new ValidationError(errors)
     if (mode === 'complete') {
       const incomplete = checkComplete(values, criteria)
-      if (incomplete.length > 0) return { kind: 'invalid', typed, errors: incomplete }
+      if (incomplete.length > 0) throw new ValidationError(incomplete)
     }
     const now = this.clock()
     try {
@@ -267,9 +257,9 @@ export class AssessmentService {
         if (conflicts.length > 0) throw new ConflictDetected(conflicts)
         for (const { criterion, before, after } of changed) {
           await this.audit.record(
+            actor,
             {
               kind: 'answer.changed',
-              actorUserId: user.id,
               icsId: ctx.round.icsId,
               subjectType: 'answer',
               subjectId: answerSubjectId(responseId, criterion.code),
@@ -280,7 +270,6 @@ export class AssessmentService {
                 old: answerForAudit(before),
                 new: answerForAudit(after),
               },
-              ip,
             },
             trx,
           )
@@ -289,14 +278,13 @@ export class AssessmentService {
         if (mode === 'complete') {
           await this.responses.markDomainComplete(responseId, domainCode, user.id, now, trx)
           await this.audit.record(
+            actor,
             {
               kind: 'domain.completed',
-              actorUserId: user.id,
               icsId: ctx.round.icsId,
               subjectType: 'response',
               subjectId: responseId,
               details: { domain: domainCode },
-              ip,
             },
             trx,
           )
@@ -339,31 +327,32 @@ export class AssessmentService {
   }
 
   /** Submits the organisation's answers with the declaration; every domain must be complete. */
-  async submit(user: CurrentUser, roundId: number, organisationId: number, declared: boolean, ip: string | undefined): Promise<string> {
+  async submit(actor: Actor, roundId: number, organisationId: number, input: { declaration: boolean }): Promise<string> {
+    const user = actor.user
     const ctx = await this.context(user, roundId, organisationId)
     if (!ctx.canEdit) throw new NotFoundError()
     if (!ctx.isOpen)
-      throw new SubmissionError([{ text: 'This round has closed, so answers can no longer be submitted', href: '#declaration' }])
+      throw new ValidationError([{ text: 'This round has closed, so answers can no longer be submitted', href: '#declaration' }])
     if (ctx.submitted) return ctx.response!.reference ?? responseReference(roundId, organisationId)
     const errors: FormError[] = this.domainSummaries(ctx)
       .filter((d) => d.status !== 'completed')
       .map((d) => ({ text: `Complete ${d.title} before you submit`, href: '#declaration' }))
-    if (!declared) errors.push({ text: `Confirm that these answers reflect the view of ${ctx.organisation.name}`, href: '#declaration' })
-    if (errors.length > 0) throw new SubmissionError(errors)
+    if (!input.declaration)
+      errors.push({ text: `Confirm that these answers reflect the view of ${ctx.organisation.name}`, href: '#declaration' })
+    if (errors.length > 0) throw new ValidationError(errors)
     const reference = responseReference(roundId, organisationId)
     const now = this.clock()
     await this.transact(async (trx) => {
       const responseId = await this.responses.ensureResponse(roundId, organisationId, now, trx)
       if (await this.responses.submit(responseId, user.id, reference, now, trx)) {
         await this.audit.record(
+          actor,
           {
             kind: 'response.submitted',
-            actorUserId: user.id,
             icsId: ctx.round.icsId,
             subjectType: 'response',
             subjectId: responseId,
             details: { reference, organisation: ctx.organisation.name },
-            ip,
           },
           trx,
         )
@@ -372,16 +361,13 @@ export class AssessmentService {
     await this.mailer.send({
       to: user.email,
       icsId: ctx.round.icsId,
-      subject: `Submitted: ${ctx.organisation.name} self-assessment, reference ${reference}`,
-      text: [
-        `Dear ${user.name},`,
-        '',
-        `You submitted ${ctx.organisation.name}’s self-assessment for "${ctx.round.title}" (${ctx.organisation.placeName}).`,
-        '',
-        `Reference: ${reference}`,
-        '',
-        `Your answers are now with the ${ctx.organisation.placeName} place lead, who will agree the place’s position with all partners. You can still read your answers and download a copy in PlaceReady. If you need to change something, ask your ICS lead to reopen it.`,
-      ].join('\n'),
+      ...submissionConfirmation({
+        recipientName: user.name,
+        organisationName: ctx.organisation.name,
+        placeName: ctx.organisation.placeName,
+        roundTitle: ctx.round.title,
+        reference,
+      }),
     })
     return reference
   }
@@ -396,70 +382,5 @@ export class AssessmentService {
     const criterion = ctx.criteria.find((c) => c.code === criterionCode)
     if (!criterion) throw new NotFoundError()
     return { ctx, criterion, entries: ctx.response ? await this.audit.answerHistory(ctx.response.id, criterion.code) : [] }
-  }
-
-  async roundsForLead(user: CurrentUser) {
-    const icsIds = [...new Set(user.memberships.filter((m) => m.role === 'ics_lead').map((m) => m.icsId))]
-    const now = this.clock()
-    return (await this.rounds.roundsForIcs(icsIds)).map((round) => {
-      const deadline = round.extendedUntil ?? round.closesAt
-      return { ...round, deadline, isOpen: now >= round.opensAt && now < deadline }
-    })
-  }
-
-  /** The ICS lead's view of a round: every organisation with the state of its response. */
-  async roundForLead(user: CurrentUser, roundId: number) {
-    const round = await this.rounds.findRound(roundId)
-    if (!round || !isIcsLead(user, round.icsId)) throw new NotFoundError()
-    return {
-      round,
-      deadline: round.extendedUntil ?? round.closesAt,
-      responses: await this.responses.roundResponses(roundId),
-      places: await this.rounds.placesInRound(roundId),
-    }
-  }
-
-  async reopen(user: CurrentUser, roundId: number, organisationId: number, reason: string, ip: string | undefined): Promise<void> {
-    const { round } = await this.roundForLead(user, roundId)
-    const response = await this.responses.findResponse(roundId, organisationId)
-    if (!response) throw new NotFoundError()
-    await this.db.transaction(async (trx) => {
-      if (await this.responses.reopen(response.id, trx)) {
-        await this.audit.record(
-          {
-            kind: 'response.reopened',
-            actorUserId: user.id,
-            icsId: round.icsId,
-            subjectType: 'response',
-            subjectId: response.id,
-            details: { reason },
-            ip,
-          },
-          trx,
-        )
-      }
-    })
-  }
-
-  async extend(user: CurrentUser, roundId: number, until: Date, reason: string, ip: string | undefined): Promise<FormError[]> {
-    const { round, deadline } = await this.roundForLead(user, roundId)
-    if (until <= deadline || until <= this.clock())
-      return [{ text: 'The new deadline must be later than the current one, and in the future', href: '#until-day' }]
-    await this.db.transaction(async (trx) => {
-      await this.rounds.extendRound(round.id, until, trx)
-      await this.audit.record(
-        {
-          kind: 'round.extended',
-          actorUserId: user.id,
-          icsId: round.icsId,
-          subjectType: 'round',
-          subjectId: round.id,
-          details: { from: deadline.toISOString(), to: until.toISOString(), reason },
-          ip,
-        },
-        trx,
-      )
-    })
-    return []
   }
 }

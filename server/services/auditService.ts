@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import type { Database } from '../db/connection'
 import { timestamp, toDate } from '../db/values'
 import type { Executor } from '../data/frameworks'
+import type { Actor } from '../auth/types'
 
 /** Every kind of event the audit trail records; the filter on /admin/audit offers these. */
 export const auditKinds = {
@@ -51,18 +52,27 @@ export const auditKinds = {
   'framework.draft-created': 'Framework draft started',
   'framework.draft-changed': 'Framework draft changed',
   'results.published': 'Round results published',
+  'api-token.created': 'API token created',
+  'api-token.revoked': 'API token revoked',
+  'api-token.refused': 'API token refused',
+  'export.downloaded': 'Export downloaded',
 } as const
 
 export type AuditKind = keyof typeof auditKinds
 
-export interface AuditEntry {
+/** What happened, to what: an event as a service describes it. */
+export interface AuditEvent {
   kind: AuditKind
-  actorUserId: number | null
   icsId: number | null
   subjectType?: string
   subjectId?: number | string
   details?: Record<string, unknown>
-  ip?: string | undefined
+}
+
+/** Who did it, where no one is signed in (a sign-in attempt, a password reset): the account if known, and the address. */
+export interface AuditOrigin {
+  userId: number | null
+  ip: string | undefined
 }
 
 export interface AuditFilter {
@@ -103,31 +113,38 @@ export class AuditService {
     private readonly clock: () => Date,
   ) {}
 
-  async record(entry: AuditEntry, executor: Executor = this.db): Promise<void> {
+  /** Records an event done by a signed-in user, as part of the caller's transaction when given one. */
+  async record(actor: Actor, event: AuditEvent, executor: Executor = this.db): Promise<void> {
+    await this.recordFrom({ userId: actor.user.id, ip: actor.ip }, event, executor)
+  }
+
+  /** Records an event of someone not signed in: a sign-in attempt, a password reset, accepting an invitation. */
+  async recordFrom(origin: AuditOrigin, event: AuditEvent, executor: Executor = this.db): Promise<void> {
     await executor('audit_events').insert({
       occurred_at: timestamp(this.clock()),
-      actor_user_id: entry.actorUserId,
-      ics_id: entry.icsId,
-      kind: entry.kind,
-      subject_type: entry.subjectType ?? null,
-      subject_id: entry.subjectId === undefined ? null : String(entry.subjectId),
-      details: entry.details ? JSON.stringify(entry.details) : null,
-      ip: entry.ip ?? null,
+      actor_user_id: origin.userId,
+      ics_id: event.icsId,
+      kind: event.kind,
+      subject_type: event.subjectType ?? null,
+      subject_id: event.subjectId === undefined ? null : String(event.subjectId),
+      details: event.details ? JSON.stringify(event.details) : null,
+      ip: origin.ip ?? null,
     })
   }
 
   /** Many events at once (an import), in batches, as part of the caller's transaction. */
-  async recordMany(entries: AuditEntry[], executor: Executor = this.db): Promise<void> {
+  /** Records many events from one origin at once (a batch of invitations), as part of the caller's transaction. */
+  async recordMany(origin: AuditOrigin, events: AuditEvent[], executor: Executor = this.db): Promise<void> {
     const at = timestamp(this.clock())
-    const rows = entries.map((entry) => ({
+    const rows = events.map((event) => ({
       occurred_at: at,
-      actor_user_id: entry.actorUserId,
-      ics_id: entry.icsId,
-      kind: entry.kind,
-      subject_type: entry.subjectType ?? null,
-      subject_id: entry.subjectId === undefined ? null : String(entry.subjectId),
-      details: entry.details ? JSON.stringify(entry.details) : null,
-      ip: entry.ip ?? null,
+      actor_user_id: origin.userId,
+      ics_id: event.icsId,
+      kind: event.kind,
+      subject_type: event.subjectType ?? null,
+      subject_id: event.subjectId === undefined ? null : String(event.subjectId),
+      details: event.details ? JSON.stringify(event.details) : null,
+      ip: origin.ip ?? null,
     }))
     for (let i = 0; i < rows.length; i += 500) await executor('audit_events').insert(rows.slice(i, i + 500))
   }

@@ -2,9 +2,10 @@ import { resultsScope } from '../auth/access'
 import type { CurrentUser, Membership } from '../auth/types'
 import type { Database } from '../db/connection'
 import { PartnerProgressData, type PartnerProgressRow } from '../data/partnerProgress'
-import { PlaceReturnData } from '../data/placeReturns'
+import { ResultsFingerprintData } from '../data/resultsFingerprint'
 import { PlaceData } from '../data/places'
 import { RoundData } from '../data/rounds'
+import { BoundedCache } from '../dashboard/boundedCache'
 import { parseFilters } from '../dashboard/filters'
 import { buildDashboard, roundLabel, type DashboardSummary, type DashboardView } from '../dashboard/model'
 import { NotFoundError } from '../errors'
@@ -21,7 +22,16 @@ export interface DashboardPage {
   view: DashboardView
   /** Every round of the ICS, newest first, for moving between dashboards. */
   rounds: RoundLink[]
+  /**
+   * Everything this page depends on: the round, the scope, the query, the state of the ICS's
+   * results in the database and the minute. Two requests with the same key get the same page.
+   */
+  key: string
 }
+
+/** How many dashboards and ICSs' results each process keeps (most recently used). */
+const cachedPages = 100
+const cachedIcsResults = 20
 
 /** The ICS lead's home: where the current round stands. */
 export interface IcsHome {
@@ -47,6 +57,12 @@ export interface PlacesOverviewRow {
   decision: { round: RoundLink; level: number; outcome: string; decidedOn: string } | null
 }
 
+/** The current round of some rounds (oldest first): the newest open one, else the newest. */
+function currentOf(rounds: RoundResults[]): RoundResults | undefined {
+  const newestFirst = [...rounds].reverse()
+  return newestFirst.find((r) => r.round.state === 'open') ?? newestFirst[0]
+}
+
 function linkOf(r: RoundResults): RoundLink {
   return { id: r.round.id, title: r.round.title, label: roundLabel(r.round) }
 }
@@ -58,8 +74,10 @@ function linkOf(r: RoundResults): RoundLink {
 export class DashboardService {
   private readonly rounds: RoundData
   private readonly progress: PartnerProgressData
-  private readonly placeReturns: PlaceReturnData
   private readonly places: PlaceData
+  private readonly fingerprints: ResultsFingerprintData
+  private readonly pages = new BoundedCache<string, DashboardPage>(cachedPages)
+  private readonly icsResults = new BoundedCache<string, RoundResults[]>(cachedIcsResults)
 
   constructor(
     db: Database,
@@ -68,8 +86,34 @@ export class DashboardService {
   ) {
     this.rounds = new RoundData(db)
     this.progress = new PartnerProgressData(db)
-    this.placeReturns = new PlaceReturnData(db)
     this.places = new PlaceData(db)
+    this.fingerprints = new ResultsFingerprintData(db)
+  }
+
+  /**
+   * Every round of an ICS from the read model, reused while the database's fingerprint of the
+   * ICS's results (one query) and the minute are unchanged: a dashboard reads every round for its
+   * trend, and reading them costs far more than checking whether anything changed. The minute is
+   * in the key because the results say whether a round is open, which time alone changes.
+   */
+  private async resultsOfIcs(icsId: number, stateKey: string): Promise<RoundResults[]> {
+    const key = `${icsId}|${stateKey}`
+    let all = this.icsResults.get(key)
+    if (!all) {
+      all = await this.results.acrossIcs(icsId)
+      this.icsResults.set(key, all)
+    }
+    return all
+  }
+
+  /** The state of an ICS's results now: the fingerprint of its data and the minute. */
+  private async stateOf(icsId: number, now: Date): Promise<string> {
+    return `${await this.fingerprints.forIcs(icsId)}|${Math.floor(now.getTime() / 60_000)}`
+  }
+
+  /** Every round of an ICS, oldest first, reused while nothing changed (see resultsOfIcs). */
+  private async roundsOfIcs(icsId: number): Promise<RoundResults[]> {
+    return this.resultsOfIcs(icsId, await this.stateOf(icsId, this.clock()))
   }
 
   /** A round's dashboard for this user, with the filters of the query string; not found outside their scope. */
@@ -77,8 +121,15 @@ export class DashboardService {
     const round = await this.rounds.findRound(roundId)
     const scope = round && resultsScope(user, round.icsId)
     if (!round || !scope) throw new NotFoundError()
+    const now = this.clock()
+    const stateKey = await this.stateOf(round.icsId, now)
+    const icsName = user.memberships.find((m) => m.icsId === round.icsId)?.icsName ?? ''
+    const scopeKey = scope.kind === 'ics' ? 'ics' : scope.placeIds.join(',')
+    const key = JSON.stringify([round.id, scopeKey, icsName, query, stateKey])
+    const cached = this.pages.get(key)
+    if (cached) return cached
     // Every place is read, even for a place lead: the ICS medians they compare with are over all of them.
-    const all = await this.results.acrossIcs(round.icsId)
+    const all = await this.resultsOfIcs(round.icsId, stateKey)
     const current = all.find((r) => r.round.id === round.id)
     if (!current) throw new NotFoundError()
     const visible = scope.kind === 'ics' ? current.places : current.places.filter((p) => scope.placeIds.includes(p.place.id))
@@ -89,7 +140,6 @@ export class DashboardService {
       readinessLevels: [1, 2, 3],
       placeIds: visible.map((p) => p.place.id),
     })
-    const icsName = user.memberships.find((m) => m.icsId === round.icsId)?.icsName ?? ''
     const view = buildDashboard(
       {
         current,
@@ -99,11 +149,13 @@ export class DashboardService {
             ? { kind: 'ics', name: icsName }
             : { kind: 'place', name: visible.map((p) => p.place.name).join(', '), placeIds: visible.map((p) => p.place.id) },
         filters,
-        daysLeft: daysLeft(current.round.deadline, this.clock()),
+        daysLeft: daysLeft(current.round.deadline, now),
       },
       `/rounds/${round.id}/dashboard`,
     )
-    return { view, rounds: [...all].reverse().map(linkOf) }
+    const page = { view, rounds: [...all].reverse().map(linkOf), key }
+    this.pages.set(key, page)
+    return page
   }
 
   /** The round a dashboard link with no round opens: the newest open round the user can see, else the newest. */
@@ -115,19 +167,8 @@ export class DashboardService {
     return (rounds.find((r) => r.opensAt <= now && now < (r.extendedUntil ?? r.closesAt)) ?? rounds[0])?.id
   }
 
-  /** The newest round of an ICS (the open one if there is one): what "the current round" means on home pages. */
-  private async currentRoundId(icsId: number, placeId?: number): Promise<number | undefined> {
-    const rounds =
-      placeId === undefined
-        ? await this.rounds.roundsForIcs([icsId])
-        : (await this.placeReturns.roundsOfPlace(placeId)).map((r) => ({ ...r, opensAt: new Date(0), extendedUntil: null }))
-    const now = this.clock()
-    return (rounds.find((r) => r.opensAt <= now && now < (r.extendedUntil ?? r.closesAt)) ?? rounds[0])?.id
-  }
-
   async icsHome(user: CurrentUser, membership: Membership): Promise<IcsHome> {
-    const roundId = await this.currentRoundId(membership.icsId)
-    const current = roundId === undefined ? undefined : await this.results.round(roundId)
+    const current = currentOf(await this.roundsOfIcs(membership.icsId))
     if (!current) return { membership, round: null, summary: null }
     const view = buildDashboard(
       {
@@ -144,15 +185,10 @@ export class DashboardService {
 
   async placeHome(membership: Membership): Promise<PlaceHome> {
     const placeId = membership.placeId!
-    const empty = { membership, round: null, placeReturn: null, readiness: null, partners: [] }
-    const roundId = await this.currentRoundId(membership.icsId, placeId)
-    if (roundId === undefined) return empty
-    const [current, partners] = await Promise.all([
-      this.results.round(roundId, { placeIds: [placeId] }),
-      this.progress.forRound(roundId, [placeId]),
-    ])
-    const place = current?.places[0]
-    if (!current || !place) return empty
+    const takingPart = (await this.roundsOfIcs(membership.icsId)).filter((r) => r.places.some((p) => p.place.id === placeId))
+    const current = currentOf(takingPart)
+    const place = current?.places.find((p) => p.place.id === placeId)
+    if (!current || !place) return { membership, round: null, placeReturn: null, readiness: null, partners: [] }
     return {
       membership,
       round: {
@@ -167,7 +203,7 @@ export class DashboardService {
         criteria: place.criteria.length,
       },
       readiness: { level: place.readiness.level, outcome: place.readiness.outcome },
-      partners,
+      partners: await this.progress.forRound(current.round.id, [placeId]),
     }
   }
 
@@ -179,7 +215,7 @@ export class DashboardService {
       const scope = resultsScope(user, icsId)
       if (!scope) continue
       const placeIds = scope.kind === 'place' ? scope.placeIds : undefined
-      const [rounds, all] = await Promise.all([this.results.acrossIcs(icsId, { placeIds }), this.places.listPlaces(icsId)])
+      const [rounds, all] = await Promise.all([this.roundsOfIcs(icsId), this.places.listPlaces(icsId)])
       const icsName = user.memberships.find((m) => m.icsId === icsId)!.icsName
       // Every place in scope, including any that has not taken part in a round yet.
       const places = new Map<number, { name: string; at: Array<{ round: RoundResults; place: PlaceResults }> }>(
@@ -187,6 +223,7 @@ export class DashboardService {
       )
       for (const round of rounds) {
         for (const place of round.places) {
+          if (placeIds && !placeIds.includes(place.place.id)) continue
           const entry = places.get(place.place.id) ?? { name: place.place.name, at: [] }
           entry.at.push({ round, place })
           places.set(place.place.id, entry)

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { isIcsLead } from '../auth/access'
-import type { CurrentUser } from '../auth/types'
+import type { Actor, CurrentUser } from '../auth/types'
 import type { Database } from '../db/connection'
 import {
   FrameworkData,
@@ -177,18 +177,17 @@ export class FrameworkService {
    * An ICS lead's upload: checked against the schema and the consistency rules, every problem
    * reported with its JSON path, and nothing created unless there is none.
    */
-  async upload(user: CurrentUser, icsId: number, text: string, ip: string | undefined): Promise<ImportResult> {
+  async upload(actor: Actor, icsId: number, text: string): Promise<ImportResult> {
+    const user = actor.user
     this.requireLead(user, icsId)
     const result = await this.import(text, { ownerIcsId: icsId, createdBy: user.id })
     if (result.created) {
-      await this.audit?.record({
+      await this.audit?.record(actor, {
         kind: 'framework.uploaded',
-        actorUserId: user.id,
         icsId,
         subjectType: 'framework-version',
         subjectId: result.version.id,
         details: { slug: result.version.slug, version: result.version.versionLabel },
-        ip,
       })
     }
     return result
@@ -198,7 +197,8 @@ export class FrameworkService {
    * A new draft version of the ICS's own, copied from a version it may see, with its own label
    * ("2021 draft 2"), to change freely until a round uses it.
    */
-  async newDraft(user: CurrentUser, icsId: number, fromVersionId: number, ip: string | undefined): Promise<FrameworkVersionSummary> {
+  async newDraft(actor: Actor, icsId: number, fromVersionId: number): Promise<FrameworkVersionSummary> {
+    const user = actor.user
     const from = await this.visibleVersion(user, icsId, fromVersionId)
     const labels = new Set(await this.data.labelsOf(from.frameworkId, icsId))
     const base = from.document.version.replace(/ draft( \d+)?$/, '')
@@ -209,37 +209,28 @@ export class FrameworkService {
     }
     const document: FrameworkDocument = { ...from.document, version: label }
     const { version } = await this.import(document, { ownerIcsId: icsId, basedOnVersionId: from.id, createdBy: user.id })
-    await this.audit?.record({
+    await this.audit?.record(actor, {
       kind: 'framework.draft-created',
-      actorUserId: user.id,
       icsId,
       subjectType: 'framework-version',
       subjectId: version.id,
       details: { from: from.id, version: label },
-      ip,
     })
     return version
   }
 
   /** Replaces the content of the ICS's own draft (while no round uses it). */
-  async changeDraft(
-    user: CurrentUser,
-    icsId: number,
-    versionId: number,
-    text: string,
-    ip: string | undefined,
-  ): Promise<FrameworkVersionSummary> {
+  async changeDraft(actor: Actor, icsId: number, versionId: number, text: string): Promise<FrameworkVersionSummary> {
+    const user = actor.user
     const version = await this.visibleVersion(user, icsId, versionId)
     if (version.ownerIcsId !== icsId) throw new NotFoundError()
     const updated = await this.updateVersion(versionId, text)
-    await this.audit?.record({
+    await this.audit?.record(actor, {
       kind: 'framework.draft-changed',
-      actorUserId: user.id,
       icsId,
       subjectType: 'framework-version',
       subjectId: versionId,
       details: { version: updated.versionLabel },
-      ip,
     })
     return updated
   }

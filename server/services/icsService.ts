@@ -74,10 +74,10 @@ export class IcsService {
         ])
       }
       const icsId = await this.places.createIcs(name, now, trx)
-      await this.audit.record(
+      await this.audit.recordFrom(
+        { userId: null, ip: undefined },
         {
           kind: 'ics.created',
-          actorUserId: null,
           icsId,
           subjectType: 'ics',
           subjectId: icsId,

@@ -5,8 +5,10 @@ import { ReminderService } from '../jobs/reminders'
 import type { Logger } from '../logger'
 import { ResultsReadModel } from '../results'
 import { AccountService } from './accountService'
+import { ApiTokenService } from './apiTokenService'
 import { AssessmentService } from './assessmentService'
 import { AuditService } from './auditService'
+import { ExportService } from './exportService'
 import { DashboardService } from './dashboardService'
 import { FrameworkService } from './frameworkService'
 import { IcsService } from './icsService'
@@ -39,6 +41,9 @@ export interface Services {
   reminders: ReminderService
   rounds: RoundService
   icss: IcsService
+  /** Exports of a round (CSV, Excel, JSON) and the rows behind the API, read in pages. */
+  exports: ExportService
+  apiTokens: ApiTokenService
 }
 
 /** Every service, wired once; tests pass a clock to move time without waiting. */
@@ -66,5 +71,7 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     reminders,
     rounds: new RoundService(db, audit, reminders, mailer, clock),
     icss: new IcsService(db, invitations, audit, mailer, clock, config.smtpUrl !== undefined),
+    exports: new ExportService(db, results, audit),
+    apiTokens: new ApiTokenService(db, audit, clock),
   }
 }

@@ -4,26 +4,19 @@ import type { Database } from '../db/connection'
 import { timestamp, toDate, toDateOrNull } from '../db/values'
 import { hashPassword } from '../auth/passwords'
 import { canGrantRole, isIcsLead, managedPlaceIds } from '../auth/access'
-import { roleLabels, type CurrentUser, type Role } from '../auth/types'
+import { roleLabels, type Actor, type CurrentUser, type Role } from '../auth/types'
 import { PlaceData } from '../data/places'
 import type { Executor } from '../data/frameworks'
 import { TokenData, type LinkProblem } from '../data/tokens'
 import { UserData, normaliseEmail, type MembershipInput } from '../data/users'
-import { NotFoundError } from '../errors'
-import type { FormError } from '../forms/errors'
+import { NotFoundError, ValidationError } from '../errors'
+import type { InvitationInput } from '../forms/people'
 import type { AuditService } from './auditService'
 import type { Mail, Mailer } from './mailer'
 import { resolveMembershipScope } from './membershipScope'
+import { invitation as invitationMessage } from '../emails/messages'
 
 export const invitationLifetimeMs = 14 * 24 * 60 * 60 * 1000
-
-export interface InvitationInput {
-  email: string
-  name: string
-  role: Role
-  placeId: number | null
-  organisationId: number | null
-}
 
 export type InvitationStatus = 'pending' | 'accepted' | 'expired' | 'revoked'
 
@@ -50,13 +43,6 @@ export interface PendingInvitation {
   scope: string
   /** True when the e-mail already has an account: accepting adds the role, no new password. */
   existingAccount: boolean
-}
-
-export class InvitationError extends Error {
-  constructor(readonly errors: FormError[]) {
-    super(errors.map((e) => e.text).join('; '))
-    this.name = 'InvitationError'
-  }
 }
 
 interface InvitationRow {
@@ -101,22 +87,20 @@ export class InvitationService {
    * role in their ICS, a place lead only partners of their own place.
    */
   private async resolveScope(actor: CurrentUser, icsId: number, input: InvitationInput): Promise<MembershipInput> {
-    const resolved = await resolveMembershipScope(this.places, icsId, input)
-    if (!resolved.ok) throw new InvitationError(resolved.errors)
-    const { scope } = resolved
+    const scope = await resolveMembershipScope(this.places, icsId, input)
     if (!canGrantRole(actor, scope))
-      throw new InvitationError([{ text: 'You can only invite partner respondents for your own place', href: '#role' }])
+      throw new ValidationError([{ text: 'You can only invite partner respondents for your own place', href: '#role' }])
     return scope
   }
 
-  async invite(actor: CurrentUser, icsId: number, input: InvitationInput, ip: string | undefined): Promise<number> {
-    const scope = await this.resolveScope(actor, icsId, input)
+  async invite(actor: Actor, icsId: number, input: InvitationInput): Promise<number> {
+    const scope = await this.resolveScope(actor.user, icsId, input)
     const email = normaliseEmail(input.email)
     const now = this.clock()
     const { invitationId, token } = await this.db.transaction(async (trx) => {
       const existingUser = await this.users.findByEmail(email, trx)
       if (existingUser && (await this.users.hasMembership(existingUser.id, scope, trx))) {
-        throw new InvitationError([{ text: `${email} already has this role`, href: '#email' }])
+        throw new ValidationError([{ text: `${email} already has this role`, href: '#email' }])
       }
       const pending = await trx('invitations')
         .where({ email, role: scope.role, ics_id: icsId })
@@ -127,7 +111,7 @@ export class InvitationService {
         .where('last_sent_at', '>', timestamp(new Date(now.getTime() - invitationLifetimeMs)))
         .first('id')
       if (pending) {
-        throw new InvitationError([
+        throw new ValidationError([
           { text: `${email} has already been invited to this role – resend that invitation from the list instead`, href: '#email' },
         ])
       }
@@ -139,7 +123,7 @@ export class InvitationService {
           ics_id: icsId,
           place_id: scope.placeId,
           organisation_id: scope.organisationId,
-          invited_by: actor.id,
+          invited_by: actor.user.id,
           created_at: timestamp(now),
           last_sent_at: timestamp(now),
         },
@@ -148,20 +132,19 @@ export class InvitationService {
       const id = row!.id
       const issued = await this.tokens.issue('invitation', { invitationId: id }, now, invitationLifetimeMs, trx)
       await this.audit.record(
+        actor,
         {
           kind: 'invitation.sent',
-          actorUserId: actor.id,
           icsId,
           subjectType: 'invitation',
           subjectId: id,
           details: { email, role: scope.role, placeId: scope.placeId, organisationId: scope.organisationId },
-          ip,
         },
         trx,
       )
       return { invitationId: id, token: issued }
     })
-    await this.sendInvitation(invitationId, token, actor.name)
+    await this.sendInvitation(invitationId, token, actor.user.name)
     return invitationId
   }
 
@@ -178,20 +161,14 @@ export class InvitationService {
     return {
       to: invitation.email,
       icsId: invitation.ics_id,
-      subject: `You are invited to PlaceReady for ${invitation.place_name ?? invitation.ics_name}`,
-      text: [
-        `Dear ${invitation.name},`,
-        '',
-        `${inviterName} has invited you to PlaceReady as ${roleLabels[invitation.role].toLowerCase()} for ${scopeOf(invitation)}.`,
-        '',
-        'PlaceReady is where the partners of a place-based partnership self-assess the partnership’s maturity, so the Integrated Care Board can decide how much to delegate to the place.',
-        '',
-        'To accept and set your password, open this link:',
-        '',
-        this.invitationLink(token),
-        '',
-        'The link works once and expires in 14 days. If you were not expecting this invitation, you can ignore this e-mail.',
-      ].join('\n'),
+      ...invitationMessage({
+        recipientName: invitation.name,
+        inviterName,
+        roleLabel: roleLabels[invitation.role],
+        scope: scopeOf(invitation),
+        placeOrIcsName: invitation.place_name ?? invitation.ics_name,
+        link: this.invitationLink(token),
+      }),
     }
   }
 
@@ -253,14 +230,13 @@ export class InvitationService {
     }
     const tokens = await this.tokens.issueForInvitations(invitationIds, now, invitationLifetimeMs, trx)
     await this.audit.recordMany(
+      { userId: inviter.userId, ip },
       people.map((person, i) => ({
         kind: 'invitation.sent',
-        actorUserId: inviter.userId,
         icsId,
         subjectType: 'invitation',
         subjectId: invitationIds[i]!,
         details: { email: normaliseEmail(person.email), role: person.role, placeId: person.placeId, organisationId: person.organisationId },
-        ip,
       })),
       trx,
     )
@@ -371,10 +347,10 @@ export class InvitationService {
     return row
   }
 
-  async resend(actor: CurrentUser, invitationId: number, ip: string | undefined): Promise<void> {
-    const row = await this.findManageable(actor, invitationId)
+  async resend(actor: Actor, invitationId: number): Promise<void> {
+    const row = await this.findManageable(actor.user, invitationId)
     if (row.accepted_at || row.revoked_at)
-      throw new InvitationError([{ text: 'Only an invitation that has not been accepted or revoked can be resent', href: '#invitations' }])
+      throw new ValidationError([{ text: 'Only an invitation that has not been accepted or revoked can be resent', href: '#invitations' }])
     const now = this.clock()
     const token = await this.db.transaction(async (trx) => {
       await this.tokens.revokeFor({ invitationId, purpose: 'invitation' }, now, trx)
@@ -383,26 +359,25 @@ export class InvitationService {
         .where({ id: invitationId })
         .update({ last_sent_at: timestamp(now) })
       await this.audit.record(
+        actor,
         {
           kind: 'invitation.resent',
-          actorUserId: actor.id,
           icsId: row.ics_id,
           subjectType: 'invitation',
           subjectId: invitationId,
           details: { email: row.email },
-          ip,
         },
         trx,
       )
       return issued
     })
-    await this.sendInvitation(invitationId, token, actor.name)
+    await this.sendInvitation(invitationId, token, actor.user.name)
   }
 
-  async revoke(actor: CurrentUser, invitationId: number, ip: string | undefined): Promise<void> {
-    const row = await this.findManageable(actor, invitationId)
+  async revoke(actor: Actor, invitationId: number): Promise<void> {
+    const row = await this.findManageable(actor.user, invitationId)
     if (row.accepted_at)
-      throw new InvitationError([
+      throw new ValidationError([
         { text: 'An accepted invitation cannot be revoked – change the person’s role instead', href: '#invitations' },
       ])
     if (row.revoked_at) return
@@ -413,14 +388,13 @@ export class InvitationService {
         .update({ revoked_at: timestamp(now) })
       await this.tokens.revokeFor({ invitationId, purpose: 'invitation' }, now, trx)
       await this.audit.record(
+        actor,
         {
           kind: 'invitation.revoked',
-          actorUserId: actor.id,
           icsId: row.ics_id,
           subjectType: 'invitation',
           subjectId: invitationId,
           details: { email: row.email },
-          ip,
         },
         trx,
       )
@@ -522,15 +496,14 @@ export class InvitationService {
       await trx('invitations')
         .where({ id: invitation.id })
         .update({ accepted_at: timestamp(now), accepted_user_id: userId })
-      await this.audit.record(
+      await this.audit.recordFrom(
+        { userId, ip },
         {
           kind: 'invitation.accepted',
-          actorUserId: userId,
           icsId: invitation.ics_id,
           subjectType: 'invitation',
           subjectId: invitation.id,
           details: { email: invitation.email, role: invitation.role },
-          ip,
         },
         trx,
       )

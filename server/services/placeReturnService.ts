@@ -1,21 +1,16 @@
 import type { Database } from '../db/connection'
 import { canManagePlace, canReadPlacePartnerAnswers, canViewPlace, isIcsLead } from '../auth/access'
-import type { CurrentUser } from '../auth/types'
-import { PlaceData, type OrganisationRecord, type PlaceRecord } from '../data/places'
+import type { Actor, CurrentUser } from '../auth/types'
+import { FrameworkData } from '../data/frameworks'
+import { PlaceData, type PlaceRecord } from '../data/places'
 import { PlaceReturnData, type ActionStatus, type PartnerAnswerRow } from '../data/placeReturns'
 import { RoundData, type RoundRecord } from '../data/rounds'
 import type { FormError } from '../forms/errors'
 import type { FrameworkDocument } from '../framework/types'
-import { NotFoundError } from '../errors'
+import { NotFoundError, ValidationError } from '../errors'
+import type { ActionInput, DecisionInput, ModerationInput, PositionInput } from '../forms/placeReturn'
 import { ResultsReadModel, type CriterionResults, type PlaceResults, type RoundInfo, type RoundResults } from '../results'
 import type { AuditService } from './auditService'
-
-export class PlaceReturnError extends Error {
-  constructor(readonly errors: FormError[]) {
-    super(errors.map((e) => e.text).join('; '))
-    this.name = 'PlaceReturnError'
-  }
-}
 
 /** One place in one round, from the results read model, with what the viewer may do there. */
 export interface PlaceRoundView extends PlaceResults {
@@ -48,6 +43,7 @@ export class PlaceReturnService {
   private readonly data: PlaceReturnData
   private readonly places: PlaceData
   private readonly rounds: RoundData
+  private readonly frameworks: FrameworkData
   private readonly readModel: ResultsReadModel
 
   constructor(
@@ -58,6 +54,7 @@ export class PlaceReturnService {
     this.data = new PlaceReturnData(db)
     this.places = new PlaceData(db)
     this.rounds = new RoundData(db)
+    this.frameworks = new FrameworkData(db)
     this.readModel = new ResultsReadModel(db, clock)
   }
 
@@ -66,6 +63,13 @@ export class PlaceReturnService {
     if (!round || !place || round.icsId !== place.icsId || !canViewPlace(user, place)) throw new NotFoundError()
     if (!(await this.rounds.placeTakesPart(round.id, place.id))) throw new NotFoundError()
     return { round, place }
+  }
+
+  /** How many levels the round's framework has: what a level chosen on the place forms may be. */
+  async levelCount(roundId: number): Promise<number> {
+    const round = await this.rounds.findRound(roundId)
+    if (!round) throw new NotFoundError()
+    return (await this.frameworks.getVersion(round.frameworkVersionId))!.document.levels.length
   }
 
   /** Everything known about a place in a round (from the results read model); not found unless the place takes part. */
@@ -103,58 +107,39 @@ export class PlaceReturnService {
   }
 
   /** Records the place's agreed position on one criterion, while the return is a draft. */
-  async agree(
-    user: CurrentUser,
-    roundId: number,
-    placeId: number,
-    code: string,
-    input: { level: string; rationale: string; evidenceSummary: string },
-    ip: string | undefined,
-  ): Promise<void> {
-    const view = await this.view(user, roundId, placeId)
-    if (!canManagePlace(user, view.place)) throw new NotFoundError()
+  async agree(actor: Actor, roundId: number, placeId: number, code: string, position: PositionInput): Promise<void> {
+    const view = await this.view(actor.user, roundId, placeId)
+    if (!canManagePlace(actor.user, view.place)) throw new NotFoundError()
     const { criterion } = this.criterionOf(view, code)
     if (view.placeReturn?.status === 'submitted') {
-      throw new PlaceReturnError([
+      throw new ValidationError([
         { text: 'The place return has been submitted, so the agreed position can no longer change', href: '#level' },
       ])
     }
-    const levelCount = view.framework.levels.length
-    const errors: FormError[] = []
-    const notSure = input.level === 'not-sure'
-    const level = /^\d+$/.test(input.level) && Number(input.level) >= 1 && Number(input.level) <= levelCount ? Number(input.level) : null
-    if (!notSure && level === null) errors.push({ text: `Select the place’s agreed level for ${code}, or Not sure yet`, href: '#level' })
-    if (!input.rationale.trim()) errors.push({ text: 'Enter the rationale for the agreed level', href: '#rationale' })
-    if (input.rationale.length > 5000) errors.push({ text: 'Rationale must be 5,000 characters or fewer', href: '#rationale' })
-    if (input.evidenceSummary.length > 5000)
-      errors.push({ text: 'Evidence summary must be 5,000 characters or fewer', href: '#evidenceSummary' })
-    if (errors.length > 0) throw new PlaceReturnError(errors)
     const now = this.clock()
     await this.db.transaction(async (trx) => {
       const returnId = await this.data.ensureReturn(roundId, placeId, now, trx)
-      const position = { level, notSure, rationale: input.rationale.trim(), evidenceSummary: input.evidenceSummary.trim() || null }
-      await this.data.savePosition(returnId, criterion.id, position, user.id, now, trx)
+      await this.data.savePosition(returnId, criterion.id, position, actor.user.id, now, trx)
       await this.audit.record(
+        actor,
         {
           kind: 'position.agreed',
-          actorUserId: user.id,
           icsId: view.round.icsId,
           subjectType: 'place-return',
           subjectId: returnId,
           details: { criterion: code, ...position },
-          ip,
         },
         trx,
       )
     })
   }
 
-  async submitReturn(user: CurrentUser, roundId: number, placeId: number, ip: string | undefined): Promise<void> {
-    const view = await this.view(user, roundId, placeId)
-    if (!canManagePlace(user, view.place)) throw new NotFoundError()
+  async submitReturn(actor: Actor, roundId: number, placeId: number): Promise<void> {
+    const view = await this.view(actor.user, roundId, placeId)
+    if (!canManagePlace(actor.user, view.place)) throw new NotFoundError()
     const missing = view.criteria.filter((c) => !c.position)
     if (missing.length > 0) {
-      throw new PlaceReturnError(
+      throw new ValidationError(
         missing.map((c) => ({
           text: `Agree the place’s position on ${c.criterion.code} ${c.criterion.title}`,
           href: `#criterion-${c.criterion.code}`,
@@ -164,15 +149,14 @@ export class PlaceReturnService {
     const now = this.clock()
     await this.db.transaction(async (trx) => {
       const returnId = await this.data.ensureReturn(roundId, placeId, now, trx)
-      if (await this.data.setReturnStatus(returnId, 'submitted', user.id, now, trx)) {
+      if (await this.data.setReturnStatus(returnId, 'submitted', actor.user.id, now, trx)) {
         await this.audit.record(
+          actor,
           {
             kind: 'place-return.submitted',
-            actorUserId: user.id,
             icsId: view.round.icsId,
             subjectType: 'place-return',
             subjectId: returnId,
-            ip,
           },
           trx,
         )
@@ -180,21 +164,19 @@ export class PlaceReturnService {
     })
   }
 
-  async reopenReturn(user: CurrentUser, roundId: number, placeId: number, reason: string, ip: string | undefined): Promise<void> {
-    const view = await this.view(user, roundId, placeId)
+  async reopenReturn(actor: Actor, roundId: number, placeId: number, input: { reason: string }): Promise<void> {
+    const view = await this.view(actor.user, roundId, placeId)
     if (!view.canAssure || !view.placeReturn) throw new NotFoundError()
-    if (!reason.trim()) throw new PlaceReturnError([{ text: 'Enter the reason for reopening the place return', href: '#reopen-reason' }])
     await this.db.transaction(async (trx) => {
       if (await this.data.setReturnStatus(view.placeReturn!.id, 'draft', null, this.clock(), trx)) {
         await this.audit.record(
+          actor,
           {
             kind: 'place-return.reopened',
-            actorUserId: user.id,
             icsId: view.round.icsId,
             subjectType: 'place-return',
             subjectId: view.placeReturn!.id,
-            details: { reason: reason.trim() },
-            ip,
+            details: { reason: input.reason },
           },
           trx,
         )
@@ -202,43 +184,26 @@ export class PlaceReturnService {
     })
   }
 
-  /** The ICS lead's moderated level for one criterion of a submitted return, with a comment; a blank level removes it. */
-  async moderate(
-    user: CurrentUser,
-    roundId: number,
-    placeId: number,
-    code: string,
-    input: { level: string; comment: string },
-    ip: string | undefined,
-  ): Promise<void> {
-    const view = await this.view(user, roundId, placeId)
+  /** The ICS lead's moderated level for one criterion of a submitted return, with a comment; no level removes it. */
+  async moderate(actor: Actor, roundId: number, placeId: number, code: string, input: ModerationInput): Promise<void> {
+    const view = await this.view(actor.user, roundId, placeId)
     if (!view.canAssure) throw new NotFoundError()
     const { criterion } = this.criterionOf(view, code)
     if (view.placeReturn?.status !== 'submitted') {
-      throw new PlaceReturnError([{ text: 'The place return must be submitted before it can be moderated', href: '#moderation-level' }])
+      throw new ValidationError([{ text: 'The place return must be submitted before it can be moderated', href: '#moderation-level' }])
     }
     const returnId = view.placeReturn.id
-    const errors: FormError[] = []
-    const remove = input.level === 'none'
-    const level = Number(input.level)
-    if (!remove && !(Number.isInteger(level) && level >= 1 && level <= view.framework.levels.length)) {
-      errors.push({ text: 'Select the moderated level', href: '#moderation-level' })
-    }
-    if (!remove && !input.comment.trim()) errors.push({ text: 'Enter a comment explaining the moderation', href: '#moderation-comment' })
-    if (input.comment.length > 5000) errors.push({ text: 'Comment must be 5,000 characters or fewer', href: '#moderation-comment' })
-    if (errors.length > 0) throw new PlaceReturnError(errors)
     await this.db.transaction(async (trx) => {
-      if (remove) await this.data.removeModeration(returnId, criterion.id, trx)
-      else await this.data.saveModeration(returnId, criterion.id, level, input.comment.trim(), user.id, this.clock(), trx)
+      if (input.level === null) await this.data.removeModeration(returnId, criterion.id, trx)
+      else await this.data.saveModeration(returnId, criterion.id, input.level, input.comment, actor.user.id, this.clock(), trx)
       await this.audit.record(
+        actor,
         {
           kind: 'criterion.moderated',
-          actorUserId: user.id,
           icsId: view.round.icsId,
           subjectType: 'place-return',
           subjectId: returnId,
-          details: { criterion: code, level: remove ? null : level, comment: input.comment.trim() },
-          ip,
+          details: { criterion: code, level: input.level, comment: input.comment },
         },
         trx,
       )
@@ -249,59 +214,39 @@ export class PlaceReturnService {
    * Records the delegation decision beside the recommendation. A decision that differs from
    * the recommendation needs a reason; both are kept, with the explanation as it stood.
    */
-  async decide(
-    user: CurrentUser,
-    roundId: number,
-    placeId: number,
-    input: { level: string; rationale: string; decidedOn: string; decidingBody: string; differenceReason: string },
-    ip: string | undefined,
-  ): Promise<void> {
-    const view = await this.view(user, roundId, placeId)
+  async decide(actor: Actor, roundId: number, placeId: number, input: DecisionInput): Promise<void> {
+    const view = await this.view(actor.user, roundId, placeId)
     if (!view.canAssure) throw new NotFoundError()
-    const errors: FormError[] = []
-    const level = Number(input.level)
-    if (![1, 2, 3].includes(level)) errors.push({ text: 'Select the delegation level decided', href: '#decision-level' })
-    if (!input.rationale.trim()) errors.push({ text: 'Enter the rationale for the decision', href: '#decision-rationale' })
-    if (
-      !/^\d{4}-\d{2}-\d{2}$/.test(input.decidedOn) ||
-      Number.isNaN(Date.parse(`${input.decidedOn}T00:00:00Z`)) ||
-      new Date(`${input.decidedOn}T00:00:00Z`).toISOString().slice(0, 10) !== input.decidedOn
-    ) {
-      errors.push({ text: 'Enter the date of the decision as a real date', href: '#decidedOn-day' })
+    const level = input.decisionLevel
+    if (level !== view.readiness.level && !input.differenceReason) {
+      throw new ValidationError([
+        {
+          text: `Enter why the decision differs from the recommendation (Level ${view.readiness.level} – ${view.readiness.outcome})`,
+          href: '#decision-difference',
+        },
+      ])
     }
-    if (!input.decidingBody.trim())
-      errors.push({ text: 'Enter the body that made the decision, such as ICB Board', href: '#decision-body' })
-    if ([1, 2, 3].includes(level) && level !== view.readiness.level && !input.differenceReason.trim()) {
-      errors.push({
-        text: `Enter why the decision differs from the recommendation (Level ${view.readiness.level} – ${view.readiness.outcome})`,
-        href: '#decision-difference',
-      })
-    }
-    if (input.rationale.length > 5000 || input.differenceReason.length > 5000)
-      errors.push({ text: 'Rationale and reason must be 5,000 characters or fewer', href: '#decision-rationale' })
-    if (errors.length > 0) throw new PlaceReturnError(errors)
     const decision = {
       roundId,
       placeId,
       recommendedLevel: view.readiness.level,
       decidedLevel: level,
-      rationale: input.rationale.trim(),
-      differenceReason: level !== view.readiness.level ? input.differenceReason.trim() : null,
+      rationale: input.decisionRationale,
+      differenceReason: level !== view.readiness.level ? input.differenceReason : null,
       decidedOn: input.decidedOn,
-      decidingBody: input.decidingBody.trim(),
+      decidingBody: input.decidingBody,
       recommendationSnapshot: view.readiness.explanation,
     }
     await this.db.transaction(async (trx) => {
-      await this.data.saveDecision(decision, user.id, this.clock(), trx)
+      await this.data.saveDecision(decision, actor.user.id, this.clock(), trx)
       await this.audit.record(
+        actor,
         {
           kind: 'decision.recorded',
-          actorUserId: user.id,
           icsId: view.round.icsId,
           subjectType: 'place',
           subjectId: placeId,
           details: { round: roundId, ...decision, recommendationSnapshot: undefined },
-          ip,
         },
         trx,
       )
@@ -346,62 +291,29 @@ export class PlaceReturnService {
     }
   }
 
-  private validateAction(
-    input: { criterionCode: string; description: string; ownerOrganisationId: string; dueDate: string; status: string },
-    criteriaCodes: string[],
-    organisations: OrganisationRecord[],
-  ): FormError[] {
-    const errors: FormError[] = []
-    if (!criteriaCodes.includes(input.criterionCode))
-      errors.push({ text: 'Select the criterion the action is for', href: '#action-criterion' })
-    if (!input.description.trim()) errors.push({ text: 'Enter what the action is', href: '#action-description' })
-    if (input.description.length > 2000) errors.push({ text: 'Action must be 2,000 characters or fewer', href: '#action-description' })
-    if (input.ownerOrganisationId !== '' && !organisations.some((o) => String(o.id) === input.ownerOrganisationId)) {
-      errors.push({ text: 'Select an owner from the place’s partners', href: '#action-owner' })
-    }
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(input.dueDate) || Number.isNaN(Date.parse(`${input.dueDate}T00:00:00Z`))) {
-      errors.push({ text: 'Enter the due date as a real date', href: '#action-due' })
-    }
-    if (!(input.status in actionStatuses)) errors.push({ text: 'Select the status', href: '#action-status' })
-    return errors
-  }
-
-  async saveAction(
-    user: CurrentUser,
-    placeId: number,
-    actionId: number | null,
-    input: { criterionCode: string; description: string; ownerOrganisationId: string; dueDate: string; status: string },
-    ip: string | undefined,
-  ): Promise<void> {
-    const page = await this.placePage(user, placeId)
+  /** Adds an action to the place's development plan (actionId null), or changes one. */
+  async saveAction(actor: Actor, placeId: number, actionId: number | null, input: ActionInput): Promise<void> {
+    const page = await this.placePage(actor.user, placeId)
     if (!page.canEditPlan || !page.latest) throw new NotFoundError()
-    const errors = this.validateAction(
-      input,
-      page.latest.criteria.map((c) => c.criterion.code),
-      page.organisations,
-    )
-    if (errors.length > 0) throw new PlaceReturnError(errors)
-    const action = {
-      criterionCode: input.criterionCode,
-      description: input.description.trim(),
-      ownerOrganisationId: input.ownerOrganisationId === '' ? null : Number(input.ownerOrganisationId),
-      dueDate: input.dueDate,
-      status: input.status as ActionStatus,
-    }
+    const errors: FormError[] = []
+    if (!page.latest.criteria.some((c) => c.criterion.code === input.criterionCode))
+      errors.push({ text: 'Select the criterion the action is for', href: '#action-criterion' })
+    if (input.ownerOrganisationId !== null && !page.organisations.some((o) => o.id === input.ownerOrganisationId))
+      errors.push({ text: 'Select an owner from the place’s partners', href: '#action-owner' })
+    if (errors.length > 0) throw new ValidationError(errors)
     const now = this.clock()
     await this.db.transaction(async (trx) => {
       let id = actionId
-      if (id === null) id = await this.data.createAction({ ...action, placeId, roundId: page.latest!.round.id }, user.id, now, trx)
-      else if (!(await this.data.updateAction(id, placeId, action, user.id, now, trx))) throw new NotFoundError()
+      if (id === null) id = await this.data.createAction({ ...input, placeId, roundId: page.latest!.round.id }, actor.user.id, now, trx)
+      else if (!(await this.data.updateAction(id, placeId, input, actor.user.id, now, trx))) throw new NotFoundError()
       await this.audit.record(
+        actor,
         {
           kind: actionId === null ? 'action.created' : 'action.updated',
-          actorUserId: user.id,
           icsId: page.place.icsId,
           subjectType: 'action',
           subjectId: id,
-          details: action,
-          ip,
+          details: input,
         },
         trx,
       )

@@ -1,5 +1,5 @@
 import { canDownloadPlaceReport, canDownloadSystemReport, canPublishResults } from '../auth/access'
-import type { CurrentUser } from '../auth/types'
+import type { Actor, CurrentUser } from '../auth/types'
 import { PlaceData, type PlaceRecord } from '../data/places'
 import { ReportData, type Publication } from '../data/reports'
 import { RoundData, type RoundRecord } from '../data/rounds'
@@ -154,26 +154,25 @@ export class ReportService {
    * Publishes a round's results, so board viewers can read its reports and they lose the DRAFT
    * mark. Only once the round has closed, and only with the ICS lead's confirmation; audited.
    */
-  async publish(user: CurrentUser, roundId: number, confirmed: boolean, ip: string | undefined): Promise<void> {
+  async publish(actor: Actor, roundId: number, input: { confirm: boolean }): Promise<void> {
     const { round, publication } = await this.roundAndPublication(roundId)
-    if (!canPublishResults(user, round.icsId)) throw new NotFoundError()
+    if (!canPublishResults(actor.user, round.icsId)) throw new NotFoundError()
     if (publication.publishedAt) return
     const deadline = round.extendedUntil ?? round.closesAt
     if (this.clock() < deadline) {
       throw new ValidationError([{ text: 'You can publish the results once the round has closed', href: '#confirm' }])
     }
-    if (!confirmed) throw new ValidationError([{ text: 'Confirm that the results are ready for board viewers', href: '#confirm' }])
+    if (!input.confirm) throw new ValidationError([{ text: 'Confirm that the results are ready for board viewers', href: '#confirm' }])
     await this.db.transaction(async (trx) => {
-      if (await this.data.publish(round.id, user.id, this.clock(), trx)) {
+      if (await this.data.publish(round.id, actor.user.id, this.clock(), trx)) {
         await this.audit.record(
+          actor,
           {
             kind: 'results.published',
-            actorUserId: user.id,
             icsId: round.icsId,
             subjectType: 'round',
             subjectId: round.id,
             details: { title: round.title },
-            ip,
           },
           trx,
         )

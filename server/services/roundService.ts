@@ -1,5 +1,5 @@
 import { isIcsLead } from '../auth/access'
-import type { CurrentUser } from '../auth/types'
+import type { Actor, CurrentUser } from '../auth/types'
 import type { Database } from '../db/connection'
 import { FrameworkData } from '../data/frameworks'
 import { PlaceData } from '../data/places'
@@ -64,6 +64,17 @@ export class RoundService {
   async list(user: CurrentUser) {
     const icsIds = [...new Set(user.memberships.filter((m) => m.role === 'ics_lead').map((m) => m.icsId))]
     return (await this.rounds.roundsForIcs(icsIds)).map((round) => ({ ...round, ...this.view(round) }))
+  }
+
+  /** The ICS lead's page of a round today: every organisation with the state of its response. */
+  async forLead(user: CurrentUser, roundId: number) {
+    const { round, deadline } = await this.get(user, roundId)
+    return {
+      round,
+      deadline,
+      responses: await this.responses.roundResponses(roundId),
+      places: await this.rounds.placesInRound(roundId),
+    }
   }
 
   /** The round page: each place with its organisations' progress, and what needs attention. */
@@ -152,8 +163,8 @@ export class RoundService {
     return errors
   }
 
-  async create(user: CurrentUser, icsId: number, input: RoundFormInput, ip: string | undefined): Promise<number> {
-    if (!isIcsLead(user, icsId)) throw new NotFoundError()
+  async create(actor: Actor, icsId: number, input: RoundFormInput): Promise<number> {
+    if (!isIcsLead(actor.user, icsId)) throw new NotFoundError()
     const errors = await this.check(icsId, input)
     const source = input.copyFromRoundId === null ? undefined : await this.rounds.findRound(input.copyFromRoundId)
     if (input.copyFromRoundId !== null && (!source || source.icsId !== icsId))
@@ -164,7 +175,7 @@ export class RoundService {
       const roundId = await this.rounds.createRound(
         icsId,
         { ...input, reminderDays: normaliseReminderDays(input.reminderDays) },
-        { copiedFrom: source?.id ?? null, createdBy: user.id },
+        { copiedFrom: source?.id ?? null, createdBy: actor.user.id },
         now,
         trx,
       )
@@ -172,9 +183,9 @@ export class RoundService {
       const carried = source ? await this.rounds.openActionIds(input.placeIds, trx) : []
       await this.rounds.carryActions(roundId, carried, trx)
       await this.audit.record(
+        actor,
         {
           kind: 'round.created',
-          actorUserId: user.id,
           icsId,
           subjectType: 'round',
           subjectId: roundId,
@@ -187,7 +198,6 @@ export class RoundService {
             reminderDays: input.reminderDays,
             ...(source ? { copiedFrom: source.id, carriedActions: carried.length } : {}),
           },
-          ip,
         },
         trx,
       )
@@ -196,8 +206,8 @@ export class RoundService {
   }
 
   /** Changes a round before it opens; once it has, only its deadline can move (extend). */
-  async update(user: CurrentUser, roundId: number, input: RoundInput, ip: string | undefined): Promise<void> {
-    const { round, state } = await this.get(user, roundId)
+  async update(actor: Actor, roundId: number, input: RoundInput): Promise<void> {
+    const { round, state } = await this.get(actor.user, roundId)
     if (state !== 'upcoming')
       throw new ValidationError([
         { text: 'This round has opened, so it can no longer be changed: extend its deadline instead', href: '#title' },
@@ -212,9 +222,9 @@ export class RoundService {
         await this.frameworks.unlockIfUnused(round.frameworkVersionId, trx)
       }
       await this.audit.record(
+        actor,
         {
           kind: 'round.changed',
-          actorUserId: user.id,
           icsId: round.icsId,
           subjectType: 'round',
           subjectId: roundId,
@@ -236,7 +246,6 @@ export class RoundService {
               reminderDays: input.reminderDays,
             },
           },
-          ip,
         },
         trx,
       )
@@ -244,21 +253,20 @@ export class RoundService {
   }
 
   /** Opens an upcoming round now, rather than at its opening time. */
-  async open(user: CurrentUser, roundId: number, ip: string | undefined): Promise<void> {
-    const { round, state } = await this.get(user, roundId)
+  async open(actor: Actor, roundId: number): Promise<void> {
+    const { round, state } = await this.get(actor.user, roundId)
     if (state !== 'upcoming') throw new ValidationError([{ text: 'This round is already open or closed', href: '#open' }])
     const now = this.clock()
     await this.db.transaction(async (trx) => {
       await this.rounds.setOpensAt(roundId, now, trx)
       await this.audit.record(
+        actor,
         {
           kind: 'round.opened',
-          actorUserId: user.id,
           icsId: round.icsId,
           subjectType: 'round',
           subjectId: roundId,
           details: { scheduledFor: round.opensAt.toISOString() },
-          ip,
         },
         trx,
       )
@@ -266,21 +274,20 @@ export class RoundService {
   }
 
   /** Closes an open round before its deadline: partners can no longer change or submit answers. */
-  async close(user: CurrentUser, roundId: number, reason: string, ip: string | undefined): Promise<void> {
-    const { round, state, deadline } = await this.get(user, roundId)
+  async close(actor: Actor, roundId: number, { reason }: { reason: string }): Promise<void> {
+    const { round, state, deadline } = await this.get(actor.user, roundId)
     if (state !== 'open') throw new ValidationError([{ text: 'Only an open round can be closed', href: '#close-reason' }])
     const now = this.clock()
     await this.db.transaction(async (trx) => {
       await this.rounds.close(roundId, now, trx)
       await this.audit.record(
+        actor,
         {
           kind: 'round.closed',
-          actorUserId: user.id,
           icsId: round.icsId,
           subjectType: 'round',
           subjectId: roundId,
           details: { deadline: deadline.toISOString(), reason },
-          ip,
         },
         trx,
       )
@@ -291,8 +298,8 @@ export class RoundService {
    * A new deadline, later than the current one and in the future; a closed round opens again
    * until it. Reminders then count from the new deadline.
    */
-  async extend(user: CurrentUser, roundId: number, until: Date, reason: string, ip: string | undefined): Promise<void> {
-    const { round, deadline, state } = await this.get(user, roundId)
+  async extend(actor: Actor, roundId: number, { until, reason }: { until: Date; reason: string }): Promise<void> {
+    const { round, deadline, state } = await this.get(actor.user, roundId)
     if (state === 'upcoming')
       throw new ValidationError([{ text: 'This round has not opened yet: change its deadline instead', href: '#until-day' }])
     if (until <= deadline || until <= this.clock())
@@ -300,9 +307,9 @@ export class RoundService {
     await this.db.transaction(async (trx) => {
       await this.rounds.extendRound(round.id, until, trx)
       await this.audit.record(
+        actor,
         {
           kind: 'round.extended',
-          actorUserId: user.id,
           icsId: round.icsId,
           subjectType: 'round',
           subjectId: round.id,
@@ -312,7 +319,6 @@ export class RoundService {
             reason,
             ...(round.closedAt ? { reopenedAfterClosing: round.closedAt.toISOString() } : {}),
           },
-          ip,
         },
         trx,
       )
@@ -320,21 +326,20 @@ export class RoundService {
   }
 
   /** Reopens one organisation's submitted response, saying why. */
-  async reopenResponse(user: CurrentUser, roundId: number, organisationId: number, reason: string, ip: string | undefined): Promise<void> {
-    const { round } = await this.get(user, roundId)
+  async reopenResponse(actor: Actor, roundId: number, organisationId: number, { reason }: { reason: string }): Promise<void> {
+    const { round } = await this.get(actor.user, roundId)
     const response = await this.responses.findResponse(roundId, organisationId)
     if (!response) throw new NotFoundError()
     await this.db.transaction(async (trx) => {
       if (await this.responses.reopen(response.id, trx)) {
         await this.audit.record(
+          actor,
           {
             kind: 'response.reopened',
-            actorUserId: user.id,
             icsId: round.icsId,
             subjectType: 'response',
             subjectId: response.id,
             details: { reason },
-            ip,
           },
           trx,
         )
@@ -342,22 +347,21 @@ export class RoundService {
     })
   }
 
-  async setReminderDays(user: CurrentUser, roundId: number, days: number[], ip: string | undefined): Promise<void> {
-    const { round } = await this.get(user, roundId)
+  async setReminderDays(actor: Actor, roundId: number, days: number[]): Promise<void> {
+    const { round } = await this.get(actor.user, roundId)
     const normalised = normaliseReminderDays(days)
     if (normalised.length !== days.length)
       throw new ValidationError([{ text: 'Enter reminder days as whole numbers from 1 to 60, each once', href: '#reminderDays' }])
     await this.db.transaction(async (trx) => {
       await this.rounds.setReminderDays(roundId, normalised, trx)
       await this.audit.record(
+        actor,
         {
           kind: 'round.reminders-changed',
-          actorUserId: user.id,
           icsId: round.icsId,
           subjectType: 'round',
           subjectId: roundId,
           details: { from: round.reminderDays, to: normalised },
-          ip,
         },
         trx,
       )
@@ -365,8 +369,8 @@ export class RoundService {
   }
 
   /** "Remind now": every organisation of the round, one place or one organisation that has not submitted. */
-  async remindNow(user: CurrentUser, roundId: number, scope: { placeId?: number; organisationId?: number }, ip: string | undefined) {
-    const { round, state } = await this.get(user, roundId)
+  async remindNow(actor: Actor, roundId: number, scope: { placeId?: number; organisationId?: number }) {
+    const { round, state } = await this.get(actor.user, roundId)
     if (state !== 'open') throw new ValidationError([{ text: 'Reminders can only be sent while the round is open', href: '#remind' }])
     if (scope.placeId !== undefined && !(await this.rounds.placeTakesPart(roundId, scope.placeId))) throw new NotFoundError()
     if (scope.organisationId !== undefined) {
@@ -374,15 +378,13 @@ export class RoundService {
       if (!organisation || organisation.icsId !== round.icsId || !(await this.rounds.placeTakesPart(roundId, organisation.placeId)))
         throw new NotFoundError()
     }
-    const result = await this.reminders.remindNow(round, scope, user.id)
-    await this.audit.record({
+    const result = await this.reminders.remindNow(round, scope, actor.user.id)
+    await this.audit.record(actor, {
       kind: 'reminder.sent-now',
-      actorUserId: user.id,
       icsId: round.icsId,
       subjectType: 'round',
       subjectId: roundId,
       details: { ...scope, organisations: result.organisations, mails: result.mails, withoutRecipients: result.withoutRecipients },
-      ip,
     })
     return result
   }

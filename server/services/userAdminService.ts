@@ -1,20 +1,13 @@
 import type { Database } from '../db/connection'
 import { isIcsLead } from '../auth/access'
-import { roleLabels, type CurrentUser, type Role } from '../auth/types'
+import { roleLabels, type Actor, type CurrentUser, type Role } from '../auth/types'
 import type { DatabaseSessionStore } from '../data/sessionStore'
 import { PlaceData } from '../data/places'
-import { UserData, type IcsUserSummary, type MembershipInput } from '../data/users'
-import type { FormError } from '../forms/errors'
-import { NotFoundError } from '../errors'
+import { UserData, type IcsUserSummary } from '../data/users'
+import { NotFoundError, ValidationError } from '../errors'
+import type { MembershipChange } from '../forms/people'
 import type { AuditService } from './auditService'
 import { resolveMembershipScope } from './membershipScope'
-
-export class UserAdminError extends Error {
-  constructor(readonly errors: FormError[]) {
-    super(errors.map((e) => e.text).join('; '))
-    this.name = 'UserAdminError'
-  }
-}
 
 /** An ICS lead's management of the people in their ICS: roles, scopes, deactivation. */
 export class UserAdminService {
@@ -47,63 +40,46 @@ export class UserAdminService {
   }
 
   /** Changes one of a user's memberships: its role and scope, within the same ICS. */
-  async changeMembership(
-    actor: CurrentUser,
-    icsId: number,
-    userId: number,
-    membershipId: number,
-    input: { role: Role; placeId: number | null; organisationId: number | null },
-    ip: string | undefined,
-  ): Promise<void> {
-    this.assertLead(actor, icsId)
+  async changeMembership(actor: Actor, icsId: number, userId: number, membershipId: number, input: MembershipChange): Promise<void> {
+    this.assertLead(actor.user, icsId)
     const membership = await this.users.findMembership(membershipId)
     // The membership must be this user's, as the address says: another person's is "not found".
     if (!membership || membership.icsId !== icsId || membership.userId !== userId) throw new NotFoundError()
-    const scope = await this.scopeFor(icsId, input)
+    const scope = await resolveMembershipScope(this.places, icsId, input)
     if (
-      membership.userId === actor.id &&
+      membership.userId === actor.user.id &&
       scope.role !== 'ics_lead' &&
-      actor.memberships.filter((m) => m.role === 'ics_lead' && m.icsId === icsId).length === 1
+      actor.user.memberships.filter((m) => m.role === 'ics_lead' && m.icsId === icsId).length === 1
     ) {
-      throw new UserAdminError([{ text: 'You cannot remove your own ICS lead role – ask another ICS lead to do it', href: '#role' }])
+      throw new ValidationError([{ text: 'You cannot remove your own ICS lead role – ask another ICS lead to do it', href: '#role' }])
     }
     await this.db.transaction(async (trx) => {
       await this.users.updateMembership(membershipId, scope, trx)
       await this.audit.record(
+        actor,
         {
           kind: 'membership.changed',
-          actorUserId: actor.id,
           icsId,
           subjectType: 'user',
           subjectId: membership.userId,
           details: { membershipId, role: scope.role, placeId: scope.placeId, organisationId: scope.organisationId },
-          ip,
         },
         trx,
       )
     })
   }
 
-  private async scopeFor(
-    icsId: number,
-    input: { role: Role; placeId: number | null; organisationId: number | null },
-  ): Promise<MembershipInput> {
-    const resolved = await resolveMembershipScope(this.places, icsId, input)
-    if (!resolved.ok) throw new UserAdminError(resolved.errors)
-    return resolved.scope
-  }
-
   /**
    * Deactivates an account whose roles are all in this ICS, and ends its sessions at once.
    * Someone who also works in another ICS keeps their account there.
    */
-  async deactivate(actor: CurrentUser, icsId: number, userId: number, ip: string | undefined): Promise<void> {
-    this.assertLead(actor, icsId)
-    if (userId === actor.id) throw new UserAdminError([{ text: 'You cannot deactivate your own account', href: '#deactivate' }])
+  async deactivate(actor: Actor, icsId: number, userId: number): Promise<void> {
+    this.assertLead(actor.user, icsId)
+    if (userId === actor.user.id) throw new ValidationError([{ text: 'You cannot deactivate your own account', href: '#deactivate' }])
     const memberships = await this.users.memberships(userId)
     if (!memberships.some((m) => m.icsId === icsId)) throw new NotFoundError()
     if (memberships.some((m) => m.icsId !== icsId)) {
-      throw new UserAdminError([
+      throw new ValidationError([
         {
           text: 'This person also has a role in another ICS – change their roles here instead of deactivating the account',
           href: '#deactivate',
@@ -112,18 +88,18 @@ export class UserAdminService {
     }
     await this.db.transaction(async (trx) => {
       await this.users.setActive(userId, false, this.clock(), trx)
-      await this.audit.record({ kind: 'user.deactivated', actorUserId: actor.id, icsId, subjectType: 'user', subjectId: userId, ip }, trx)
+      await this.audit.record(actor, { kind: 'user.deactivated', icsId, subjectType: 'user', subjectId: userId }, trx)
     })
     await this.sessions.destroyAllForUser(userId)
   }
 
-  async reactivate(actor: CurrentUser, icsId: number, userId: number, ip: string | undefined): Promise<void> {
-    this.assertLead(actor, icsId)
+  async reactivate(actor: Actor, icsId: number, userId: number): Promise<void> {
+    this.assertLead(actor.user, icsId)
     const memberships = await this.users.memberships(userId)
     if (!memberships.some((m) => m.icsId === icsId)) throw new NotFoundError()
     await this.db.transaction(async (trx) => {
       await this.users.setActive(userId, true, this.clock(), trx)
-      await this.audit.record({ kind: 'user.reactivated', actorUserId: actor.id, icsId, subjectType: 'user', subjectId: userId, ip }, trx)
+      await this.audit.record(actor, { kind: 'user.reactivated', icsId, subjectType: 'user', subjectId: userId }, trx)
     })
   }
 

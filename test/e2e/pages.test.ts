@@ -217,6 +217,31 @@ test('partner pages: an answer’s history, a closed round, and a conflict betwe
   await checkPage(viewer, 'assessment-domain-conflict')
 })
 
+test('the round’s reports page: the ICS lead before publication, a board viewer after', async () => {
+  const { page } = await e2e.session()
+  await signIn(page, demoUsers.icsLead)
+  await page.goto('/rounds')
+  await page.getByRole('row').filter({ hasText: 'Open' }).getByRole('link').click()
+  await page.waitForURL(/\/rounds\/\d+\/manage$/)
+  await page.getByRole('link', { name: 'Results and reports' }).click()
+  await page.waitForURL(/\/rounds\/\d+\/reports$/)
+  expect(await page.locator('main').textContent()).toContain('You can publish the results once the round has closed.')
+  await checkPage(page, 'round-reports')
+
+  const viewer = (await e2e.session()).page
+  await signIn(viewer, demoUsers.viewer)
+  await viewer.goto('/places')
+  await viewer.getByRole('link', { name: 'Wirral', exact: true }).click()
+  await viewer.waitForURL(/\/places\/\d+$/)
+  const link = viewer.getByRole('link', { name: /Download place report \(PDF\)/ })
+  expect(await link.count()).toBe(1)
+  const href = (await link.getAttribute('href'))!
+  const roundId = /\/rounds\/(\d+)\//.exec(href)![1]
+  await viewer.goto(`/rounds/${roundId}/reports`)
+  expect(await viewer.locator('main').textContent()).toContain('The results were published on')
+  await checkPage(viewer, 'round-reports-viewer')
+})
+
 test('the console monitor lets through a page’s intended 4xx status, but not a failed request from a script', async () => {
   const { page, monitor } = await e2e.session()
   expect(await documentStatus(page, () => page.goto('/no-such-page'))).toBe(404)

@@ -27,7 +27,9 @@ interface Ids {
   roundId: number
   wirralCouncilId: number
   wirralId: number
+  demoIcsId: number
   actionId: number
+  apiTokenId: number
 }
 
 interface Case {
@@ -51,6 +53,7 @@ const placeOf = (ids: Ids) => `/rounds/${ids.roundId}/places/${ids.wirralId}`
 /** Wirral's return: its place lead, the ICS lead and ICS-wide viewers may read it; partners may not. */
 const placeReaders = { default: 404, anonymous: 303, partner: 403, icsLead: 200, placeLead: 200, viewer: 200 } as const
 const placeManagers = { default: 404, anonymous: 303, partner: 403, viewer: 403, icsLead: 400, placeLead: 400 } as const
+const downloaders = { default: 403, anonymous: 303, icsLead: 200, placeLead: 200, otherPlaceLead: 200, otherIcsLead: 404 } as const
 const dashboardReaders = { default: 200, anonymous: 303, partner: 403, otherIcsLead: 404 } as const
 const placeAssurer = { default: 403, anonymous: 303, icsLead: 400, otherIcsLead: 404 } as const
 
@@ -232,6 +235,45 @@ const cases: Case[] = [
     expected: { ...icsLeadOnly, icsLead: 400 },
   },
   { method: 'post', path: `${assessment}/reopen`, url: (ids) => `${assessmentOf(ids)}/reopen`, expected: { ...icsLeadOnly, icsLead: 400 } },
+  // Exports: the ICS lead downloads the whole round, place leads their own place's part (Liverpool's lead too).
+  ...['', '/answers.csv', '/answers.xlsx', '/results.csv', '/results.xlsx', '/plan.csv', '/plan.xlsx', '/round.json'].map((file): Case => ({
+    method: 'get',
+    path: `/rounds/:roundId/downloads${file}`,
+    url: (ids) => `/rounds/${ids.roundId}/downloads${file}`,
+    expected: { ...downloaders },
+  })),
+  // The audit trail is the ICS lead's; without a date range the form answers 400.
+  ...['/audit.csv', '/audit.xlsx'].map((file): Case => ({
+    method: 'get',
+    path: `/rounds/:roundId/downloads${file}`,
+    url: (ids) => `/rounds/${ids.roundId}/downloads${file}`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  })),
+  { method: 'get', path: '/admin/api-tokens', url: () => '/admin/api-tokens', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
+  {
+    method: 'post',
+    path: '/admin/api-tokens',
+    url: () => '/admin/api-tokens',
+    expected: { ...icsLeadOnly, icsLead: 400, otherIcsLead: 400 },
+  },
+  {
+    method: 'post',
+    path: '/admin/api-tokens/:id/revoke',
+    url: (ids) => `/admin/api-tokens/${ids.apiTokenId}/revoke?ics=${ids.demoIcsId}`,
+    expected: { ...icsLeadOnly, icsLead: 303 },
+  },
+  { method: 'get', path: '/developers/api', url: () => '/developers/api', expected: publicPage },
+  // The JSON API answers to tokens only: a signed-in session is no token (its description is public).
+  { method: 'get', path: '/api/v1/openapi.json', url: () => '/api/v1/openapi.json', expected: publicPage },
+  ...[
+    ['/api/v1/rounds', () => '/api/v1/rounds'],
+    ['/api/v1/rounds/:roundId/results', (ids: Ids) => `/api/v1/rounds/${ids.roundId}/results`],
+    ['/api/v1/rounds/:roundId/places/:placeId', (ids: Ids) => `/api/v1/rounds/${ids.roundId}/places/${ids.wirralId}`],
+    ['/api/v1/rounds/:roundId/answers', (ids: Ids) => `/api/v1/rounds/${ids.roundId}/answers`],
+    ['/api/v1/frameworks/:frameworkId', () => '/api/v1/frameworks/1'],
+    ['/api/v1/rounds/:roundId/places/:placeId/report.pdf', (ids: Ids) => `/api/v1/rounds/${ids.roundId}/places/${ids.wirralId}/report.pdf`],
+    ['/api/v1/rounds/:roundId/report.pdf', (ids: Ids) => `/api/v1/rounds/${ids.roundId}/report.pdf`],
+  ].map(([path, url]): Case => ({ method: 'get', path: path as string, url: url as (ids: Ids) => string, expected: { default: 401 } })),
   // Reports of the current round, not yet published: drafts for ICS leads and the place's own place lead only.
   {
     method: 'get',
@@ -336,6 +378,8 @@ describe('the authorisation matrix', () => {
       roundId: ((await context.db('rounds').orderBy('id', 'desc').first('id')) as { id: number }).id,
       wirralCouncilId: wirralCouncil.id,
       wirralId: ((await context.db('places').where({ slug: 'wirral' }).first('id')) as { id: number }).id,
+      demoIcsId: demoIcs.id,
+      apiTokenId: ((await context.db('api_tokens').where({ ics_id: demoIcs.id }).first('id')) as { id: number }).id,
       actionId: (
         (await context
           .db('development_actions as a')

@@ -434,6 +434,23 @@ describe('the dashboard', () => {
     const asText = (rows: unknown[][]) => rows.map((r) => r.map((v) => (v === null ? '' : String(v))))
     const csvRows = parse(csv.text, { bom: true }) as string[][]
     expect(asText(sheets.get('Heatmap')!)).toEqual(csvRows)
+    // The summary: the whole round, as the page's summary shows it (hand-worked in the first test).
+    expect(sheets.get('Summary')).toEqual([
+      ['Measure', 'Value'],
+      ['Places recommended for Level 3 – Full delegation', 0],
+      ['Places recommended for Level 2 – Partial delegation', 1],
+      ['Places recommended for Level 1 – ICB-led', 2],
+      ['Places decided at Level 3 – Full delegation', 0],
+      ['Places decided at Level 2 – Partial delegation', 1],
+      ['Places decided at Level 1 – ICB-led', 0],
+      ['Places with no decision yet', 2],
+      ['Place returns received', 1],
+      ['Place returns expected', 3],
+      ['Partner organisations submitted', 4],
+      ['Partner organisations in progress', 1],
+      ['Partner organisations invited', 6],
+      ['Days to the deadline', 12],
+    ])
     const chartSheets = [...sheets.values()].slice(2)
     chartsOf(html).forEach((chart, i) => {
       const table = tableOf(html, `table-${chart.id}`)
@@ -502,30 +519,79 @@ describe('the dashboard', () => {
     expect(response.headers.location).toBe(dashboard())
   })
 
-  it('reads the same fixed number of queries whatever the number of places', async () => {
-    const count = async () => {
-      let queries = 0
-      const onQuery = () => queries++
-      context.db.on('query', onQuery)
-      try {
-        expect((await lead.get(dashboard())).status).toBe(200)
-      } finally {
-        context.db.removeListener('query', onQuery)
-      }
-      return queries
-    }
-    const before = await count()
-    const [extra] = (await context
-      .db('places')
-      .insert({ ics_id: s.icsId, name: 'Dunmore', slug: 'dunmore', created_at: timestamp() }, ['id'])) as Array<{ id: number }>
-    await context.db('round_places').insert({ round_id: s.currentId, place_id: extra!.id })
+  /** The queries one request to the dashboard makes. */
+  const queriesFor = async (agent: Agent, url: string) => {
+    let queries = 0
+    const onQuery = () => queries++
+    context.db.on('query', onQuery)
     try {
-      expect(await count()).toBe(before)
-      expect(before).toBeLessThanOrEqual(20)
+      expect((await agent.get(url)).status).toBe(200)
     } finally {
-      await context.db('round_places').where({ place_id: extra!.id }).delete()
-      await context.db('places').where({ id: extra!.id }).delete()
+      context.db.removeListener('query', onQuery)
     }
+    return queries
+  }
+
+  it('reads the same fixed number of queries whatever the number of places, and fewer while nothing changed', async () => {
+    const addPlace = async (name: string) => {
+      const [row] = (await context
+        .db('places')
+        .insert({ ics_id: s.icsId, name, slug: name.toLowerCase(), created_at: timestamp() }, ['id'])) as Array<{ id: number }>
+      await context.db('round_places').insert({ round_id: s.currentId, place_id: row!.id })
+      return row!.id
+    }
+    const added: number[] = []
+    try {
+      // Each added place changes the data, so each count is of a page read afresh.
+      added.push(await addPlace('Dunmore'))
+      const fresh = await queriesFor(lead, dashboard())
+      added.push(await addPlace('Eastleigh'), await addPlace('Fenwick'))
+      expect(await queriesFor(lead, dashboard())).toBe(fresh)
+      expect(fresh).toBeLessThanOrEqual(20)
+      // Unchanged data: the results and the page are reused after checking one fingerprint of them.
+      expect(await queriesFor(lead, dashboard())).toBeLessThan(fresh)
+      expect(heatmapOf((await lead.get(dashboard())).text).size).toBe(3 + 3 + 1)
+    } finally {
+      await context.db('round_places').whereIn('place_id', added).delete()
+      await context.db('places').whereIn('id', added).delete()
+    }
+  })
+
+  it('shows every change at once, even at the same moment as the last (the reuse is checked against the database)', async () => {
+    const cell = async (placeId: number, code: string) =>
+      heatmapOf((await lead.get(dashboard())).text)
+        .get(String(placeId))!
+        .get(code)!
+    const returnId = (
+      (await context.db('place_returns').where({ round_id: s.currentId, place_id: s.places.alderley }).first('id')) as { id: number }
+    ).id
+    const gv5 = (await context
+      .db('framework_criteria as c')
+      .join('rounds as r', 'r.framework_version_id', 'c.version_id')
+      .where({ 'r.id': s.currentId, 'c.code': 'GV5' })
+      .first('c.id')) as { id: number }
+    expect(await cell(s.places.alderley, 'GV5')).toEqual({ level: 2, marks: 'M' })
+    // The same moderation time, another level.
+    await context.db('moderations').where({ place_return_id: returnId, criterion_id: gv5.id }).update({ level: 3 })
+    expect(await cell(s.places.alderley, 'GV5')).toEqual({ level: 3, marks: 'M ✓' })
+    // Moderation removed: back to the agreed level.
+    const moderation = await context.db('moderations').where({ place_return_id: returnId, criterion_id: gv5.id }).first()
+    await context.db('moderations').where({ place_return_id: returnId, criterion_id: gv5.id }).delete()
+    expect(await cell(s.places.alderley, 'GV5')).toEqual({ level: 3, marks: 'A ✓' })
+    await context.db('moderations').insert({ ...moderation, level: 2 })
+    expect(await cell(s.places.alderley, 'GV5')).toEqual({ level: 2, marks: 'M' })
+    // A partner's submission reopened: Brookfield's median changes from floor((1+4)/2) to 4.
+    const council = (await context.db('organisations').where({ name: 'Brookfield Council' }).first('id')) as { id: number }
+    await context.db('responses').where({ round_id: s.currentId, organisation_id: council.id }).update({ status: 'in_progress' })
+    expect(await cell(s.places.brookfield, 'AV1')).toEqual({ level: 4, marks: 'P ✓' })
+    await context.db('responses').where({ round_id: s.currentId, organisation_id: council.id }).update({ status: 'submitted' })
+    expect(await cell(s.places.brookfield, 'AV1')).toEqual({ level: 2, marks: 'P !' })
+    // A decision changed.
+    await context.db('delegation_decisions').where({ round_id: s.currentId, place_id: s.places.alderley }).update({ decided_level: 3 })
+    expect((await lead.get(dashboard())).text).toMatch(
+      /Level 3 – Full delegation<\/th>\s*<td[^>]*><span[^>]*>Recommended <\/span>0<\/td>\s*<td[^>]*><span[^>]*>Decided <\/span>1</,
+    )
+    await context.db('delegation_decisions').where({ round_id: s.currentId, place_id: s.places.alderley }).update({ decided_level: 2 })
   })
 })
 
@@ -572,6 +638,13 @@ describe('home pages and the places list', () => {
     expect(home).toContain('1 of 3 places decided')
     expect(home).toContain(`href="/rounds/${s.currentId}/dashboard"`)
     expect(home).toContain('href="/dashboard"')
+    // A change shows at the next visit: the results reused between visits are checked against the database.
+    await context.db('place_returns').where({ round_id: s.currentId, place_id: s.places.carrow }).update({ status: 'submitted' })
+    try {
+      expect((await lead.get('/home')).text).toMatch(/Place returns received<\/dt><dd class="nhsuk-summary-list__value">2 of 3/)
+    } finally {
+      await context.db('place_returns').where({ round_id: s.currentId, place_id: s.places.carrow }).update({ status: 'draft' })
+    }
   })
 
   it('lists each place with its latest readiness and its latest decision', async () => {

@@ -28,6 +28,9 @@ describe('deadlines in London time', () => {
     const page = await lead.get('/rounds')
     expect(page.text).toContain('29 October 2021 at 17:00')
     expect(page.text).not.toContain('at 18:00')
+    // The open round says Open, the baseline Closed.
+    expect(page.text.match(/nhsuk-tag--blue">Open<\/strong>/g)).toHaveLength(1)
+    expect(page.text.match(/>Closed<\/strong>/g)).toHaveLength(1)
   })
 
   it('extends a round to 17:00 London time on a summer day, closes it then, and counts London days', async () => {

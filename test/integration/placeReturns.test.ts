@@ -107,10 +107,17 @@ async function answerAndSubmit(context: TestContext, s: Scenario, partnerIndex: 
       body[`level-${code}`] = level === 'n' ? 'not-sure' : level
       body[`evidence-${code}`] = `${partner.name} evidence for ${code}`
     }
-    const result = await context.services.assessments.save(partner, s.roundId, organisationId, domain, body, 'complete', '127.0.0.1')
+    const result = await context.services.assessments.save(
+      { user: partner, ip: '127.0.0.1' },
+      s.roundId,
+      organisationId,
+      domain,
+      body,
+      'complete',
+    )
     expect(result.kind).toBe('saved')
   }
-  await context.services.assessments.submit(partner, s.roundId, organisationId, true, '127.0.0.1')
+  await context.services.assessments.submit({ user: partner, ip: '127.0.0.1' }, s.roundId, organisationId, { declaration: true })
 }
 
 describe('aggregation of partners’ answers', () => {
@@ -122,7 +129,14 @@ describe('aggregation of partners’ answers', () => {
     s = await buildScenario(context)
     for (let i = 0; i < 6; i++) await answerAndSubmit(context, s, i)
     // A seventh partner saves but never submits: its answers must not count.
-    await context.services.assessments.save(s.partners[6]!, s.roundId, s.organisationIds[6]!, 'AV', { 'level-AV1': '4' }, 'save', undefined)
+    await context.services.assessments.save(
+      { user: s.partners[6]!, ip: undefined },
+      s.roundId,
+      s.organisationIds[6]!,
+      'AV',
+      { 'level-AV1': '4' },
+      'save',
+    )
   })
   afterAll(() => context.close())
 

@@ -178,7 +178,10 @@ describe('deadline reminders', () => {
     // Extended by two weeks: a week before the original deadline is three weeks before the new one.
     const extended = new Date(deadline.getTime() + 14 * dayMs)
     context.clock.set(new Date(deadline.getTime() - 6 * dayMs))
-    await context.services.rounds.extend(icsLead, roundId, extended, 'Partners asked for more time', undefined)
+    await context.services.rounds.extend({ user: icsLead, ip: undefined }, roundId, {
+      until: extended,
+      reason: 'Partners asked for more time',
+    })
     // At the original deadline's 3-day and 1-day marks nothing goes: the round now ends later.
     for (const before of [3, 1]) {
       context.clock.set(new Date(deadline.getTime() - before * dayMs))
@@ -214,14 +217,14 @@ describe('deadline reminders', () => {
   it('follow the round’s own reminder days, and leave out a round closed early', async () => {
     setup = await setUp()
     const { context, icsLead, roundId, deadline } = setup
-    await context.services.rounds.setReminderDays(icsLead, roundId, [10, 2], undefined)
+    await context.services.rounds.setReminderDays({ user: icsLead, ip: undefined }, roundId, [10, 2])
     context.clock.set(new Date(deadline.getTime() - 7 * dayMs))
     expect(await context.services.reminders.run()).toEqual({ organisations: 2, mails: 3 })
     expect((await reminderLog(context)).map((l) => l.days_before)).toEqual([10, 10])
     context.clock.set(new Date(deadline.getTime() - 3 * dayMs))
     expect(await context.services.reminders.run()).toEqual({ organisations: 0, mails: 0 })
 
-    await context.services.rounds.close(icsLead, roundId, 'Every place has what it needs', undefined)
+    await context.services.rounds.close({ user: icsLead, ip: undefined }, roundId, { reason: 'Every place has what it needs' })
     context.clock.set(new Date(deadline.getTime() - 2 * dayMs))
     expect(await context.services.reminders.run()).toEqual({ organisations: 0, mails: 0 })
   })
@@ -231,14 +234,16 @@ describe('deadline reminders', () => {
     const { context, icsLead, roundId, councilId, healthwatchId } = setup
     const wirralId = ((await context.db('places').where({ slug: 'wirral' }).first('id')) as { id: number }).id
 
-    expect(await context.services.rounds.remindNow(icsLead, roundId, { organisationId: councilId }, '203.0.113.9')).toEqual({
+    expect(await context.services.rounds.remindNow({ user: icsLead, ip: '203.0.113.9' }, roundId, { organisationId: councilId })).toEqual({
       organisations: 1,
       mails: 1,
       withoutRecipients: 0,
     })
     // Again at once: "remind now" always sends.
-    expect((await context.services.rounds.remindNow(icsLead, roundId, { organisationId: councilId }, undefined)).mails).toBe(1)
-    const place = await context.services.rounds.remindNow(icsLead, roundId, { placeId: wirralId }, undefined)
+    expect((await context.services.rounds.remindNow({ user: icsLead, ip: undefined }, roundId, { organisationId: councilId })).mails).toBe(
+      1,
+    )
+    const place = await context.services.rounds.remindNow({ user: icsLead, ip: undefined }, roundId, { placeId: wirralId })
     // Wirral Council and Healthwatch have partners; Wirral's other unsubmitted organisations have nobody to remind.
     expect(place).toMatchObject({ organisations: 2, mails: 3 })
     expect(place.withoutRecipients).toBeGreaterThan(0)
@@ -261,7 +266,7 @@ describe('deadline reminders', () => {
       .db('organisations')
       .where({ id: healthwatchId })
       .update({ retired_at: timestamp(context.clock.now()) })
-    const all = await context.services.rounds.remindNow(icsLead, roundId, {}, undefined)
+    const all = await context.services.rounds.remindNow({ user: icsLead, ip: undefined }, roundId, {})
     expect(all.mails).toBe(1)
     // The council's log: the two reminders to it alone, the place's and the round's.
     expect((await context.services.reminders.log(councilId)).map((l) => [l.kind, l.sentByName, l.roundId])).toEqual(

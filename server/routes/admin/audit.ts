@@ -1,35 +1,26 @@
-import { z } from 'zod'
+import type { Request, Response } from 'express'
 import { allow } from '../../auth/access'
 import { guardedRouter } from '../../auth/guardedRouter'
-import { formErrorView, fromZod } from '../../forms/errors'
+import { auditFilterForm, type AuditFilterInput } from '../../forms/auditFilter'
+import { formErrorView } from '../../forms/errors'
+import { parseForm } from '../../forms/parse'
 import { auditKinds, type AuditService } from '../../services/auditService'
 import type { UserAdminService } from '../../services/userAdminService'
-import { isoDate, nextDay, parseIsoDate, startOfLondonDay } from '../../time/london'
+import { isoDate, nextDay, startOfLondonDay } from '../../time/london'
+import { handleForm, typedValues, type FormState } from '../forms'
 import { pageSize, pagination } from './pagination'
 import { leadIcsId } from './scope'
 
-/** A "YYYY-MM-DD" field holding a real London calendar date. */
-const realDate = (message: string) =>
-  z.string(message).transform((v, ctx) => parseIsoDate(v) ?? (ctx.addIssue({ code: 'custom', message }), z.NEVER))
+const auditFilter = auditFilterForm(Object.keys(auditKinds))
 
-const auditFilter = z.object({
-  user: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
-  kind: z.preprocess((v) => (v === '' ? undefined : v), z.enum(Object.keys(auditKinds) as [string, ...string[]]).optional()),
-  from: z.preprocess((v) => (v === '' ? undefined : v), realDate('Enter the start date as a real date').optional()),
-  to: z.preprocess((v) => (v === '' ? undefined : v), realDate('Enter the end date as a real date').optional()),
-  page: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(100000).optional()),
-})
-
-/** The ICS lead's audit trail, filtered by person, kind of event and dates. */
+/** The ICS lead's audit trail, filtered by person, kind of event and dates (UK days). */
 export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdmin: UserAdminService }) {
   const r = guardedRouter()
 
-  r.get('/admin/audit', allow.roles('ics_lead'), async (req, res) => {
+  /** The trail with the filter applied; a filter that cannot be used shows every event, with its errors. */
+  async function renderAudit(req: Request, res: Response, form: FormState, filter: Partial<AuditFilterInput> = {}) {
     const user = req.user!
     const icsId = leadIcsId(user, req.query.ics)
-    const parsed = auditFilter.safeParse(req.query)
-    const filter = parsed.success ? parsed.data : {}
-    const errors = parsed.success ? [] : fromZod(parsed.error)
     const page = filter.page ?? 1
     const { events, total } = await audit.list({
       icsIds: [icsId],
@@ -51,16 +42,25 @@ export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdm
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => [k, String(v)]),
     ).toString()
-    res.status(errors.length ? 400 : 200).render('admin/audit', {
+    res.render('admin/audit', {
       title: 'Audit trail',
       events,
-      values: req.query,
+      values: form.values,
       userItems: [{ value: '', text: 'Anyone' }, ...users.map((u) => ({ value: u.id, text: `${u.name} (${u.email})` }))],
       kindItems: [{ value: '', text: 'Any kind' }, ...Object.entries(auditKinds).map(([value, text]) => ({ value, text }))],
       ...pagination(page, total, `/admin/audit?${query ? query + '&' : ''}`),
-      ...formErrorView(errors),
+      ...formErrorView(form.errors),
     })
-  })
+  }
+
+  r.get(
+    '/admin/audit',
+    allow.roles('ics_lead'),
+    handleForm(
+      (req, res, { errors }) => renderAudit(req, res, { errors, values: typedValues(req.query) }),
+      async (req, res) => renderAudit(req, res, { errors: [], values: typedValues(req.query) }, parseForm(auditFilter, req.query)),
+    ),
+  )
 
   return r.router
 }

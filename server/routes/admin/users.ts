@@ -1,21 +1,15 @@
 import type { Request, Response } from 'express'
-import { z } from 'zod'
 import { allow } from '../../auth/access'
 import { guardedRouter } from '../../auth/guardedRouter'
-import { roles, roleLabels } from '../../auth/types'
+import { roleLabels } from '../../auth/types'
 import type { PlaceData } from '../../data/places'
-import { formErrorView, fromZod, type FormError } from '../../forms/errors'
-import { UserAdminError, type UserAdminService } from '../../services/userAdminService'
+import { formErrorView } from '../../forms/errors'
+import { parseForm } from '../../forms/parse'
+import { membershipForm } from '../../forms/people'
+import type { UserAdminService } from '../../services/userAdminService'
+import { actorOf, blankForm, handleForm, type FormState } from '../forms'
 import { idParam } from '../params'
 import { leadIcsId, scopeChoices } from './scope'
-
-const optionalId = z.preprocess((v) => (v === '' || v === undefined ? null : v), z.coerce.number().int().positive().nullable())
-
-const membershipForm = z.object({
-  role: z.enum(roles, { error: 'Select a role' }),
-  placeId: optionalId,
-  organisationId: optionalId,
-})
 
 /** The ICS lead's users: the list, one person's roles, deactivating and reactivating. */
 export function userRoutes({ userAdmin, places }: { userAdmin: UserAdminService; places: PlaceData }) {
@@ -26,11 +20,11 @@ export function userRoutes({ userAdmin, places }: { userAdmin: UserAdminService;
     res.render('admin/users', { title: 'Users', users: await userAdmin.list(req.user!, icsId), roleLabels })
   })
 
-  async function renderUser(req: Request, res: Response, errors: FormError[], values: Record<string, unknown> = {}, status = 200) {
+  async function renderUser(req: Request, res: Response, { errors, values }: FormState) {
     const user = req.user!
     const icsId = leadIcsId(user, req.query.ics)
     const subject = await userAdmin.get(user, icsId, idParam(req, 'id'))
-    res.status(status).render('admin/user', {
+    res.render('admin/user', {
       title: subject.name,
       subject,
       roleLabels,
@@ -42,42 +36,42 @@ export function userRoutes({ userAdmin, places }: { userAdmin: UserAdminService;
     })
   }
 
-  r.get('/admin/users/:id', allow.roles('ics_lead'), (req, res) => renderUser(req, res, []))
+  r.get('/admin/users/:id', allow.roles('ics_lead'), (req, res) => renderUser(req, res, blankForm))
 
-  r.post('/admin/users/:id/memberships/:membershipId', allow.roles('ics_lead'), async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const membershipId = idParam(req, 'membershipId')
-    const values = { membershipId, role: body.role, placeId: body.placeId, organisationId: body.organisationId }
-    const parsed = membershipForm.safeParse(body)
-    if (!parsed.success) return renderUser(req, res, fromZod(parsed.error), values, 400)
-    try {
-      await userAdmin.changeMembership(
-        req.user!,
-        leadIcsId(req.user!, req.query.ics),
-        idParam(req, 'id'),
-        membershipId,
-        parsed.data,
-        req.ip,
-      )
-    } catch (error) {
-      if (error instanceof UserAdminError) return renderUser(req, res, error.errors, values, 400)
-      throw error
-    }
-    res.redirect(303, `/admin/users/${idParam(req, 'id')}`)
-  })
+  r.post(
+    '/admin/users/:id/memberships/:membershipId',
+    allow.roles('ics_lead'),
+    // The page lists every role; the one being changed shows what was typed.
+    handleForm(
+      (req, res, form) => renderUser(req, res, { ...form, values: { ...form.values, membershipId: idParam(req, 'membershipId') } }),
+      async (req, res) => {
+        const input = parseForm(membershipForm, req.body)
+        await userAdmin.changeMembership(
+          actorOf(req),
+          leadIcsId(req.user!, req.query.ics),
+          idParam(req, 'id'),
+          idParam(req, 'membershipId'),
+          input,
+        )
+        res.redirect(303, `/admin/users/${idParam(req, 'id')}`)
+      },
+    ),
+  )
 
-  r.post('/admin/users/:id/deactivate', allow.roles('ics_lead'), async (req, res) => {
-    try {
-      await userAdmin.deactivate(req.user!, leadIcsId(req.user!, req.query.ics), idParam(req, 'id'), req.ip)
-    } catch (error) {
-      if (error instanceof UserAdminError) return renderUser(req, res, error.errors, {}, 400)
-      throw error
-    }
-    res.redirect(303, `/admin/users/${idParam(req, 'id')}`)
-  })
+  // Deactivating posts nothing to show again: a refusal shows the person with its reason.
+  const showUser = (req: Request, res: Response, { errors }: FormState) => renderUser(req, res, { errors, values: {} })
+
+  r.post(
+    '/admin/users/:id/deactivate',
+    allow.roles('ics_lead'),
+    handleForm(showUser, async (req, res) => {
+      await userAdmin.deactivate(actorOf(req), leadIcsId(req.user!, req.query.ics), idParam(req, 'id'))
+      res.redirect(303, `/admin/users/${idParam(req, 'id')}`)
+    }),
+  )
 
   r.post('/admin/users/:id/reactivate', allow.roles('ics_lead'), async (req, res) => {
-    await userAdmin.reactivate(req.user!, leadIcsId(req.user!, req.query.ics), idParam(req, 'id'), req.ip)
+    await userAdmin.reactivate(actorOf(req), leadIcsId(req.user!, req.query.ics), idParam(req, 'id'))
     res.redirect(303, `/admin/users/${idParam(req, 'id')}`)
   })
 

@@ -1,0 +1,30 @@
+/**
+ * A small in-process cache that keeps the most recently used entries up to a fixed count, so its
+ * memory stays bounded whatever is asked of it. Entries are only ever reused under a key that says
+ * everything they depend on (see the dashboard service), so there is nothing to invalidate.
+ */
+export class BoundedCache<K, V> {
+  private readonly entries = new Map<K, V>()
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: K): V | undefined {
+    const value = this.entries.get(key)
+    if (value !== undefined) {
+      // Most recently used last: a Map keeps insertion order.
+      this.entries.delete(key)
+      this.entries.set(key, value)
+    }
+    return value
+  }
+
+  set(key: K, value: V): void {
+    this.entries.delete(key)
+    this.entries.set(key, value)
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K)
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+}

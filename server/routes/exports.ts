@@ -1,0 +1,178 @@
+import type { Request, Response } from 'express'
+import * as serialise from '../api/serialise'
+import { allow } from '../auth/access'
+import { guardedRouter } from '../auth/guardedRouter'
+import { NotFoundError } from '../errors'
+import { csvContentType, writeCsv } from '../exports/csv'
+import { excelContentType, sheet, writeWorkbook, type Sheet } from '../exports/excel'
+import { writeJsonDocument } from '../exports/json'
+import type { Table } from '../exports/table'
+import {
+  answersTable,
+  auditTable,
+  criterionResultRows,
+  criterionResultsTable,
+  planRows,
+  planTable,
+  readinessTable,
+} from '../exports/tables'
+import { formErrorView, fromZod, type FormError } from '../forms/errors'
+import { auditRangeForm } from '../forms/exportForms'
+import { auditKinds } from '../services/auditService'
+import type { ExportFormat, ExportKind, ExportScope, ExportService } from '../services/exportService'
+import { londonDateOf, nextDay, startOfLondonDay } from '../time/london'
+import { actorOf } from './forms'
+import { idParam } from './params'
+
+type Format = 'csv' | 'xlsx'
+
+/** "Place development self-assessment, October 2021 - answers.csv", safe in a Content-Disposition header. */
+function fileName(scope: ExportScope, what: string, extension: string): string {
+  const places = scope.placeIds ? ` - ${scope.places.map((p) => p.name).join(', ')}` : ''
+  const base = `${scope.round.title}${places} - ${what}`.replace(/[^\p{L}\p{N} ,.()'’-]+/gu, ' ').slice(0, 180)
+  return `${base}.${extension}`
+}
+
+/** Starts a download: its type and name, and no copy kept by a browser or proxy (personal data). */
+function startDownload(res: Response, type: string, name: string): void {
+  res.status(200)
+  res.setHeader('Content-Type', type)
+  res.attachment(name)
+  res.setHeader('Cache-Control', 'no-store')
+}
+
+const dateParts = (prefix: string, date: { year: number; month: number; day: number }) => ({
+  [`${prefix}-day`]: String(date.day),
+  [`${prefix}-month`]: String(date.month),
+  [`${prefix}-year`]: String(date.year),
+})
+
+/**
+ * The round's downloads page and the downloads themselves: every answer, the results, the
+ * development plan and the audit trail as CSV and Excel, and the whole round as JSON. Large
+ * downloads stream from the database as they are written, so a round of any size can be
+ * downloaded without holding it in memory. Place leads get their own places' part.
+ */
+export function exportRoutes(exports: ExportService, clock: () => Date) {
+  const r = guardedRouter()
+  const who = allow.roles('ics_lead', 'place_lead')
+  const base = '/rounds/:roundId/downloads'
+
+  async function renderPage(req: Request, res: Response, errors: FormError[] = [], values?: Record<string, unknown>, status = 200) {
+    const scope = await exports.scopeFor(req.user!, idParam(req, 'roundId'))
+    const defaults = { ...dateParts('from', londonDateOf(scope.round.opensAt)), ...dateParts('to', londonDateOf(clock())) }
+    res.status(status).render('exports/downloads', {
+      title: `Downloads: ${scope.round.title}`,
+      scope,
+      base: `/rounds/${scope.round.id}/downloads`,
+      values: values ?? defaults,
+      backLink: scope.wholeIcs
+        ? { href: `/rounds/${scope.round.id}/manage`, text: 'Back to the round' }
+        : { href: `/rounds/${scope.round.id}/places/${scope.places[0]!.id}`, text: `Back to ${scope.places[0]!.name}` },
+      ...formErrorView(errors),
+    })
+  }
+
+  r.get(base, who, (req, res) => renderPage(req, res))
+
+  async function download<Row>(
+    req: Request,
+    res: Response,
+    scope: ExportScope,
+    kind: ExportKind,
+    format: Format,
+    what: string,
+    sheets: Sheet[],
+    csvTable?: Table<Row>,
+    csvRows?: Iterable<Row> | AsyncIterable<Row>,
+  ) {
+    await exports.recordDownload(actorOf(req), scope, kind, format as ExportFormat)
+    if (format === 'csv') {
+      startDownload(res, csvContentType, fileName(scope, what, 'csv'))
+      await writeCsv(res, csvTable ?? (sheets[0]!.table as Table<Row>), csvRows ?? (sheets[0]!.rows as Iterable<Row>))
+    } else {
+      startDownload(res, excelContentType, fileName(scope, what, 'xlsx'))
+      await writeWorkbook(res, sheets)
+    }
+  }
+
+  for (const format of ['csv', 'xlsx'] as const) {
+    r.get(`${base}/answers.${format}`, who, async (req, res) => {
+      const scope = await exports.scopeFor(req.user!, idParam(req, 'roundId'))
+      const { version } = await exports.framework(scope)
+      const levelNames = Object.fromEntries(version.document.levels.map((l) => [l.value, l.name]))
+      await download(req, res, scope, 'answers', format, 'answers', [sheet(answersTable(levelNames), exports.answerRows(scope))])
+    })
+
+    r.get(`${base}/results.${format}`, who, async (req, res) => {
+      const scope = await exports.scopeFor(req.user!, idParam(req, 'roundId'))
+      const results = await exports.roundResults(scope)
+      // The CSV is the one flat table (each criterion with its place's recommendation and
+      // decision); the workbook adds a sheet of one row per place.
+      const criteria = sheet(criterionResultsTable(results), criterionResultRows(results))
+      await download(
+        req,
+        res,
+        scope,
+        'results',
+        format,
+        'results',
+        format === 'csv' ? [criteria] : [sheet(readinessTable(results), results.places), criteria],
+      )
+    })
+
+    r.get(`${base}/plan.${format}`, who, async (req, res) => {
+      const scope = await exports.scopeFor(req.user!, idParam(req, 'roundId'))
+      const results = await exports.roundResults(scope)
+      await download(req, res, scope, 'plan', format, 'development plan', [sheet(planTable(results), planRows(results))])
+    })
+
+    r.get(`${base}/audit.${format}`, allow.roles('ics_lead'), async (req, res) => {
+      const scope = await exports.scopeFor(req.user!, idParam(req, 'roundId'))
+      const parsed = auditRangeForm.safeParse(req.query)
+      if (!parsed.success) return renderPage(req, res, fromZod(parsed.error), req.query, 400)
+      // The audit trail is the ICS's: a place lead who is not its ICS lead may not know it is there.
+      if (!scope.wholeIcs) throw new NotFoundError()
+      const { from, to } = parsed.data
+      const range = { from: startOfLondonDay(from), before: startOfLondonDay(nextDay(to)) }
+      await exports.recordDownload(actorOf(req), scope, 'audit', format, { from, to })
+      const rows = exports.auditRows(scope, range)
+      const table = auditTable(auditKinds)
+      const name = fileName(
+        scope,
+        `audit trail ${[from, to].map((d) => `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`).join(' to ')}`,
+        format,
+      )
+      if (format === 'csv') {
+        startDownload(res, csvContentType, name)
+        await writeCsv(res, table, rows)
+      } else {
+        startDownload(res, excelContentType, name)
+        await writeWorkbook(res, [sheet(table, rows)])
+      }
+    })
+  }
+
+  r.get(`${base}/round.json`, who, async (req, res) => {
+    const scope = await exports.scopeFor(req.user!, idParam(req, 'roundId'))
+    const results = await exports.roundResults(scope)
+    const { version, criteria } = await exports.framework(scope)
+    await exports.recordDownload(actorOf(req), scope, 'round', 'json')
+    startDownload(res, 'application/json; charset=utf-8', fileName(scope, 'round', 'json'))
+    await writeJsonDocument(res, {
+      head: {
+        exportedAt: clock().toISOString(),
+        round: serialise.round(results),
+        framework: serialise.framework(version, criteria, [version], `/api/v1/frameworks/${version.frameworkId}?version=${version.id}`)
+          .data,
+        places: results.places.map((p) => serialise.placeDetail(results, p).data),
+      },
+      itemsKey: 'respondents',
+      items: (async function* () {
+        for await (const row of exports.respondentAnswers(scope)) yield serialise.respondentAnswers(row)
+      })(),
+    })
+  })
+
+  return r.router
+}
