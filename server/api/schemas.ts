@@ -6,6 +6,7 @@
  * "2021-10-29".
  */
 import { z } from 'zod'
+import { isRowId } from '../db/values'
 
 /** Every named schema, to become the OpenAPI document's components. */
 export const apiRegistry = z.registry<{ id: string; description?: string }>()
@@ -302,6 +303,7 @@ const positiveId = (what: string) =>
     .string()
     .regex(/^[1-9]\d{0,9}$/, `${what} must be a positive whole number`)
     .transform(Number)
+    .refine(isRowId, `${what} is larger than any id`)
     .describe(`The ${what}`)
 
 export const roundPath = z.object({ roundId: positiveId('round id') })
