@@ -58,29 +58,80 @@ export function fingerprint(value: AnswerValue | undefined): string {
   return createHash('sha256').update(JSON.stringify(content)).digest('base64url').slice(0, 22)
 }
 
-function text(body: Record<string, unknown>, name: string): string {
-  const value = body[name]
-  return typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : ''
-}
-
 /** Browsers send line breaks as CRLF; counting them as one character matches the character count the user sees. */
 function normaliseNewlines(value: string): string {
   return value.replace(/\r\n/g, '\n')
 }
 
-export function readTypedAnswers(body: Record<string, unknown>, criteria: CriterionForAnswer[]): Map<string, TypedAnswer> {
+const fieldLabels: Record<keyof typeof fieldIds, string> = {
+  level: 'The level',
+  evidence: 'The evidence',
+  support: 'The support you would need',
+  target: 'The target level',
+  version: 'The version',
+  base: 'The version',
+}
+
+/** What an answer form held, read field by field, with a message for every field that was not one piece of text. */
+export interface AnswerForm {
+  typed: Map<string, TypedAnswer>
+  /** Fields sent twice or as something other than text: the save stops, nothing changes. */
+  errors: FormError[]
+  /** Criteria none of whose fields were sent: they are not part of this save and stay as they are. */
+  untouched: Set<string>
+}
+
+/**
+ * Reads a domain's answers from a posted form or an autosave's JSON. Every field must be one
+ * piece of text: a number, a list or a nested object is never turned into something else (an
+ * empty answer would silently wipe what is saved), but reported. (A field sent twice in a form
+ * is refused before it gets here, by the body rule.)
+ */
+export function readAnswerForm(body: Record<string, unknown>, criteria: CriterionForAnswer[]): AnswerForm {
   const typed = new Map<string, TypedAnswer>()
+  const errors: FormError[] = []
+  const untouched = new Set<string>()
   for (const { code } of criteria) {
-    typed.set(code, {
-      level: text(body, fieldIds.level(code)),
-      evidence: normaliseNewlines(text(body, fieldIds.evidence(code))),
-      support: normaliseNewlines(text(body, fieldIds.support(code))),
-      target: text(body, fieldIds.target(code)),
-      version: text(body, fieldIds.version(code)) || '0',
-      base: text(body, fieldIds.base(code)),
-    })
+    let sent = false
+    const read = (field: keyof typeof fieldIds): string => {
+      const name = fieldIds[field](code)
+      const value = body[name]
+      if (value === undefined) return ''
+      sent = true
+      if (typeof value === 'string') return value
+      const href = `#${field === 'version' || field === 'base' ? fieldIds.level(code) : name}` as const
+      errors.push({ text: `${fieldLabels[field]} for ${code} was not sent as text – reload the page and try again`, href })
+      // Shown again as sent where it can be, so nothing typed is lost from the page.
+      return typeof value === 'number' || typeof value === 'boolean'
+        ? String(value)
+        : Array.isArray(value)
+          ? value.map(String).join('\n')
+          : ''
+    }
+    const answer: TypedAnswer = {
+      level: read('level'),
+      evidence: normaliseNewlines(read('evidence')),
+      support: normaliseNewlines(read('support')),
+      target: read('target'),
+      version: read('version') || '0',
+      base: read('base'),
+    }
+    if (!/^\d{1,9}$/.test(answer.version)) {
+      errors.push({
+        text: `The version of ${code} is not one this page sent – reload the page and try again`,
+        href: `#${fieldIds.level(code)}`,
+      })
+      answer.version = '0'
+    }
+    typed.set(code, answer)
+    if (!sent) untouched.add(code)
   }
-  return typed
+  return { typed, errors, untouched }
+}
+
+/** The typed answers alone, for showing a kept form again (its problems are reported when it is saved). */
+export function readTypedAnswers(body: Record<string, unknown>, criteria: CriterionForAnswer[]): Map<string, TypedAnswer> {
+  return readAnswerForm(body, criteria).typed
 }
 
 export function typedFromValue(value: AnswerValue | undefined, version: number): TypedAnswer {

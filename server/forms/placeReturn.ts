@@ -4,24 +4,36 @@ import { asText, choice, isoDateText, joinDateParts, level, optionalId, optional
 
 const notSure = 'not-sure'
 
-/** The place lead's agreed position on one criterion: a level or "Not sure yet", the rationale, an evidence summary. */
-export function positionForm(levelCount: number, criterionCode: string) {
+/**
+ * The place lead's agreed position on one criterion: a level or "Not sure yet", the rationale, an
+ * evidence summary; and `next`, the criterion its "Save and go to" button leads to, which must be
+ * one of the round's criteria (anything else is left out, and the page goes back to the list).
+ */
+export function positionForm(levelCount: number, criterionCode: string, criterionCodes: readonly string[] = []) {
   const missing = `Select the place’s agreed level for ${criterionCode}, or Not sure yet`
   return z
     .object({
       level: z.union([z.preprocess(asText, z.literal(notSure)), level(levelCount, missing)], { error: missing }),
       rationale: requiredText({ missing: 'Enter the rationale for the agreed level', label: 'Rationale', max: 5000 }),
       evidenceSummary: optionalText({ label: 'Evidence summary', max: 5000 }),
+      next: z
+        .preprocess(
+          asText,
+          z.string().refine((code) => criterionCodes.includes(code)),
+        )
+        .optional()
+        .catch(undefined),
     })
-    .transform(({ level, rationale, evidenceSummary }) => ({
+    .transform(({ level, rationale, evidenceSummary, next }) => ({
       level: level === notSure ? null : level,
       notSure: level === notSure,
       rationale,
       evidenceSummary: evidenceSummary || null,
+      next,
     }))
 }
 
-export type PositionInput = z.output<ReturnType<typeof positionForm>>
+export type PositionInput = Omit<z.output<ReturnType<typeof positionForm>>, 'next'>
 
 /** The ICS lead's moderated level for a criterion, with a comment; "none" removes the moderation. */
 export function moderationForm(levelCount: number) {

@@ -5,7 +5,7 @@ import { HttpError } from '../errors'
  * The one rule for request bodies. Every state-changing route says which kinds of body it takes
  * (a form, by default) and how large its largest valid form can be; anything else is refused
  * before it reaches the route: 415 for a kind of body the route does not take, 400 for one that
- * cannot be read, 413 for one larger than any valid form. A route always sees `req.body` as a
+ * cannot be read or repeats a field, 413 for one larger than any valid form. A route always sees `req.body` as a
  * plain object, so no route can fail on a missing or odd-shaped body.
  */
 
@@ -17,6 +17,8 @@ export interface BodyRule {
   limitBytes: number
   /** The most fields a valid submission has. */
   maxFields: number
+  /** Fields a valid form may send more than once (a group of checkboxes); any other is refused if repeated. */
+  repeatable?: readonly string[]
 }
 
 const mediaTypes: Record<BodyType, string> = {
@@ -54,6 +56,9 @@ const unreadable = 'What was sent could not be read. Go back to the page, reload
 const unsupported =
   'PlaceReady could not read what was sent: this address takes a form sent from its own page. Go back to the page, reload it and try again.'
 const tooLarge = 'What was sent is larger than any form on this page can be. Go back: what you typed is still on the page.'
+
+const sentTwice = (name: string) =>
+  `The form sent the field “${name.slice(0, 60)}” more than once, so it could not be read. Go back to the page, reload it and try again.`
 
 /** Whether the request carries a body at all (a length, or chunks). */
 function hasBody(req: Request): boolean {
@@ -103,7 +108,14 @@ export function readBody(req: Request, res: Response, rule: BodyRule): Promise<v
       if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
         return reject(new HttpError(400, unreadable, 'bad_request'))
       }
-      req.body = (body ?? {}) as Record<string, unknown>
+      const fields = (body ?? {}) as Record<string, unknown>
+      // A browser sends each field of these forms once; a field sent twice is refused rather than
+      // one copy silently chosen (JSON has no repeated names: its values are checked by each form).
+      if (type === 'form') {
+        const repeated = Object.keys(fields).find((name) => Array.isArray(fields[name]) && !rule.repeatable?.includes(name))
+        if (repeated !== undefined) return reject(new HttpError(400, sentTwice(repeated), 'bad_request'))
+      }
+      req.body = fields
       req.bodyRead = true
       resolve()
     }

@@ -193,7 +193,6 @@ function domainSection(input: SystemReportInput): Block[] {
   const names = round.framework.levelNames
   const threshold = commonThreshold(round)
   const blocks: Block[] = [
-    { kind: 'pageBreak' },
     { kind: 'heading', level: 2, text: 'Domains compared' },
     {
       kind: 'paragraph',
@@ -229,7 +228,7 @@ function domainSection(input: SystemReportInput): Block[] {
         p.place.name,
         ...round.framework.domains.map((d) => {
           const r = p.domains.find((x) => x.code === d.code)
-          return r ? `${levelText(names, r.level)} (${r.met} of ${r.criteria} met)` : '–'
+          return r ? `${levelText(names, r.level)}\n${r.met} of ${r.criteria} met` : '–'
         }),
       ]),
       ['ICS median', ...round.framework.domains.map((d) => levelText(names, round.comparison.domains[d.code] ?? null))],
@@ -240,7 +239,7 @@ function domainSection(input: SystemReportInput): Block[] {
 
 function trendSection(input: SystemReportInput): Block[] {
   const { round, previous } = input
-  const blocks: Block[] = [{ kind: 'pageBreak' }, { kind: 'heading', level: 2, text: 'Trend since the previous round' }]
+  const blocks: Block[] = [{ kind: 'heading', level: 2, text: 'Trend since the previous round' }]
   if (!previous) {
     blocks.push({ kind: 'paragraph', text: 'This is the ICS’s first round, so there is no trend yet.' })
     return blocks

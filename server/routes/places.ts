@@ -97,11 +97,11 @@ export function placeRoutes(placeReturns: PlaceReturnService, dashboards: Dashbo
     allow.roles('ics_lead', 'place_lead'),
     handleForm(renderCriterion, async (req, res) => {
       const code = String(req.params.code)
-      const levels = await placeReturns.levelCount(idParam(req, 'roundId'))
-      const position = parseForm(positionForm(levels, code), req.body)
-      await placeReturns.agree(actorOf(req), idParam(req, 'roundId'), idParam(req, 'placeId'), code, position)
-      const next = (req.body as Record<string, unknown>).next
-      res.redirect(303, next ? `${roundPlaceOf(req)}/criteria/${String(next)}` : `${roundPlaceOf(req)}#criterion-${code}`)
+      const roundId = idParam(req, 'roundId')
+      const [levels, codes] = await Promise.all([placeReturns.levelCount(roundId), placeReturns.criterionCodes(roundId)])
+      const { next, ...position } = parseForm(positionForm(levels, code, codes), req.body)
+      await placeReturns.agree(actorOf(req), roundId, idParam(req, 'placeId'), code, position)
+      res.redirect(303, next ? `${roundPlaceOf(req)}/criteria/${next}` : `${roundPlaceOf(req)}#criterion-${code}`)
     }),
   )
 

@@ -6,7 +6,7 @@ import {
   fingerprint,
   isAnswered,
   isBlank,
-  readTypedAnswers,
+  readAnswerForm,
   sameValue,
   typedFromValue,
   type AnswerValue,
@@ -221,8 +221,9 @@ export class AssessmentService {
     const ctx = await this.context(user, roundId, organisationId, { withAnswers: false })
     if (!ctx.canEdit) throw new NotFoundError()
     const criteria = this.criteriaOf(ctx, domainCode)
-    const typed = readTypedAnswers(body, criteria)
+    const { typed, errors: formErrors, untouched } = readAnswerForm(body, criteria)
     if (!ctx.isOpen || ctx.submitted) return { kind: 'closed', typed }
+    if (formErrors.length > 0) throw new ValidationError(formErrors)
     const { errors, values } = checkDraft(typed, criteria, ctx.framework.levels.length)
     if (errors.length > 0) throw new ValidationError(errors)
     if (mode === 'complete') {
@@ -238,6 +239,7 @@ export class AssessmentService {
         const skipped = new Set<string>()
         const changed: Array<{ criterion: CriterionRow; before: VersionedAnswer | undefined; after: AnswerValue }> = []
         for (const criterion of criteria) {
+          if (untouched.has(criterion.code)) continue
           const before = current.get(criterion.code)
           const after = values.get(criterion.code)!
           if ((!before && isBlank(typed.get(criterion.code)!)) || sameValue(before, after)) continue
@@ -290,7 +292,12 @@ export class AssessmentService {
           )
         } else {
           // A completed domain whose answers no longer meet the rules goes back to "In progress".
-          const merged = new Map(criteria.map((c) => [c.code, values.get(c.code)!]))
+          // What stands now: this save's answers, and as they were where it left them alone or a colleague's stood.
+          const merged = new Map<string, AnswerValue>()
+          for (const c of criteria) {
+            const standing = untouched.has(c.code) || skipped.has(c.code) ? current.get(c.code) : values.get(c.code)
+            if (standing) merged.set(c.code, standing)
+          }
           if (checkComplete(merged, criteria).length > 0) await this.responses.clearDomainComplete(responseId, domainCode, trx)
         }
         // What is saved now, without reading it back: a written answer is one version on from

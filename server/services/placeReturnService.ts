@@ -10,6 +10,7 @@ import type { FrameworkDocument } from '../framework/types'
 import { NotFoundError, ValidationError } from '../errors'
 import type { ActionInput, DecisionInput, ModerationInput, PositionInput } from '../forms/placeReturn'
 import { ResultsReadModel, type CriterionResults, type PlaceResults, type RoundInfo, type RoundResults } from '../results'
+import { formatCalendarDate, londonIsoDate } from '../time/london'
 import type { AuditService } from './auditService'
 
 /** One place in one round, from the results read model, with what the viewer may do there. */
@@ -67,9 +68,18 @@ export class PlaceReturnService {
 
   /** How many levels the round's framework has: what a level chosen on the place forms may be. */
   async levelCount(roundId: number): Promise<number> {
+    return (await this.frameworkOfRound(roundId)).levels.length
+  }
+
+  /** The codes of the round's criteria, in order: where a position form may go next. */
+  async criterionCodes(roundId: number): Promise<string[]> {
+    return (await this.frameworkOfRound(roundId)).domains.flatMap((d) => d.criteria.map((c) => c.code))
+  }
+
+  private async frameworkOfRound(roundId: number): Promise<FrameworkDocument> {
     const round = await this.rounds.findRound(roundId)
     if (!round) throw new NotFoundError()
-    return (await this.frameworks.getVersion(round.frameworkVersionId))!.document.levels.length
+    return (await this.frameworks.getVersion(round.frameworkVersionId))!.document
   }
 
   /** Everything known about a place in a round (from the results read model); not found unless the place takes part. */
@@ -218,14 +228,22 @@ export class PlaceReturnService {
     const view = await this.view(actor.user, roundId, placeId)
     if (!view.canAssure) throw new NotFoundError()
     const level = input.decisionLevel
-    if (level !== view.readiness.level && !input.differenceReason) {
-      throw new ValidationError([
-        {
-          text: `Enter why the decision differs from the recommendation (Level ${view.readiness.level} – ${view.readiness.outcome})`,
-          href: '#decision-difference',
-        },
-      ])
+    const errors: FormError[] = []
+    // A decision rests on this round's return, so it cannot be dated before the round opened.
+    const opened = londonIsoDate(view.round.opensAt)
+    if (input.decidedOn < opened) {
+      errors.push({
+        text: `The date of the decision must be on or after the day the round opened, ${formatCalendarDate(opened)}`,
+        href: '#decidedOn-day',
+      })
     }
+    if (level !== view.readiness.level && !input.differenceReason) {
+      errors.push({
+        text: `Enter why the decision differs from the recommendation (Level ${view.readiness.level} – ${view.readiness.outcome})`,
+        href: '#decision-difference',
+      })
+    }
+    if (errors.length > 0) throw new ValidationError(errors)
     const decision = {
       roundId,
       placeId,

@@ -32,16 +32,21 @@ function valueScale(chart) {
   }
 }
 
+// Lines that lie on top of each other stay told apart by their points' shapes and their dashes,
+// not by colour alone.
+const pointStyles = ['circle', 'rect', 'triangle', 'rectRot', 'star', 'crossRot']
+const dashes = [[], [8, 4], [2, 3], [12, 3, 2, 3], [4, 4], [1, 2]]
+
 function configFor(chart) {
-  const datasets = chart.datasets.map((d) => ({
+  const datasets = chart.datasets.map((d, i) => ({
     label: d.label,
     data: d.data,
     backgroundColor: chart.type === 'radar' || chart.type === 'line' ? `${d.colour}33` : d.colour,
     borderColor: d.colour,
     borderWidth: 2,
-    borderDash: d.dashed ? [6, 4] : [],
-    pointStyle: d.point || 'circle',
-    pointRadius: chart.type === 'bar' ? 0 : 4,
+    borderDash: d.dashed ? [6, 4] : chart.type === 'line' ? dashes[i % dashes.length] : [],
+    pointStyle: pointStyles[i % pointStyles.length],
+    pointRadius: chart.type === 'bar' ? 0 : 5,
     fill: chart.type === 'radar',
     spanGaps: true,
   }))

@@ -268,7 +268,8 @@ test('the Wirral place lead reviews partners’ answers side by side, agrees eve
   await lead.getByLabel('Rationale').fill('The partnership meets most thresholds; finance to follow.')
   await lead.getByLabel('Day').fill('15')
   await lead.getByLabel('Month').fill('1')
-  await lead.getByLabel('Year').fill('2027')
+  // A decision cannot be dated before its round opened (the demo's opened two weeks ago): next January.
+  await lead.getByLabel('Year').fill(String(new Date().getFullYear() + 1))
   await lead.getByLabel('Deciding body').fill('ICB Board')
   await lead.getByRole('button', { name: 'Record the decision' }).click()
   await lead.waitForURL(/#decision$/)

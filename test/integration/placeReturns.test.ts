@@ -258,7 +258,7 @@ describe('a place return, assured, in the spirit of Wirral 2021', () => {
         decisionRationale: 'Finance not ready.',
         'decidedOn-day': '12',
         'decidedOn-month': '1',
-        'decidedOn-year': '2022',
+        'decidedOn-year': '2027',
         decidingBody: 'ICB Board',
         differenceReason: '',
       })
@@ -273,13 +273,13 @@ describe('a place return, assured, in the spirit of Wirral 2021', () => {
         decisionRationale: 'Finance not ready.',
         'decidedOn-day': '12',
         'decidedOn-month': '1',
-        'decidedOn-year': '2022',
+        'decidedOn-year': '2027',
         decidingBody: 'ICB Board',
         differenceReason: 'The financial framework is a gateway for us until the joint financial plan is signed.',
       })
       expect(decided.status).toBe(303)
       const decision = (await context.services.placeReturns.view(s.icsLead, s.roundId, s.wirralId)).decision!
-      expect(decision).toMatchObject({ recommendedLevel: 2, decidedLevel: 1, decidedOn: '2022-01-12', decidingBody: 'ICB Board' })
+      expect(decision).toMatchObject({ recommendedLevel: 2, decidedLevel: 1, decidedOn: '2027-01-12', decidingBody: 'ICB Board' })
       expect(decision.recommendationSnapshot).toEqual(after.readiness.explanation)
 
       const page = await lead.get(`/places/${s.wirralId}`)

@@ -69,4 +69,11 @@ describe('configuration', () => {
     expect(loadConfig({ REMINDER_INTERVAL_SECONDS: '0' }).reminderIntervalSeconds).toBe(0)
     expect(problemsOf({ REMINDER_INTERVAL_SECONDS: '-5' })[0]).toMatch(/^REMINDER_INTERVAL_SECONDS must be a whole number from 0 to 86400/)
   })
+
+  it('marks PDF reports OFFICIAL by default; PROTECTIVE_MARKING sets another marking, and refuses anything but words', () => {
+    expect(loadConfig({}).protectiveMarking).toBe('OFFICIAL')
+    expect(loadConfig({ PROTECTIVE_MARKING: 'OFFICIAL-SENSITIVE: COMMERCIAL' }).protectiveMarking).toBe('OFFICIAL-SENSITIVE: COMMERCIAL')
+    expect(problemsOf({ PROTECTIVE_MARKING: 'OFFICIAL<script>' })[0]).toMatch(/^PROTECTIVE_MARKING must be letters, digits, spaces/)
+    expect(problemsOf({ PROTECTIVE_MARKING: 'X'.repeat(61) })[0]).toMatch(/^PROTECTIVE_MARKING must be 60 characters or fewer/)
+  })
 })

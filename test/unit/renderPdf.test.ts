@@ -186,4 +186,11 @@ describe('renderPdf', () => {
     expect(parsed.words.flat().filter((w) => w.height > 40)).toEqual([])
     expect(textOf(draft.structure)).not.toContain('DRAFT')
   })
+
+  it('stops laying out, without an error, when the reader has gone (a cancelled download)', async () => {
+    const out = collector()
+    out.stream.destroy()
+    await expect(writePdf(report(), out.stream)).resolves.toBeUndefined()
+    expect(out.buffer()).toHaveLength(0)
+  })
 })
