@@ -20,6 +20,17 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules that catch real bugs in Express code: a promise nobody awaits (its
+    // rejection lost, or a response sent twice), and an async function where a callback's
+    // result is ignored (an Express 4-style handler, a listener whose rejection goes nowhere).
+    files: ['server/**/*.ts', 'test/**/*.ts', 'scripts/**/*.ts', 'migrations/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     languageOptions: { globals: { ...globals.jest } },
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },

@@ -156,7 +156,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(reportRoutes(services.reports))
   app.use(
     adminRoutes({
-      db,
       invitations: services.invitations,
       userAdmin: services.userAdmin,
       audit: services.audit,

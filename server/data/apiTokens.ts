@@ -60,6 +60,21 @@ export class ApiTokenData {
     return row!.id
   }
 
+  /** Whether a token in use in the ICS already has this name. */
+  async nameInUse(icsId: number, name: string, executor: Executor = this.db): Promise<boolean> {
+    return (await executor('api_tokens').where({ ics_id: icsId, name }).whereNull('revoked_at').first('id')) !== undefined
+  }
+
+  /** Whether the token's maker is still an active ICS lead of its ICS. */
+  async creatorStillLeads(id: number): Promise<boolean> {
+    const row = await this.db('api_tokens as t')
+      .join('users as u', 'u.id', 't.created_by')
+      .join('memberships as m', (j) => j.on('m.user_id', 'u.id').andOn('m.ics_id', 't.ics_id'))
+      .where({ 't.id': id, 'm.role': 'ics_lead', 'u.is_active': true })
+      .first('t.id')
+    return row !== undefined
+  }
+
   async findByHash(tokenHash: string, executor: Executor = this.db): Promise<ApiTokenRecord | undefined> {
     const row = (await this.select(executor).where('t.token_hash', tokenHash).first()) as ApiTokenRow | undefined
     return row && toRecord(row)
@@ -96,7 +111,9 @@ export class ApiTokenData {
     const minuteAgo = timestamp(new Date(now.getTime() - 60_000))
     await this.db('api_tokens')
       .where({ id })
-      .where((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', minuteAgo))
+      .where((q) => {
+        q.whereNull('last_used_at').orWhere('last_used_at', '<', minuteAgo)
+      })
       .update({ last_used_at: timestamp(now) })
   }
 

@@ -73,12 +73,15 @@ export class ExportData {
     if (options.placeIds) query.whereIn('rp.place_id', [...options.placeIds])
     if (options.after) {
       const { placeName, organisationName, organisationId } = options.after
-      query.where((q) =>
-        q
-          .where('p.name', '>', placeName)
-          .orWhere((q2) => q2.where('p.name', placeName).where('o.name', '>', organisationName))
-          .orWhere((q3) => q3.where('p.name', placeName).where('o.name', organisationName).where('o.id', '>', organisationId)),
-      )
+      query.where((q) => {
+        q.where('p.name', '>', placeName)
+          .orWhere((q2) => {
+            q2.where('p.name', placeName).where('o.name', '>', organisationName)
+          })
+          .orWhere((q3) => {
+            q3.where('p.name', placeName).where('o.name', organisationName).where('o.id', '>', organisationId)
+          })
+      })
     }
     const rows = (await query
       .orderBy([{ column: 'p.name' }, { column: 'o.name' }, { column: 'o.id' }])
@@ -170,12 +173,20 @@ export class ExportData {
     const members = this.db('memberships').where('ics_id', icsId).select('user_id')
     const query = this.db('audit_events as e')
       .leftJoin('users as u', 'u.id', 'e.actor_user_id')
-      .where((q) => q.where('e.ics_id', icsId).orWhere((inner) => inner.whereNull('e.ics_id').whereIn('e.actor_user_id', members)))
+      .where((q) => {
+        q.where('e.ics_id', icsId).orWhere((inner) => {
+          inner.whereNull('e.ics_id').whereIn('e.actor_user_id', members)
+        })
+      })
       .where('e.occurred_at', '>=', timestamp(range.from))
       .where('e.occurred_at', '<', timestamp(range.before))
     if (after) {
       const at = timestamp(after.occurredAt)
-      query.where((q) => q.where('e.occurred_at', '>', at).orWhere((q2) => q2.where('e.occurred_at', at).where('e.id', '>', after.id)))
+      query.where((q) => {
+        q.where('e.occurred_at', '>', at).orWhere((q2) => {
+          q2.where('e.occurred_at', at).where('e.id', '>', after.id)
+        })
+      })
     }
     const rows = (await query
       .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }])

@@ -204,7 +204,9 @@ export class FrameworkData {
     const rounds = this.db('rounds as r').whereRaw('r.framework_version_id = v.id').count('*').as('rounds')
     const criteria = this.db('framework_criteria as c').whereRaw('c.version_id = v.id').count('*').as('criteria')
     const rows = (await this.versions(this.db)
-      .where((q) => q.whereNull('v.owner_ics_id').orWhere('v.owner_ics_id', icsId))
+      .where((q) => {
+        q.whereNull('v.owner_ics_id').orWhere('v.owner_ics_id', icsId)
+      })
       .orderBy([{ column: 'f.title' }, { column: 'v.id', order: 'desc' }])
       .select([...versionColumns, rounds, criteria])) as Array<VersionRecord & { rounds: unknown; criteria: unknown }>
     return rows.map((r) => ({ ...toSummary(r), rounds: Number(r.rounds ?? 0), criteria: Number(r.criteria ?? 0) }))
@@ -229,7 +231,9 @@ export class FrameworkData {
   async unlockIfUnused(versionId: number, executor: Executor): Promise<void> {
     await executor('framework_versions')
       .where({ id: versionId })
-      .whereNotExists((q) => q.select(executor.raw('1')).from('rounds').where('framework_version_id', versionId))
+      .whereNotExists((q) => {
+        q.select(executor.raw('1')).from('rounds').where('framework_version_id', versionId)
+      })
       .update({ locked_at: null })
   }
 

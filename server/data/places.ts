@@ -98,7 +98,9 @@ export class PlaceData {
     const taken = new Set(
       (await executor(table)
         .where(scope)
-        .where((q) => q.where('slug', base).orWhere('slug', 'like', `${base}-%`))
+        .where((q) => {
+          q.where('slug', base).orWhere('slug', 'like', `${base}-%`)
+        })
         .pluck('slug')) as string[],
     )
     if (!taken.has(base)) return base

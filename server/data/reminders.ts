@@ -68,7 +68,9 @@ export class ReminderData {
     const deadline = round.extendedUntil ?? round.closesAt
     const answered = this.db('answers as a')
       .whereRaw('a.response_id = r.id')
-      .where((q) => q.whereNotNull('a.level').orWhere('a.not_sure', true))
+      .where((q) => {
+        q.whereNotNull('a.level').orWhere('a.not_sure', true)
+      })
       .count('*')
       .as('answered')
     const criteria = this.db('framework_criteria as c').whereRaw('c.version_id = rd.framework_version_id').count('*').as('criteria')
@@ -79,21 +81,22 @@ export class ReminderData {
       .leftJoin('responses as r', (j) => j.on('r.round_id', 'rd.id').andOn('r.organisation_id', 'o.id'))
       .where('rd.id', round.id)
       .whereRaw(organisationInRoundSql())
-      .where((q) => q.whereNull('r.id').orWhere('r.status', '<>', 'submitted'))
+      .where((q) => {
+        q.whereNull('r.id').orWhere('r.status', '<>', 'submitted')
+      })
       .orderBy('o.id')
       .select('o.id as organisation_id', 'o.name as organisation_name', 'p.name as place_name', answered, criteria)
     if (options.placeId !== undefined) query.where('p.id', options.placeId)
     if (options.organisationId !== undefined) query.where('o.id', options.organisationId)
     if (options.daysBefore !== undefined) {
-      query.whereNotExists((q) =>
-        q
-          .select(this.db.raw('1'))
+      query.whereNotExists((q) => {
+        q.select(this.db.raw('1'))
           .from('reminder_log as l')
           .whereRaw('l.round_id = rd.id')
           .whereRaw('l.organisation_id = o.id')
           .where('l.deadline', timestamp(deadline))
-          .where('l.days_before', options.daysBefore!),
-      )
+          .where('l.days_before', options.daysBefore!)
+      })
     }
     const rows = (await query) as Array<{
       organisation_id: number

@@ -92,7 +92,9 @@ export function progressColumns(db: Database) {
   return {
     answered: db('answers as a')
       .whereRaw('a.response_id = r.id')
-      .where((q) => q.whereNotNull('a.level').orWhere('a.not_sure', true))
+      .where((q) => {
+        q.whereNotNull('a.level').orWhere('a.not_sure', true)
+      })
       .count('*')
       .as('answered'),
     criteria: db('framework_criteria as c').whereRaw('c.version_id = rd.framework_version_id').count('*').as('criteria'),

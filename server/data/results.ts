@@ -116,7 +116,11 @@ export class ResultsData {
     const row = (await this.db('rounds as rd')
       .join('rounds as this_round', 'this_round.ics_id', 'rd.ics_id')
       .where('this_round.id', roundId)
-      .where((q) => q.where('rd.closes_at', '<', this.db.ref('this_round.closes_at')).orWhere((q2) => q2.where('rd.closes_at', this.db.ref('this_round.closes_at')).where('rd.id', '<', this.db.ref('this_round.id'))))
+      .where((q) => {
+        q.where('rd.closes_at', '<', this.db.ref('this_round.closes_at')).orWhere((q2) => {
+          q2.where('rd.closes_at', this.db.ref('this_round.closes_at')).where('rd.id', '<', this.db.ref('this_round.id'))
+        })
+      })
       .orderBy([{ column: 'rd.closes_at', order: 'desc' }, { column: 'rd.id', order: 'desc' }])
       .first(roundColumns('rd'))) as
       | RoundRow
@@ -392,11 +396,11 @@ export class ResultsData {
         .leftJoin('organisations as o', 'o.id', 'a.owner_organisation_id')
         .whereIn('rp.round_id', [...scope.roundIds])
         .whereRaw('raised.ics_id = for_round.ics_id')
-        .where((q) =>
-          q
-            .where('raised.closes_at', '<', this.db.ref('for_round.closes_at'))
-            .orWhere((q2) => q2.where('raised.closes_at', this.db.ref('for_round.closes_at')).where('raised.id', '<=', this.db.ref('for_round.id'))),
-        ),
+        .where((q) => {
+          q.where('raised.closes_at', '<', this.db.ref('for_round.closes_at')).orWhere((q2) => {
+            q2.where('raised.closes_at', this.db.ref('for_round.closes_at')).where('raised.id', '<=', this.db.ref('for_round.id'))
+          })
+        }),
       'rp.place_id',
       scope,
     )

@@ -288,7 +288,9 @@ export class RoundData {
     const reminders = this.db('reminder_log as l').whereRaw('l.round_id = rd.id').whereRaw('l.organisation_id = o.id').count('*').as('reminders')
     const answered = this.db('answers as a')
       .whereRaw('a.response_id = r.id')
-      .where((q) => q.whereNotNull('a.level').orWhere('a.not_sure', true))
+      .where((q) => {
+        q.whereNotNull('a.level').orWhere('a.not_sure', true)
+      })
       .count('*')
       .as('answered')
     const criteria = this.db('framework_criteria as c').whereRaw('c.version_id = rd.framework_version_id').count('*').as('criteria')

@@ -203,8 +203,14 @@ export class UserData {
   async hasMembership(userId: number, m: MembershipInput, executor: Executor): Promise<boolean> {
     const row = await executor('memberships')
       .where({ user_id: userId, role: m.role, ics_id: m.icsId })
-      .where((q) => (m.placeId === null ? q.whereNull('place_id') : q.where('place_id', m.placeId)))
-      .where((q) => (m.organisationId === null ? q.whereNull('organisation_id') : q.where('organisation_id', m.organisationId)))
+      .where((q) => {
+        if (m.placeId === null) q.whereNull('place_id')
+        else q.where('place_id', m.placeId)
+      })
+      .where((q) => {
+        if (m.organisationId === null) q.whereNull('organisation_id')
+        else q.where('organisation_id', m.organisationId)
+      })
       .first('id')
     return row !== undefined
   }

@@ -54,8 +54,9 @@ export function groupCommit(db: Database): Transact {
   function schedule(delayMs?: number): void {
     if (running) return
     running = true
-    if (delayMs === undefined) setImmediate(flush)
-    else setTimeout(flush, delayMs)
+    // flush settles every piece of work itself, whatever happens, so it never rejects.
+    if (delayMs === undefined) setImmediate(() => void flush())
+    else setTimeout(() => void flush(), delayMs)
   }
 
   async function flush(): Promise<void> {

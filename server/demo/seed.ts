@@ -116,8 +116,14 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
       const membership = { user_id: userId, role: user.role, ics_id: icsId, place_id: placeId, organisation_id: organisationId }
       const exists = await trx('memberships')
         .where({ user_id: userId, role: user.role, ics_id: icsId })
-        .where((q) => (placeId === null ? q.whereNull('place_id') : q.where('place_id', placeId)))
-        .where((q) => (organisationId === null ? q.whereNull('organisation_id') : q.where('organisation_id', organisationId)))
+        .where((q) => {
+          if (placeId === null) q.whereNull('place_id')
+          else q.where('place_id', placeId)
+        })
+        .where((q) => {
+          if (organisationId === null) q.whereNull('organisation_id')
+          else q.where('organisation_id', organisationId)
+        })
         .first('id')
       if (!exists) await trx('memberships').insert({ ...membership, created_at: created })
     }

@@ -1,13 +1,7 @@
 import { z } from 'zod'
 import { parseDateParts, type CalendarDate } from '../time/london'
 import { maxTokenNameLength } from '../services/apiTokenService'
-
-/** A field as one string, whatever a crafted request sent (an array, nothing). */
-function text(value: unknown): string {
-  if (typeof value === 'string') return value
-  if (Array.isArray(value) && typeof value[0] === 'string') return value[0]
-  return ''
-}
+import { asText as text } from './fields'
 
 /** The API token form: a name people will recognise the token by. */
 export const apiTokenForm = z.object({

@@ -4,7 +4,7 @@ import type { AppConfig } from '../config'
 import type { Database } from '../db/connection'
 import type { Logger } from '../logger'
 import type { Services } from '../services'
-import { LeaseStore } from './leases'
+import { LeaseStore } from '../data/leases'
 
 export interface ScheduledJob {
   /** Also the name of its lease: one instance at a time runs it. */

@@ -1,7 +1,7 @@
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
 import type { Database } from '../db/connection'
-import { pendingMigrations } from '../db/migrate'
+import { databaseReadiness } from '../db/readiness'
 
 export interface Lifecycle {
   /** True once shutdown has begun: the instance should be taken out of the load balancer. */
@@ -19,17 +19,8 @@ export function healthRoutes(db: Database, lifecycle: Lifecycle) {
       res.status(503).json({ status: 'draining' })
       return
     }
-    try {
-      await db.raw('select 1')
-      const pending = await pendingMigrations(db)
-      if (pending.length > 0) {
-        res.status(503).json({ status: 'migrations pending', pending })
-        return
-      }
-      res.json({ status: 'ready' })
-    } catch {
-      res.status(503).json({ status: 'database unavailable' })
-    }
+    const readiness = await databaseReadiness(db)
+    res.status(readiness.status === 'ready' ? 200 : 503).json(readiness)
   })
   return r.router
 }

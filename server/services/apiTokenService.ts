@@ -42,8 +42,8 @@ export class ApiTokenService {
     const secret = `${apiTokenPrefix}${randomBytes(32).toString('base64url')}`
     const now = this.clock()
     const id = await this.db.transaction(async (trx) => {
-      const inUse = await trx('api_tokens').where({ ics_id: icsId, name: trimmed }).whereNull('revoked_at').first('id')
-      if (inUse) throw new ValidationError([{ text: 'A token in use already has that name: choose another', href: '#name' }])
+      if (await this.tokens.nameInUse(icsId, trimmed, trx))
+        throw new ValidationError([{ text: 'A token in use already has that name: choose another', href: '#name' }])
       const tokenId = await this.tokens.insert({ icsId, name: trimmed, tokenHash: hashToken(secret), createdBy: actor.user.id }, now, trx)
       await this.audit.record(
         actor,
@@ -113,12 +113,7 @@ export class ApiTokenService {
     )
   }
 
-  private async creatorStillLeads(token: ApiTokenRecord): Promise<boolean> {
-    const row = await this.db('api_tokens as t')
-      .join('users as u', 'u.id', 't.created_by')
-      .join('memberships as m', (j) => j.on('m.user_id', 'u.id').andOn('m.ics_id', 't.ics_id'))
-      .where({ 't.id': token.id, 'm.role': 'ics_lead', 'u.is_active': true })
-      .first('t.id')
-    return row !== undefined
+  private creatorStillLeads(token: ApiTokenRecord): Promise<boolean> {
+    return this.tokens.creatorStillLeads(token.id)
   }
 }

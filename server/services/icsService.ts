@@ -95,12 +95,11 @@ export class IcsService {
       return { icsId, invitationId: invited.invitationIds[0]!, link: invited.links[0]!, outboxIds: invited.outboxIds }
     })
     await this.mailer.deliver(created.outboxIds)
-    const row = (await this.db('outbox').whereIn('id', created.outboxIds).first('sent_at')) as { sent_at: unknown } | undefined
     return {
       icsId: created.icsId,
       invitationId: created.invitationId,
       invitationLink: created.link,
-      mailDelivered: this.smtpConfigured && Boolean(row?.sent_at),
+      mailDelivered: this.smtpConfigured && (await this.mailer.allSent(created.outboxIds)),
     }
   }
 }

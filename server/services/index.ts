@@ -1,7 +1,7 @@
 import type { AppConfig } from '../config'
 import type { Database } from '../db/connection'
 import { DatabaseSessionStore } from '../data/sessionStore'
-import { ReminderService } from '../jobs/reminders'
+import { ReminderService } from './reminderService'
 import type { Logger } from '../logger'
 import { ResultsReadModel } from '../results'
 import { AccountService } from './accountService'

@@ -1,19 +1,18 @@
-import type { Knex } from 'knex'
 import type { AppConfig } from '../config'
 import type { Database } from '../db/connection'
-import { timestamp, toDate, toDateOrNull } from '../db/values'
 import { hashPassword } from '../auth/passwords'
 import { canGrantRole, isIcsLead, managedPlaceIds } from '../auth/access'
 import { roleLabels, type Actor, type CurrentUser, type Role } from '../auth/types'
 import { PlaceData } from '../data/places'
 import type { Executor } from '../data/frameworks'
 import { TokenData, type LinkProblem } from '../data/tokens'
+import { InvitationData, type InvitationRecord } from '../data/invitations'
 import { UserData, normaliseEmail, type MembershipInput } from '../data/users'
 import { NotFoundError, ValidationError } from '../errors'
 import type { InvitationInput } from '../forms/people'
 import type { AuditService } from './auditService'
 import type { Mail, Mailer } from './mailer'
-import { resolveMembershipScope } from './membershipScope'
+import { grantableScopes, resolveMembershipScope } from './membershipScope'
 import { invitation as invitationMessage } from '../emails/messages'
 
 export const invitationLifetimeMs = 14 * 24 * 60 * 60 * 1000
@@ -45,30 +44,11 @@ export interface PendingInvitation {
   existingAccount: boolean
 }
 
-interface InvitationRow {
-  id: number
-  email: string
-  name: string
-  role: Role
-  ics_id: number
-  place_id: number | null
-  organisation_id: number | null
-  invited_by: number | null
-  created_at: unknown
-  last_sent_at: unknown
-  accepted_at: unknown
-  revoked_at: unknown
-  ics_name: string
-  place_name: string | null
-  organisation_name: string | null
-  invited_by_name: string | null
-  latest_expiry: unknown
-}
-
 export class InvitationService {
   private readonly users: UserData
   private readonly places: PlaceData
   private readonly tokens: TokenData
+  private readonly invitations: InvitationData
 
   constructor(
     private readonly db: Database,
@@ -80,6 +60,12 @@ export class InvitationService {
     this.users = new UserData(db)
     this.places = new PlaceData(db)
     this.tokens = new TokenData(db)
+    this.invitations = new InvitationData(db)
+  }
+
+  /** The roles, places and organisations this user may grant in the ICS, for the forms that grant them. */
+  grantableScopes(user: CurrentUser, icsId: number) {
+    return grantableScopes(this.places, user, icsId)
   }
 
   /**
@@ -102,71 +88,64 @@ export class InvitationService {
       if (existingUser && (await this.users.hasMembership(existingUser.id, scope, trx))) {
         throw new ValidationError([{ text: `${email} already has this role`, href: '#email' }])
       }
-      const pending = await trx('invitations')
-        .where({ email, role: scope.role, ics_id: icsId })
-        .where((q) => (scope.placeId === null ? q.whereNull('place_id') : q.where('place_id', scope.placeId)))
-        .where((q) => (scope.organisationId === null ? q.whereNull('organisation_id') : q.where('organisation_id', scope.organisationId)))
-        .whereNull('accepted_at')
-        .whereNull('revoked_at')
-        .where('last_sent_at', '>', timestamp(new Date(now.getTime() - invitationLifetimeMs)))
-        .first('id')
+      const pending = await this.invitations.hasOpenInvitation(email, scope, new Date(now.getTime() - invitationLifetimeMs), trx)
       if (pending) {
         throw new ValidationError([
           { text: `${email} has already been invited to this role – resend that invitation from the list instead`, href: '#email' },
         ])
       }
-      const [row] = (await trx('invitations').insert(
-        {
-          email,
-          name: input.name.trim(),
-          role: scope.role,
-          ics_id: icsId,
-          place_id: scope.placeId,
-          organisation_id: scope.organisationId,
-          invited_by: actor.user.id,
-          created_at: timestamp(now),
-          last_sent_at: timestamp(now),
-        },
-        ['id'],
-      )) as Array<{ id: number }>
-      const id = row!.id
-      const issued = await this.tokens.issue('invitation', { invitationId: id }, now, invitationLifetimeMs, trx)
+      const [id] = await this.invitations.insert(
+        [
+          {
+            email,
+            name: input.name.trim(),
+            role: scope.role,
+            icsId,
+            placeId: scope.placeId,
+            organisationId: scope.organisationId,
+            invitedBy: actor.user.id,
+          },
+        ],
+        now,
+        trx,
+      )
+      const issued = await this.tokens.issue('invitation', { invitationId: id! }, now, invitationLifetimeMs, trx)
       await this.audit.record(
         actor,
         {
           kind: 'invitation.sent',
           icsId,
           subjectType: 'invitation',
-          subjectId: id,
+          subjectId: id!,
           details: { email, role: scope.role, placeId: scope.placeId, organisationId: scope.organisationId },
         },
         trx,
       )
-      return { invitationId: id, token: issued }
+      return { invitationId: id!, token: issued }
     })
     await this.sendInvitation(invitationId, token, actor.user.name)
     return invitationId
   }
 
   private async sendInvitation(invitationId: number, token: string, inviterName: string): Promise<void> {
-    const invitation = (await this.query().where('n.id', invitationId).first()) as InvitationRow
+    const invitation = (await this.invitations.find(invitationId))!
     await this.mailer.send(this.invitationMail(invitation, token, inviterName))
   }
 
   private invitationMail(
-    invitation: Pick<InvitationRow, 'email' | 'name' | 'role' | 'ics_id' | 'ics_name' | 'place_name' | 'organisation_name'>,
+    invitation: Pick<InvitationRecord, 'email' | 'name' | 'role' | 'icsId' | 'icsName' | 'placeName' | 'organisationName'>,
     token: string,
     inviterName: string,
   ): Mail {
     return {
       to: invitation.email,
-      icsId: invitation.ics_id,
+      icsId: invitation.icsId,
       ...invitationMessage({
         recipientName: invitation.name,
         inviterName,
         roleLabel: roleLabels[invitation.role],
         scope: scopeOf(invitation),
-        placeOrIcsName: invitation.place_name ?? invitation.ics_name,
+        placeOrIcsName: invitation.placeName ?? invitation.icsName,
         link: this.invitationLink(token),
       }),
     }
@@ -191,43 +170,20 @@ export class InvitationService {
   ): Promise<{ invitationIds: number[]; outboxIds: number[]; links: string[] }> {
     if (people.length === 0) return { invitationIds: [], outboxIds: [], links: [] }
     const now = this.clock()
-    const ics = (await trx('ics').where({ id: icsId }).first('name')) as { name: string }
-    const placeNames = new Map(
-      ((await trx('places').where({ ics_id: icsId }).select('id', 'name')) as Array<{ id: number; name: string }>).map((p) => [
-        p.id,
-        p.name,
-      ]),
+    const names = await this.invitations.scopeNames(icsId, trx)
+    const invitationIds = await this.invitations.insert(
+      people.map((person) => ({
+        email: normaliseEmail(person.email),
+        name: person.name.trim(),
+        role: person.role,
+        icsId,
+        placeId: person.placeId,
+        organisationId: person.organisationId,
+        invitedBy: inviter.userId,
+      })),
+      now,
+      trx,
     )
-    const organisationNames = new Map(
-      (
-        (await trx('organisations as o')
-          .join('places as p', 'p.id', 'o.place_id')
-          .where('p.ics_id', icsId)
-          .select('o.id', 'o.name')) as Array<{
-          id: number
-          name: string
-        }>
-      ).map((o) => [o.id, o.name]),
-    )
-    const invitationIds: number[] = []
-    for (let i = 0; i < people.length; i += 500) {
-      const rows = (await trx('invitations').insert(
-        people.slice(i, i + 500).map((person) => ({
-          email: normaliseEmail(person.email),
-          name: person.name.trim(),
-          role: person.role,
-          ics_id: icsId,
-          place_id: person.placeId,
-          organisation_id: person.organisationId,
-          invited_by: inviter.userId,
-          created_at: timestamp(now),
-          last_sent_at: timestamp(now),
-        })),
-        ['id'],
-      )) as Array<{ id: number }>
-      // Ids come back in the order the rows were given (one statement, on SQLite and PostgreSQL alike); sorted to be sure.
-      invitationIds.push(...rows.map((r) => r.id).sort((a, b) => a - b))
-    }
     const tokens = await this.tokens.issueForInvitations(invitationIds, now, invitationLifetimeMs, trx)
     await this.audit.recordMany(
       { userId: inviter.userId, ip },
@@ -246,10 +202,10 @@ export class InvitationService {
           email: normaliseEmail(person.email),
           name: person.name.trim(),
           role: person.role,
-          ics_id: icsId,
-          ics_name: ics.name,
-          place_name: person.placeId === null ? null : (placeNames.get(person.placeId) ?? null),
-          organisation_name: person.organisationId === null ? null : (organisationNames.get(person.organisationId) ?? null),
+          icsId,
+          icsName: names.icsName,
+          placeName: person.placeId === null ? null : (names.places.get(person.placeId) ?? null),
+          organisationName: person.organisationId === null ? null : (names.organisations.get(person.organisationId) ?? null),
         },
         tokens[i]!,
         inviter.name,
@@ -259,46 +215,13 @@ export class InvitationService {
     return { invitationIds, outboxIds, links: tokens.map((t) => this.invitationLink(t)) }
   }
 
-  private query() {
-    const latestExpiry = this.db('one_time_tokens as t')
-      .whereRaw('t.invitation_id = n.id')
-      .whereNull('t.revoked_at')
-      .max('t.expires_at')
-      .as('latest_expiry')
-    return this.db('invitations as n')
-      .join('ics as i', 'i.id', 'n.ics_id')
-      .leftJoin('places as p', 'p.id', 'n.place_id')
-      .leftJoin('organisations as o', 'o.id', 'n.organisation_id')
-      .leftJoin('users as u', 'u.id', 'n.invited_by')
-      .select(
-        'n.id',
-        'n.email',
-        'n.name',
-        'n.role',
-        'n.ics_id',
-        'n.place_id',
-        'n.organisation_id',
-        'n.invited_by',
-        'n.created_at',
-        'n.last_sent_at',
-        'n.accepted_at',
-        'n.revoked_at',
-        'i.name as ics_name',
-        'p.name as place_name',
-        'o.name as organisation_name',
-        'u.name as invited_by_name',
-        latestExpiry,
-      )
-  }
-
-  private toView(row: InvitationRow): InvitationView {
+  private toView(row: InvitationRecord): InvitationView {
     const now = this.clock()
-    const expiry = toDateOrNull(row.latest_expiry)
-    const status: InvitationStatus = row.accepted_at
+    const status: InvitationStatus = row.acceptedAt
       ? 'accepted'
-      : row.revoked_at
+      : row.revokedAt
         ? 'revoked'
-        : !expiry || expiry <= now
+        : !row.latestExpiry || row.latestExpiry <= now
           ? 'expired'
           : 'pending'
     return {
@@ -308,11 +231,11 @@ export class InvitationService {
       role: row.role,
       roleLabel: roleLabels[row.role],
       scope: scopeOf(row),
-      placeId: row.place_id,
+      placeId: row.placeId,
       status,
-      createdAt: toDate(row.created_at),
-      lastSentAt: toDate(row.last_sent_at),
-      invitedByName: row.invited_by_name,
+      createdAt: row.createdAt,
+      lastSentAt: row.lastSentAt,
+      invitedByName: row.invitedByName,
     }
   }
 
@@ -321,48 +244,34 @@ export class InvitationService {
    * are: all of an ICS for its lead, their own place's for a place lead.
    */
   async list(actor: CurrentUser, icsId: number, page = 1, pageSize = 50): Promise<{ invitations: InvitationView[]; total: number }> {
-    const scoped = <Q extends Knex.QueryBuilder>(query: Q): Q =>
-      (isIcsLead(actor, icsId)
-        ? query.where('n.ics_id', icsId)
-        : query.where('n.ics_id', icsId).whereIn('n.place_id', managedPlaceIds(actor))) as Q
-    const [count, rows] = await Promise.all([
-      scoped(this.db('invitations as n')).count({ n: '*' }).first() as Promise<{ n: unknown } | undefined>,
-      scoped(this.query())
-        .orderBy([
-          { column: 'n.created_at', order: 'desc' },
-          { column: 'n.id', order: 'desc' },
-        ])
-        .limit(pageSize)
-        .offset((page - 1) * pageSize) as Promise<InvitationRow[]>,
-    ])
-    return { invitations: rows.map((r) => this.toView(r)), total: Number(count?.n ?? 0) }
+    const filter = isIcsLead(actor, icsId) ? { icsId } : { icsId, placeIds: managedPlaceIds(actor) }
+    const { invitations, total } = await this.invitations.list(filter, page, pageSize)
+    return { invitations: invitations.map((r) => this.toView(r)), total }
   }
 
-  private async findManageable(actor: CurrentUser, invitationId: number): Promise<InvitationRow> {
-    const row = (await this.query().where('n.id', invitationId).first()) as InvitationRow | undefined
+  private async findManageable(actor: CurrentUser, invitationId: number): Promise<InvitationRecord> {
+    const row = await this.invitations.find(invitationId)
     const manageable =
       row &&
-      (isIcsLead(actor, row.ics_id) || (row.role === 'partner' && row.place_id !== null && managedPlaceIds(actor).includes(row.place_id)))
+      (isIcsLead(actor, row.icsId) || (row.role === 'partner' && row.placeId !== null && managedPlaceIds(actor).includes(row.placeId)))
     if (!row || !manageable) throw new NotFoundError()
     return row
   }
 
   async resend(actor: Actor, invitationId: number): Promise<void> {
     const row = await this.findManageable(actor.user, invitationId)
-    if (row.accepted_at || row.revoked_at)
+    if (row.acceptedAt || row.revokedAt)
       throw new ValidationError([{ text: 'Only an invitation that has not been accepted or revoked can be resent', href: '#invitations' }])
     const now = this.clock()
     const token = await this.db.transaction(async (trx) => {
       await this.tokens.revokeFor({ invitationId, purpose: 'invitation' }, now, trx)
       const issued = await this.tokens.issue('invitation', { invitationId }, now, invitationLifetimeMs, trx)
-      await trx('invitations')
-        .where({ id: invitationId })
-        .update({ last_sent_at: timestamp(now) })
+      await this.invitations.markResent(invitationId, now, trx)
       await this.audit.record(
         actor,
         {
           kind: 'invitation.resent',
-          icsId: row.ics_id,
+          icsId: row.icsId,
           subjectType: 'invitation',
           subjectId: invitationId,
           details: { email: row.email },
@@ -376,22 +285,20 @@ export class InvitationService {
 
   async revoke(actor: Actor, invitationId: number): Promise<void> {
     const row = await this.findManageable(actor.user, invitationId)
-    if (row.accepted_at)
+    if (row.acceptedAt)
       throw new ValidationError([
         { text: 'An accepted invitation cannot be revoked – change the person’s role instead', href: '#invitations' },
       ])
-    if (row.revoked_at) return
+    if (row.revokedAt) return
     const now = this.clock()
     await this.db.transaction(async (trx) => {
-      await trx('invitations')
-        .where({ id: invitationId })
-        .update({ revoked_at: timestamp(now) })
+      await this.invitations.markRevoked(invitationId, now, trx)
       await this.tokens.revokeFor({ invitationId, purpose: 'invitation' }, now, trx)
       await this.audit.record(
         actor,
         {
           kind: 'invitation.revoked',
-          icsId: row.ics_id,
+          icsId: row.icsId,
           subjectType: 'invitation',
           subjectId: invitationId,
           details: { email: row.email },
@@ -406,9 +313,9 @@ export class InvitationService {
     const record = await this.tokens.find(token, 'invitation')
     const problem = TokenData.problemWith(record, this.clock())
     if (problem || !record?.invitationId) return { ok: false, problem: problem ?? 'unknown' }
-    const row = (await this.query().where('n.id', record.invitationId).first()) as InvitationRow | undefined
-    if (!row || row.revoked_at) return { ok: false, problem: 'revoked' }
-    if (row.accepted_at) return { ok: false, problem: 'used' }
+    const row = await this.invitations.find(record.invitationId)
+    if (!row || row.revokedAt) return { ok: false, problem: 'revoked' }
+    if (row.acceptedAt) return { ok: false, problem: 'used' }
     if (!(await this.senderMayStillGrant(row))) return { ok: false, problem: 'revoked' }
     const existing = await this.users.findByEmail(row.email)
     if (existing && !existing.isActive) return { ok: false, problem: 'deactivated' }
@@ -432,12 +339,12 @@ export class InvitationService {
    * (an ICS's first lead, invited from the command line) stand on their own.
    */
   private async senderMayStillGrant(
-    invitation: { invited_by?: number | null; role: Role; ics_id: number; place_id: number | null },
+    invitation: Pick<InvitationRecord, 'invitedBy' | 'role' | 'icsId' | 'placeId'>,
     executor: Executor = this.db,
   ): Promise<boolean> {
-    if (invitation.invited_by === null || invitation.invited_by === undefined) return true
-    const sender = await this.users.activeUserWithMemberships(invitation.invited_by, executor)
-    return sender !== undefined && canGrantRole(sender, { role: invitation.role, icsId: invitation.ics_id, placeId: invitation.place_id })
+    if (invitation.invitedBy === null) return true
+    const sender = await this.users.activeUserWithMemberships(invitation.invitedBy, executor)
+    return sender !== undefined && canGrantRole(sender, { role: invitation.role, icsId: invitation.icsId, placeId: invitation.placeId })
   }
 
   /**
@@ -457,22 +364,9 @@ export class InvitationService {
       const record = await this.tokens.find(token, 'invitation', trx)
       const problem = TokenData.problemWith(record, now)
       if (problem || !record?.invitationId) return { ok: false as const, problem: problem ?? ('unknown' as const) }
-      const invitation = (await trx('invitations').where({ id: record.invitationId }).first()) as
-        | {
-            id: number
-            email: string
-            name: string
-            role: Role
-            ics_id: number
-            place_id: number | null
-            organisation_id: number | null
-            invited_by: number | null
-            accepted_at: unknown
-            revoked_at: unknown
-          }
-        | undefined
-      if (!invitation || invitation.revoked_at) return { ok: false as const, problem: 'revoked' as const }
-      if (invitation.accepted_at) return { ok: false as const, problem: 'used' as const }
+      const invitation = await this.invitations.find(record.invitationId, trx)
+      if (!invitation || invitation.revokedAt) return { ok: false as const, problem: 'revoked' as const }
+      if (invitation.acceptedAt) return { ok: false as const, problem: 'used' as const }
       if (!(await this.senderMayStillGrant(invitation, trx))) return { ok: false as const, problem: 'revoked' as const }
       const existing = await this.users.findByEmail(invitation.email, trx)
       // Checked before the link is used up, so it still works once an ICS lead has reactivated the account.
@@ -490,17 +384,15 @@ export class InvitationService {
       }
       await this.users.addMembership(
         userId,
-        { role: invitation.role, icsId: invitation.ics_id, placeId: invitation.place_id, organisationId: invitation.organisation_id },
+        { role: invitation.role, icsId: invitation.icsId, placeId: invitation.placeId, organisationId: invitation.organisationId },
         trx,
       )
-      await trx('invitations')
-        .where({ id: invitation.id })
-        .update({ accepted_at: timestamp(now), accepted_user_id: userId })
+      await this.invitations.markAccepted(invitation.id, userId, now, trx)
       await this.audit.recordFrom(
         { userId, ip },
         {
           kind: 'invitation.accepted',
-          icsId: invitation.ics_id,
+          icsId: invitation.icsId,
           subjectType: 'invitation',
           subjectId: invitation.id,
           details: { email: invitation.email, role: invitation.role },
@@ -513,8 +405,8 @@ export class InvitationService {
   }
 }
 
-function scopeOf(row: { ics_name: string; place_name: string | null; organisation_name: string | null }): string {
-  if (row.organisation_name) return `${row.organisation_name}, ${row.place_name}`
-  if (row.place_name) return `${row.place_name}, ${row.ics_name}`
-  return row.ics_name
+function scopeOf(row: { icsName: string; placeName: string | null; organisationName: string | null }): string {
+  if (row.organisationName) return `${row.organisationName}, ${row.placeName}`
+  if (row.placeName) return `${row.placeName}, ${row.icsName}`
+  return row.icsName
 }

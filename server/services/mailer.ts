@@ -1,7 +1,7 @@
 import nodemailer, { type Transporter } from 'nodemailer'
 import type { Database } from '../db/connection'
 import type { Executor } from '../data/frameworks'
-import { timestamp, toDate, toDateOrNull } from '../db/values'
+import { OutboxData, type OutboxRecord } from '../data/outbox'
 import type { Logger } from '../logger'
 
 export interface Mail {
@@ -29,35 +29,10 @@ export interface OutboxMessage {
   state: DeliveryState
 }
 
-interface OutboxRow {
-  id: number
-  to_address: string
-  subject: string
-  text_body: string
-  created_at: unknown
-  sent_at: unknown
-  last_error: string | null
-  attempts: number
-  next_attempt_at: unknown
-  failed_at: unknown
-}
-
-function toMessage(row: OutboxRow): OutboxMessage {
-  const sentAt = toDateOrNull(row.sent_at)
-  const failedAt = toDateOrNull(row.failed_at)
-  return {
-    id: row.id,
-    to: row.to_address,
-    subject: row.subject,
-    text: row.text_body,
-    createdAt: toDate(row.created_at),
-    sentAt,
-    lastError: row.last_error,
-    attempts: row.attempts,
-    nextAttemptAt: toDateOrNull(row.next_attempt_at),
-    failedAt,
-    state: sentAt ? 'sent' : failedAt ? 'failed' : row.attempts > 0 ? 'retrying' : 'held',
-  }
+function toMessage(record: OutboxRecord): OutboxMessage {
+  const { icsId: _icsId, ...message } = record
+  const state: DeliveryState = record.sentAt ? 'sent' : record.failedAt ? 'failed' : record.attempts > 0 ? 'retrying' : 'held'
+  return { ...message, state }
 }
 
 const minuteMs = 60 * 1000
@@ -82,6 +57,7 @@ const claimMs = 5 * minuteMs
  */
 export class Mailer {
   private readonly transport: Transporter | undefined
+  private readonly outbox: OutboxData
 
   constructor(
     private readonly db: Database,
@@ -91,6 +67,7 @@ export class Mailer {
     private readonly clock: () => Date,
   ) {
     this.transport = smtpUrl ? nodemailer.createTransport(smtpUrl) : undefined
+    this.outbox = new OutboxData(db)
   }
 
   async send(mail: Mail): Promise<void> {
@@ -103,53 +80,21 @@ export class Mailer {
    * when the change they tell of does. Deliver them (deliver()) once the transaction has committed.
    */
   async enqueue(mails: Mail[], executor: Executor): Promise<number[]> {
-    const ids: number[] = []
-    const createdAt = timestamp(this.clock())
-    // In batches: SQLite allows a limited number of values in one statement.
-    for (let i = 0; i < mails.length; i += 500) {
-      const rows = (await executor('outbox').insert(
-        mails.slice(i, i + 500).map((mail) => ({
-          ics_id: mail.icsId,
-          to_address: mail.to,
-          subject: mail.subject,
-          text_body: mail.text,
-          created_at: createdAt,
-        })),
-        ['id'],
-      )) as Array<{ id: number }>
-      ids.push(...rows.map((row) => row.id))
-    }
-    return ids
+    return this.outbox.insert(mails, this.clock(), executor)
   }
 
   /** Sends outbox messages over SMTP, when it is configured, and marks each sent or why not. */
   async deliver(ids: number[]): Promise<void> {
     if (!this.transport || ids.length === 0) return
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = (await this.db('outbox')
-        .whereIn('id', ids.slice(i, i + 500))
-        .whereNull('sent_at')
-        .whereNull('failed_at')
-        .orderBy('id')
-        .select()) as OutboxRow[]
-      for (const row of rows) if (await this.claim(row)) await this.attempt(row)
-    }
+    for (const mail of await this.outbox.undelivered(ids)) if (await this.claim(mail)) await this.attempt(mail)
   }
 
   /**
-   * Takes a mail for one delivery attempt by a conditional update, so that of a process
-   * delivering what it just wrote and another instance's retry job only one sends it.
+   * Takes a mail for one delivery attempt, so that of a process delivering what it just wrote
+   * and another instance's retry job only one sends it.
    */
-  private async claim(row: OutboxRow): Promise<boolean> {
-    const claimed = await this.db('outbox')
-      .where({ id: row.id, attempts: row.attempts })
-      .whereNull('sent_at')
-      .whereNull('failed_at')
-      .where((q) =>
-        row.next_attempt_at === null ? q.whereNull('next_attempt_at') : q.where('next_attempt_at', row.next_attempt_at as string),
-      )
-      .update({ next_attempt_at: timestamp(new Date(this.clock().getTime() + claimMs)) })
-    return claimed === 1
+  private claim(mail: OutboxRecord): Promise<boolean> {
+    return this.outbox.claim(mail, new Date(this.clock().getTime() + claimMs))
   }
 
   /**
@@ -157,27 +102,23 @@ export class Mailer {
    * (back-off: retryDelaysMs); after maxDeliveryAttempts the mail is marked failed, for the
    * ICS lead to see, and not tried again.
    */
-  private async attempt(row: OutboxRow): Promise<boolean> {
+  private async attempt(mail: OutboxRecord): Promise<boolean> {
     try {
-      await this.transport!.sendMail({ from: this.from, to: row.to_address, subject: row.subject, text: row.text_body })
-      await this.db('outbox')
-        .where({ id: row.id })
-        .update({ sent_at: timestamp(this.clock()), last_error: null, next_attempt_at: null, attempts: row.attempts + 1 })
+      await this.transport!.sendMail({ from: this.from, to: mail.to, subject: mail.subject, text: mail.text })
+      await this.outbox.markSent(mail.id, mail.attempts + 1, this.clock())
       return true
     } catch (error) {
-      const attempts = row.attempts + 1
+      const attempts = mail.attempts + 1
       const now = this.clock()
       const giveUp = attempts >= maxDeliveryAttempts
-      this.logger.error({ err: error, outboxId: row.id, attempts, failed: giveUp }, 'Mail delivery failed')
+      this.logger.error({ err: error, outboxId: mail.id, attempts, failed: giveUp }, 'Mail delivery failed')
       // The mail stays in the outbox with the reason, so nothing is silently lost.
-      await this.db('outbox')
-        .where({ id: row.id })
-        .update({
-          attempts,
-          last_error: (error as Error).message.slice(0, 1000),
-          next_attempt_at: giveUp ? null : timestamp(new Date(now.getTime() + retryDelaysMs[attempts - 1]!)),
-          failed_at: giveUp ? timestamp(now) : null,
-        })
+      await this.outbox.markFailedAttempt(mail.id, {
+        attempts,
+        lastError: (error as Error).message.slice(0, 1000),
+        nextAttemptAt: giveUp ? null : new Date(now.getTime() + retryDelaysMs[attempts - 1]!),
+        failedAt: giveUp ? now : null,
+      })
       return false
     }
   }
@@ -190,35 +131,24 @@ export class Mailer {
   async retryDue(limit = 200): Promise<{ sent: number; failed: number }> {
     if (!this.transport) return { sent: 0, failed: 0 }
     const now = this.clock()
-    const rows = (await this.db('outbox')
-      .whereNull('sent_at')
-      .whereNull('failed_at')
-      .where((q) =>
-        q.where('next_attempt_at', '<=', timestamp(now)).orWhere((orphan) =>
-          orphan
-            .whereNull('next_attempt_at')
-            .where('attempts', 0)
-            .where('created_at', '<=', timestamp(new Date(now.getTime() - orphanAfterMs))),
-        ),
-      )
-      .orderBy('id')
-      .limit(limit)
-      .select()) as OutboxRow[]
     let sent = 0
     let failed = 0
-    for (const row of rows) {
-      if (!(await this.claim(row))) continue
-      if (await this.attempt(row)) sent++
+    for (const mail of await this.outbox.due(now, new Date(now.getTime() - orphanAfterMs), limit)) {
+      if (!(await this.claim(mail))) continue
+      if (await this.attempt(mail)) sent++
       else failed++
     }
     return { sent, failed }
   }
 
   /** How many of an ICS's mails failed for good, for the ICS lead's attention. */
-  async failedCount(icsIds: number[]): Promise<number> {
-    const row = (await this.db('outbox').whereIn('ics_id', icsIds).whereNotNull('failed_at').count({ n: '*' }).first()) as
-      { n: unknown } | undefined
-    return Number(row?.n ?? 0)
+  failedCount(icsIds: number[]): Promise<number> {
+    return this.outbox.failedCount(icsIds)
+  }
+
+  /** Whether every one of these mails has gone over SMTP. */
+  allSent(ids: number[]): Promise<boolean> {
+    return this.outbox.allSent(ids)
   }
 
   async listForIcs(
@@ -227,23 +157,13 @@ export class Mailer {
     pageSize: number,
     filter: { failedOnly?: boolean } = {},
   ): Promise<{ messages: OutboxMessage[]; total: number }> {
-    const query = this.db('outbox').whereIn('ics_id', icsIds)
-    if (filter.failedOnly) query.whereNotNull('failed_at')
-    const countRow = (await query.clone().count({ n: '*' }).first()) as { n: unknown } | undefined
-    const rows = (await query
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(pageSize)
-      .offset((page - 1) * pageSize)
-      .select()) as OutboxRow[]
-    return { messages: rows.map(toMessage), total: Number(countRow?.n ?? 0) }
+    const { mails, total } = await this.outbox.listForIcs(icsIds, page, pageSize, filter)
+    return { messages: mails.map(toMessage), total }
   }
 
   async findForIcs(id: number, icsIds: number[]): Promise<OutboxMessage | undefined> {
-    const row = (await this.db('outbox').where({ id }).whereIn('ics_id', icsIds).first()) as OutboxRow | undefined
-    return row && toMessage(row)
+    const mail = await this.outbox.findForIcs(id, icsIds)
+    return mail && toMessage(mail)
   }
 
   close(): void {

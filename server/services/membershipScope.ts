@@ -1,4 +1,5 @@
-import type { Role } from '../auth/types'
+import { isIcsLead, managedPlaceIds } from '../auth/access'
+import { roles, type CurrentUser, type Role } from '../auth/types'
 import type { PlaceData } from '../data/places'
 import type { MembershipInput } from '../data/users'
 import { ValidationError } from '../errors'
@@ -26,4 +27,18 @@ export async function resolveMembershipScope(
     return { role: input.role, icsId, placeId: place.id, organisationId: null }
   }
   return { role: input.role, icsId, placeId: null, organisationId: null }
+}
+
+/**
+ * What a user may grant roles in, for the invitation and role forms: every place and
+ * organisation of the ICS and every role for its lead; a place lead only their places' partners.
+ */
+export async function grantableScopes(places: PlaceData, user: CurrentUser, icsId: number) {
+  const lead = isIcsLead(user, icsId)
+  const managed = managedPlaceIds(user)
+  return {
+    roles: lead ? [...roles] : (['partner'] as Role[]),
+    places: (await places.listPlaces(icsId)).filter((p) => lead || managed.includes(p.id)),
+    organisations: (await places.listOrganisations({ icsId })).filter((o) => lead || managed.includes(o.placeId)),
+  }
 }

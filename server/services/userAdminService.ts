@@ -7,7 +7,7 @@ import { UserData, type IcsUserSummary } from '../data/users'
 import { NotFoundError, ValidationError } from '../errors'
 import type { MembershipChange } from '../forms/people'
 import type { AuditService } from './auditService'
-import { resolveMembershipScope } from './membershipScope'
+import { grantableScopes, resolveMembershipScope } from './membershipScope'
 
 /** An ICS lead's management of the people in their ICS: roles, scopes, deactivation. */
 export class UserAdminService {
@@ -22,6 +22,11 @@ export class UserAdminService {
   ) {
     this.users = new UserData(db)
     this.places = new PlaceData(db)
+  }
+
+  /** The roles, places and organisations this user may grant in the ICS, for the forms that grant them. */
+  grantableScopes(user: CurrentUser, icsId: number) {
+    return grantableScopes(this.places, user, icsId)
   }
 
   private assertLead(actor: CurrentUser, icsId: number): void {

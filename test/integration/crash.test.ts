@@ -115,7 +115,9 @@ describe.each([
     const open = (await db('organisations as o')
       .join('places as p', 'p.id', 'o.place_id')
       .leftJoin('responses as r', (j) => j.on('r.organisation_id', 'o.id').andOnVal('r.round_id', roundId))
-      .where((q) => q.whereNull('r.id').orWhere('r.status', 'in_progress'))
+      .where((q) => {
+        q.whereNull('r.id').orWhere('r.status', 'in_progress')
+      })
       .orderBy('o.id')
       .select('o.id', 'o.place_id', 'p.ics_id')) as Array<{ id: number; place_id: number; ics_id: number }>
     expect(open.length).toBeGreaterThanOrEqual(savingOrganisations + submittingOrganisations)

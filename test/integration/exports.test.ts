@@ -232,7 +232,9 @@ describe('the audit trail for a date range', () => {
     const events = (await context
       .db('audit_events')
       .where('ics_id', icsId)
-      .orWhere((q) => q.whereNull('ics_id').whereIn('actor_user_id', context.db('memberships').where('ics_id', icsId).select('user_id')))
+      .orWhere((q) => {
+        q.whereNull('ics_id').whereIn('actor_user_id', context.db('memberships').where('ics_id', icsId).select('user_id'))
+      })
       .orderBy([{ column: 'occurred_at' }, { column: 'id' }])
       .select('kind', 'occurred_at')) as Array<{ kind: string; occurred_at: unknown }>
     // The download itself is recorded before its rows are read.

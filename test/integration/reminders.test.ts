@@ -64,7 +64,9 @@ async function setUp(env: Record<string, string> = {}): Promise<Setup> {
 async function reminderMails(context: TestContext) {
   return (await context
     .db('outbox')
-    .where((q) => q.where('subject', 'like', 'Reminder:%').orWhere('subject', 'like', 'Final reminder:%'))
+    .where((q) => {
+      q.where('subject', 'like', 'Reminder:%').orWhere('subject', 'like', 'Final reminder:%')
+    })
     .orderBy('id')
     .select('to_address', 'subject', 'text_body', 'ics_id', 'sent_at')) as Array<{
     to_address: string
@@ -314,8 +316,12 @@ describe('deadline reminders', () => {
       .join('round_places as rp', 'rp.place_id', 'o.place_id')
       .leftJoin('responses as r', (j) => j.on('r.round_id', 'rp.round_id').andOn('r.organisation_id', 'o.id'))
       .where('rp.round_id', setup.roundId)
-      .where((q) => q.whereNull('r.id').orWhere('r.status', '<>', 'submitted'))
-      .whereExists((q) => q.select('m.id').from('memberships as m').whereRaw('m.organisation_id = o.id').where('m.role', 'partner'))
+      .where((q) => {
+        q.whereNull('r.id').orWhere('r.status', '<>', 'submitted')
+      })
+      .whereExists((q) => {
+        q.select('m.id').from('memberships as m').whereRaw('m.organisation_id = o.id').where('m.role', 'partner')
+      })
       .countDistinct({ n: 'o.id' })
       .first()) as { n: unknown }
     expect(Number(due.n)).toBeGreaterThan(10)

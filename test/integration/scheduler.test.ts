@@ -1,5 +1,5 @@
 import http from 'node:http'
-import { LeaseStore } from '../../server/jobs/leases'
+import { LeaseStore } from '../../server/data/leases'
 import { loadConfig } from '../../server/config'
 import { Scheduler, startBackgroundJobs, type ScheduledJob } from '../../server/jobs/scheduler'
 import { installGracefulShutdown } from '../../server/lifecycle'

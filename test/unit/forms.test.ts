@@ -4,6 +4,7 @@ import { ValidationError } from '../../server/errors'
 import { forgottenPasswordForm, newPasswordForm, signInForm } from '../../server/forms/account'
 import { submissionForm } from '../../server/forms/assessment'
 import { auditFilterForm } from '../../server/forms/auditFilter'
+import { apiTokenForm, auditRangeForm } from '../../server/forms/exportForms'
 import { parseForm } from '../../server/forms/parse'
 import { invitationForm, membershipForm } from '../../server/forms/people'
 import { actionForm, decisionForm, moderationForm, positionForm, reopenReturnForm } from '../../server/forms/placeReturn'
@@ -30,6 +31,8 @@ const forms: Array<[string, z.ZodType, string[]]> = [
     ['decisionLevel', 'decisionRationale', 'decidedOn-day', 'decidedOn-month', 'decidedOn-year', 'decidingBody', 'differenceReason'],
   ],
   ['publish results', publishResultsForm, ['confirm']],
+  ['API token', apiTokenForm, ['name']],
+  ['audit trail download', auditRangeForm, ['from-day', 'from-month', 'from-year', 'to-day', 'to-month', 'to-year']],
   ['development action', actionForm, ['criterionCode', 'description', 'ownerOrganisationId', 'dueDate', 'status']],
 ]
 

@@ -1,6 +1,4 @@
 import { Router } from 'express'
-import { PlaceData } from '../../data/places'
-import type { Database } from '../../db/connection'
 import type { ApiTokenService } from '../../services/apiTokenService'
 import type { AuditService } from '../../services/auditService'
 import type { InvitationService } from '../../services/invitationService'
@@ -13,7 +11,6 @@ import { outboxRoutes } from './outbox'
 import { userRoutes } from './users'
 
 export interface AdminRouteDeps {
-  db: Database
   invitations: InvitationService
   userAdmin: UserAdminService
   audit: AuditService
@@ -22,11 +19,10 @@ export interface AdminRouteDeps {
 }
 
 /** The administration pages under /admin, one module per group of pages; each brings its own access rules. */
-export function adminRoutes({ db, invitations, userAdmin, audit, mailer, apiTokens }: AdminRouteDeps) {
-  const places = new PlaceData(db)
+export function adminRoutes({ invitations, userAdmin, audit, mailer, apiTokens }: AdminRouteDeps) {
   const router = Router()
-  router.use(invitationRoutes({ invitations, places }))
-  router.use(userRoutes({ userAdmin, places }))
+  router.use(invitationRoutes({ invitations }))
+  router.use(userRoutes({ userAdmin }))
   router.use(outboxRoutes({ mailer }))
   router.use(auditRoutes({ audit, userAdmin }))
   router.use(apiTokenRoutes({ apiTokens }))

@@ -1,7 +1,6 @@
 import type { Request, Response } from 'express'
 import { allow, isIcsLead } from '../../auth/access'
 import { guardedRouter } from '../../auth/guardedRouter'
-import type { PlaceData } from '../../data/places'
 import { formErrorView } from '../../forms/errors'
 import { parseForm } from '../../forms/parse'
 import { invitationForm } from '../../forms/people'
@@ -9,10 +8,10 @@ import type { InvitationService } from '../../services/invitationService'
 import { actorOf, handleForm, type FormState } from '../forms'
 import { idParam } from '../params'
 import { pageNumber, pageSize, pagination } from './pagination'
-import { currentIcsId, scopeChoices } from './scope'
+import { currentIcsId, scopeItems } from './scope'
 
 /** Inviting people, and resending or revoking invitations (ICS leads, and place leads for their partners). */
-export function invitationRoutes({ invitations, places }: { invitations: InvitationService; places: PlaceData }) {
+export function invitationRoutes({ invitations }: { invitations: InvitationService }) {
   const r = guardedRouter()
 
   async function renderInvitations(req: Request, res: Response, { errors, values }: FormState) {
@@ -28,7 +27,7 @@ export function invitationRoutes({ invitations, places }: { invitations: Invitat
       ...pagination(page, total, `/admin/invitations?ics=${icsId}&`),
       values,
       sent: req.query.sent === '1',
-      ...(await scopeChoices(places, user, icsId)),
+      ...scopeItems(await invitations.grantableScopes(user, icsId)),
       ...formErrorView(errors),
     })
   }

@@ -1,6 +1,5 @@
-import { icsIdsWithRole, isIcsLead, managedPlaceIds } from '../../auth/access'
-import { roles, roleLabels, type CurrentUser, type Role } from '../../auth/types'
-import type { PlaceData } from '../../data/places'
+import { icsIdsWithRole, isIcsLead } from '../../auth/access'
+import { roleLabels, type CurrentUser, type Role } from '../../auth/types'
 import { ForbiddenError } from '../../errors'
 
 /**
@@ -23,18 +22,18 @@ export function leadIcsId(user: CurrentUser, requested: unknown): number {
   return icsId
 }
 
-/** The choices of scope for the invitation and role forms, limited to what the user manages. */
-export async function scopeChoices(places: PlaceData, user: CurrentUser, icsId: number) {
-  const lead = isIcsLead(user, icsId)
-  const placeList = (await places.listPlaces(icsId)).filter((p) => lead || managedPlaceIds(user).includes(p.id))
-  const organisations = (await places.listOrganisations({ icsId })).filter((o) => lead || managedPlaceIds(user).includes(o.placeId))
-  const roleItems = (lead ? roles : (['partner'] as const)).map((role: Role) => ({ value: role, text: roleLabels[role] }))
+/** The choices of the invitation and role forms, as the form's radios and selects list them. */
+export function scopeItems(scopes: {
+  roles: Role[]
+  places: Array<{ id: number; name: string }>
+  organisations: Array<{ id: number; name: string; placeName: string }>
+}) {
   return {
-    roleItems,
-    placeItems: [{ value: '', text: 'Choose a place' }, ...placeList.map((p) => ({ value: p.id, text: p.name }))],
+    roleItems: scopes.roles.map((role) => ({ value: role, text: roleLabels[role] })),
+    placeItems: [{ value: '', text: 'Choose a place' }, ...scopes.places.map((p) => ({ value: p.id, text: p.name }))],
     organisationItems: [
       { value: '', text: 'Choose an organisation' },
-      ...organisations.map((o) => ({ value: o.id, text: o.name, group: o.placeName })),
+      ...scopes.organisations.map((o) => ({ value: o.id, text: o.name, group: o.placeName })),
     ],
   }
 }

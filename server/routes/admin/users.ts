@@ -2,17 +2,16 @@ import type { Request, Response } from 'express'
 import { allow } from '../../auth/access'
 import { guardedRouter } from '../../auth/guardedRouter'
 import { roleLabels } from '../../auth/types'
-import type { PlaceData } from '../../data/places'
 import { formErrorView } from '../../forms/errors'
 import { parseForm } from '../../forms/parse'
 import { membershipForm } from '../../forms/people'
 import type { UserAdminService } from '../../services/userAdminService'
 import { actorOf, blankForm, handleForm, type FormState } from '../forms'
 import { idParam } from '../params'
-import { leadIcsId, scopeChoices } from './scope'
+import { leadIcsId, scopeItems } from './scope'
 
 /** The ICS lead's users: the list, one person's roles, deactivating and reactivating. */
-export function userRoutes({ userAdmin, places }: { userAdmin: UserAdminService; places: PlaceData }) {
+export function userRoutes({ userAdmin }: { userAdmin: UserAdminService }) {
   const r = guardedRouter()
 
   r.get('/admin/users', allow.roles('ics_lead'), async (req, res) => {
@@ -31,7 +30,7 @@ export function userRoutes({ userAdmin, places }: { userAdmin: UserAdminService;
       values,
       isSelf: subject.id === user.id,
       backLink: { href: '/admin/users', text: 'All users' },
-      ...(await scopeChoices(places, user, icsId)),
+      ...scopeItems(await userAdmin.grantableScopes(user, icsId)),
       ...formErrorView(errors),
     })
   }

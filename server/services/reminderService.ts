@@ -4,7 +4,7 @@ import type { RoundRecord } from '../data/rounds'
 import { deadlineReminder } from '../emails/messages'
 import type { Logger } from '../logger'
 import { dueReminderDay, maxReminderDay } from '../rounds/schedule'
-import type { Mail, Mailer } from '../services/mailer'
+import type { Mail, Mailer } from './mailer'
 
 const dayMs = 24 * 60 * 60 * 1000
 

@@ -1,0 +1,151 @@
+import type { Knex } from 'knex'
+import type { Database } from '../db/connection'
+import { timestamp, toDate } from '../db/values'
+import type { Executor } from './frameworks'
+
+/** One audit event as stored: who, what, to what, when and from where. */
+export interface AuditRecord {
+  occurredAt: Date
+  actorUserId: number | null
+  icsId: number | null
+  kind: string
+  subjectType: string | null
+  subjectId: string | null
+  details: Record<string, unknown> | null
+  ip: string | null
+}
+
+export interface AuditFilter {
+  icsIds: number[]
+  userId?: number | undefined
+  kind?: string | undefined
+  /** Events at or after this instant. */
+  from?: Date | undefined
+  /** Events before this instant (the start of the day after the last day asked for). */
+  before?: Date | undefined
+  page: number
+  pageSize: number
+}
+
+export interface AuditEventRow {
+  id: number
+  occurredAt: Date
+  kind: string
+  actorName: string | null
+  actorEmail: string | null
+  subjectType: string | null
+  subjectId: string | null
+  details: Record<string, unknown>
+  ip: string | null
+}
+
+/** The audit trail: append-only events, read a page at a time or as one subject's history. */
+export class AuditData {
+  constructor(private readonly db: Database) {}
+
+  /** Appends events, in batches of 500, as part of the caller's transaction when given one. */
+  async insert(records: AuditRecord[], executor: Executor = this.db): Promise<void> {
+    const rows = records.map((r) => ({
+      occurred_at: timestamp(r.occurredAt),
+      actor_user_id: r.actorUserId,
+      ics_id: r.icsId,
+      kind: r.kind,
+      subject_type: r.subjectType,
+      subject_id: r.subjectId,
+      details: r.details ? JSON.stringify(r.details) : null,
+      ip: r.ip,
+    }))
+    for (let i = 0; i < rows.length; i += 500) await executor('audit_events').insert(rows.slice(i, i + 500))
+  }
+
+  /**
+   * Events of the given ICSs, plus sign-in events of their members (which belong to no ICS),
+   * newest first, one page at a time.
+   */
+  async list(filter: AuditFilter): Promise<{ events: AuditEventRow[]; total: number }> {
+    // Two index-driven halves, each newest first, rather than one query with an OR, which
+    // cannot read the (ics_id, occurred_at) index in order and sorts every event of the ICS.
+    const members = this.db('memberships').whereIn('ics_id', filter.icsIds).select('user_id')
+    const filtered = (query: Knex.QueryBuilder) => {
+      if (filter.userId !== undefined) query.where('e.actor_user_id', filter.userId)
+      if (filter.kind) query.where('e.kind', filter.kind)
+      if (filter.from) query.where('e.occurred_at', '>=', timestamp(filter.from))
+      if (filter.before) query.where('e.occurred_at', '<', timestamp(filter.before))
+      return query
+    }
+    const ofIcs = () => filtered(this.db('audit_events as e').whereIn('e.ics_id', filter.icsIds))
+    const signInsOfMembers = () => filtered(this.db('audit_events as e').whereNull('e.ics_id').whereIn('e.actor_user_id', members))
+    const newestFirst = [
+      { column: 'e.occurred_at', order: 'desc' },
+      { column: 'e.id', order: 'desc' },
+    ]
+    const offset = (filter.page - 1) * filter.pageSize
+    const newest = (query: Knex.QueryBuilder) =>
+      query
+        .select('e.id', 'e.occurred_at')
+        .orderBy(newestFirst)
+        .limit(offset + filter.pageSize)
+    const page = this.db
+      .select('*')
+      .from(newest(ofIcs()).as('a'))
+      .unionAll((q) => {
+        q.select('*').from(newest(signInsOfMembers()).as('b'))
+      })
+    const countRow = (await this.db
+      .queryBuilder()
+      .select(ofIcs().count({ n: '*' }).as('of_ics'), signInsOfMembers().count({ n: '*' }).as('sign_ins'))
+      .first()) as { of_ics: unknown; sign_ins: unknown } | undefined
+    const rows = (await this.db
+      .from(page.as('w'))
+      .join('audit_events as e', 'e.id', 'w.id')
+      .leftJoin('users as u', 'u.id', 'e.actor_user_id')
+      .orderBy([
+        { column: 'w.occurred_at', order: 'desc' },
+        { column: 'w.id', order: 'desc' },
+      ])
+      .limit(filter.pageSize)
+      .offset(offset)
+      .select('e.id', 'e.occurred_at', 'e.kind', 'u.name', 'u.email', 'e.subject_type', 'e.subject_id', 'e.details', 'e.ip')) as Array<{
+      id: number | string
+      occurred_at: unknown
+      kind: string
+      name: string | null
+      email: string | null
+      subject_type: string | null
+      subject_id: string | null
+      details: string | null
+      ip: string | null
+    }>
+    return {
+      total: Number(countRow?.of_ics ?? 0) + Number(countRow?.sign_ins ?? 0),
+      events: rows.map((r) => ({
+        id: Number(r.id),
+        occurredAt: toDate(r.occurred_at),
+        kind: r.kind,
+        actorName: r.name,
+        actorEmail: r.email,
+        subjectType: r.subject_type,
+        subjectId: r.subject_id,
+        details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {},
+        ip: r.ip,
+      })),
+    }
+  }
+
+  /** Every event about one subject, oldest first, with who did it. */
+  async historyOf(
+    subjectType: string,
+    subjectId: string,
+  ): Promise<Array<{ occurredAt: Date; actorName: string | null; details: Record<string, unknown> | null }>> {
+    const rows = (await this.db('audit_events as e')
+      .leftJoin('users as u', 'u.id', 'e.actor_user_id')
+      .where({ 'e.subject_type': subjectType, 'e.subject_id': subjectId })
+      .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }])
+      .select('e.occurred_at', 'u.name', 'e.details')) as Array<{ occurred_at: unknown; name: string | null; details: string | null }>
+    return rows.map((r) => ({
+      occurredAt: toDate(r.occurred_at),
+      actorName: r.name,
+      details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+    }))
+  }
+}
