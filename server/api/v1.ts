@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import type { Response } from 'express'
 import { HttpError, NotFoundError } from '../errors'
 import type { RespondentCursor } from '../data/exports'
+import { largestId } from '../forms/fields'
 import { endpoint, type Endpoint, type PdfReport } from './endpoints'
 import { openApiDocument } from './openapi'
 import * as S from './schemas'
@@ -31,7 +32,8 @@ export function decodeCursor(cursor: string): RespondentCursor {
     typeof value[0] !== 'string' ||
     typeof value[1] !== 'string' ||
     !Number.isSafeInteger(value[2]) ||
-    (value[2] as number) < 1
+    (value[2] as number) < 1 ||
+    (value[2] as number) > largestId
   )
     throw bad()
   return { placeName: value[0], organisationName: value[1], organisationId: value[2] as number }

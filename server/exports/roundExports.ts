@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream'
 import * as serialise from '../api/serialise'
+import { levelNames } from '../framework/levels'
 import type { ExportScope, ExportService } from '../services/exportService'
 import { writeCsv } from './csv'
 import { sheet, writeWorkbook } from './excel'
@@ -14,7 +15,7 @@ import { answersTable } from './tables'
 /** Every organisation x criterion of the round in scope, as CSV or as an Excel workbook. */
 export async function writeAnswers(out: Writable, exports: ExportService, scope: ExportScope, format: 'csv' | 'xlsx'): Promise<void> {
   const { version } = await exports.framework(scope)
-  const table = answersTable(Object.fromEntries(version.document.levels.map((l) => [l.value, l.name])))
+  const table = answersTable(levelNames(version.document))
   if (format === 'csv') await writeCsv(out, table, exports.answerRows(scope))
   else await writeWorkbook(out, [sheet(table, exports.answerRows(scope))])
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { asText, calendarDate } from './fields'
+import { asText, calendarDate, largestId } from './fields'
 
 /** Blank means "any": an unset filter is undefined. */
 function blankAsUndefined<T extends z.ZodType>(schema: T) {
@@ -17,7 +17,7 @@ export function auditFilterForm(kinds: readonly string[]) {
         .string()
         .regex(/^\d+$/, 'Select a person from the list')
         .transform(Number)
-        .pipe(z.number().int().positive('Select a person from the list')),
+        .pipe(z.number().int().positive('Select a person from the list').max(largestId, 'Select a person from the list')),
     ),
     kind: blankAsUndefined(z.string().refine((v) => kinds.includes(v), 'Select a kind of event from the list')),
     from: blankAsUndefined(calendarDate('Enter the start date as a real date')),

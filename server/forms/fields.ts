@@ -49,6 +49,12 @@ export function level(levelCount: number, missing: string) {
   )
 }
 
+/**
+ * The largest id a table holds: PostgreSQL's integer. A larger number typed into a form would make
+ * PostgreSQL refuse the query (a 500) where SQLite just finds nothing, so it is refused here.
+ */
+export const largestId = 2_147_483_647
+
 /** An id chosen from a list, or null when the "Choose…" option was left. */
 export function optionalId(invalid: string) {
   return z.preprocess(
@@ -57,7 +63,8 @@ export function optionalId(invalid: string) {
       .string()
       .trim()
       .regex(/^\d*$/, invalid)
-      .transform((v) => (v === '' ? null : Number(v))),
+      .transform((v) => (v === '' ? null : Number(v)))
+      .refine((v) => v === null || v <= largestId, invalid),
   )
 }
 

@@ -7,12 +7,13 @@ import { excelContentType, sheet, writeWorkbook, type Sheet } from '../exports/e
 import { writeAnswers, writeRoundJson } from '../exports/roundExports'
 import type { Table } from '../exports/table'
 import { auditTable, criterionResultRows, criterionResultsTable, planRows, planTable, readinessTable } from '../exports/tables'
-import { formErrorView, fromZod, type FormError } from '../forms/errors'
+import { formErrorView } from '../forms/errors'
 import { auditRangeForm } from '../forms/exportForms'
+import { parseForm } from '../forms/parse'
 import { auditKinds } from '../services/auditService'
 import type { ExportFormat, ExportKind, ExportScope, ExportService } from '../services/exportService'
 import { londonDateOf, nextDay, startOfLondonDay } from '../time/london'
-import { actorOf } from './forms'
+import { actorOf, handleForm, typedValues, type FormState } from './forms'
 import { idParam } from './params'
 
 type Format = 'csv' | 'xlsx'
@@ -49,18 +50,19 @@ export function exportRoutes(exports: ExportService, clock: () => Date) {
   const who = allow.roles('ics_lead', 'place_lead')
   const base = '/rounds/:roundId/downloads'
 
-  async function renderPage(req: Request, res: Response, errors: FormError[] = [], values?: Record<string, unknown>, status = 200) {
+  /** The downloads page; with a form, its errors and what was typed, else the audit range's defaults. */
+  async function renderPage(req: Request, res: Response, form?: FormState) {
     const scope = await exports.scopeFor(req.user!, idParam(req, 'roundId'))
     const defaults = { ...dateParts('from', londonDateOf(scope.round.opensAt)), ...dateParts('to', londonDateOf(clock())) }
-    res.status(status).render('exports/downloads', {
+    res.render('exports/downloads', {
       title: `Downloads: ${scope.round.title}`,
       scope,
       base: `/rounds/${scope.round.id}/downloads`,
-      values: values ?? defaults,
+      values: form?.values ?? defaults,
       backLink: scope.wholeIcs
         ? { href: `/rounds/${scope.round.id}/manage`, text: 'Back to the round' }
         : { href: `/rounds/${scope.round.id}/places/${scope.places[0]!.id}`, text: `Back to ${scope.places[0]!.name}` },
-      ...formErrorView(errors),
+      ...formErrorView(form?.errors ?? []),
     })
   }
 
@@ -118,30 +120,36 @@ export function exportRoutes(exports: ExportService, clock: () => Date) {
       await download(req, res, scope, 'plan', format, 'development plan', [sheet(planTable(results), planRows(results))])
     })
 
-    r.get(`${base}/audit.${format}`, allow.roles('ics_lead'), async (req, res) => {
-      const scope = await exports.scopeFor(req.user!, idParam(req, 'roundId'))
-      const parsed = auditRangeForm.safeParse(req.query)
-      if (!parsed.success) return renderPage(req, res, fromZod(parsed.error), req.query, 400)
-      // The audit trail is the ICS's: a place lead who is not its ICS lead may not know it is there.
-      if (!scope.wholeIcs) throw new NotFoundError()
-      const { from, to } = parsed.data
-      const range = { from: startOfLondonDay(from), before: startOfLondonDay(nextDay(to)) }
-      await exports.recordDownload(actorOf(req), scope, 'audit', format, { from, to })
-      const rows = exports.auditRows(scope, range)
-      const table = auditTable(auditKinds)
-      const name = fileName(
-        scope,
-        `audit trail ${[from, to].map((d) => `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`).join(' to ')}`,
-        format,
-      )
-      if (format === 'csv') {
-        startDownload(res, csvContentType, name)
-        await writeCsv(res, table, rows)
-      } else {
-        startDownload(res, excelContentType, name)
-        await writeWorkbook(res, [sheet(table, rows)])
-      }
-    })
+    r.get(
+      `${base}/audit.${format}`,
+      allow.roles('ics_lead'),
+      // A range that cannot be used shows the downloads page again with its errors and the dates as typed.
+      handleForm(
+        (req, res, { errors }) => renderPage(req, res, { errors, values: typedValues(req.query) }),
+        async (req, res) => {
+          const scope = await exports.scopeFor(req.user!, idParam(req, 'roundId'))
+          const { from, to } = parseForm(auditRangeForm, req.query)
+          // The audit trail is the ICS's: a place lead who is not its ICS lead may not know it is there.
+          if (!scope.wholeIcs) throw new NotFoundError()
+          const range = { from: startOfLondonDay(from), before: startOfLondonDay(nextDay(to)) }
+          await exports.recordDownload(actorOf(req), scope, 'audit', format, { from, to })
+          const rows = exports.auditRows(scope, range)
+          const table = auditTable(auditKinds)
+          const name = fileName(
+            scope,
+            `audit trail ${[from, to].map((d) => `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`).join(' to ')}`,
+            format,
+          )
+          if (format === 'csv') {
+            startDownload(res, csvContentType, name)
+            await writeCsv(res, table, rows)
+          } else {
+            startDownload(res, excelContentType, name)
+            await writeWorkbook(res, [sheet(table, rows)])
+          }
+        },
+      ),
+    )
   }
 
   r.get(`${base}/round.json`, who, async (req, res) => {

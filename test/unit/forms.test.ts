@@ -94,6 +94,16 @@ describe('forms checked at the edge', () => {
     ])
   })
 
+  it('refuses an id no row could have (beyond what the database holds) as a choice not on the list', () => {
+    expect(errorsOf(membershipForm, { role: 'partner', placeId: '', organisationId: '99999999999999999999' })).toEqual([
+      { text: 'Select the partner organisation', href: '#organisationId' },
+    ])
+    expect(errorsOf(membershipForm, { role: 'partner', placeId: '2147483648', organisationId: '' })).toEqual([
+      { text: 'Select the place', href: '#placeId' },
+    ])
+    expect(parseForm(membershipForm, { role: 'partner', placeId: '', organisationId: '2147483647' }).organisationId).toBe(2147483647)
+  })
+
   it('reads an agreed position: a level on the scale or "Not sure yet", and refuses one off the scale', () => {
     expect(parseForm(positionForm(4, 'AV1'), { level: '3', rationale: ' Agreed at the board ', evidenceSummary: '' })).toEqual({
       level: 3,
