@@ -149,6 +149,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(homeRoutes(services.dashboards, services.assessments))
   app.use(frameworkRoutes(services.frameworks))
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
+  app.use(roundRoutes(services.rounds))
   app.use(assessmentRoutes(services.assessments))
   app.use(roundRoutes(services.rounds))
   app.use(placeRoutes(services.placeReturns, services.dashboards, services.reports))
@@ -160,6 +161,9 @@ export function createApp(deps: AppDeps): Express {
       userAdmin: services.userAdmin,
       audit: services.audit,
       mailer: services.mailer,
+      placeAdmin: services.placeAdmin,
+      imports: services.imports,
+      frameworks: services.frameworks,
       apiTokens: services.apiTokens,
     }),
   )

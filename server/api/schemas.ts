@@ -6,7 +6,7 @@
  * "2021-10-29".
  */
 import { z } from 'zod'
-import { largestId } from '../forms/fields'
+import { isRowId } from '../db/values'
 
 /** Every named schema, to become the OpenAPI document's components. */
 export const apiRegistry = z.registry<{ id: string; description?: string }>()
@@ -309,8 +309,7 @@ const positiveId = (what: string) =>
     .string()
     .regex(/^[1-9]\d{0,9}$/, `${what} must be a positive whole number`)
     .transform(Number)
-    // Ids are PostgreSQL integers: a larger one cannot name a record and must not reach a query.
-    .refine((n) => n <= largestId, `${what} must be a positive whole number no larger than ${largestId}`)
+    .refine(isRowId, `${what} is larger than any id`)
     .describe(`The ${what}`)
 
 export const roundPath = z.object({ roundId: positiveId('round id') })

@@ -226,10 +226,13 @@ export class PlaceReturnData {
   }
 
   /** The rounds a place took part in, newest first. */
-  async roundsOfPlace(placeId: number): Promise<Array<{ id: number; title: string; closesAt: Date; frameworkVersionId: number }>> {
-    const rows = (await this.db('rounds as r')
+  /** The rounds a place takes part in, newest first; those that have not opened by `openedBy` (when given) are left out: they have no results yet. */
+  async roundsOfPlace(placeId: number, openedBy?: Date): Promise<Array<{ id: number; title: string; closesAt: Date; frameworkVersionId: number }>> {
+    const query = this.db('rounds as r')
       .join('round_places as rp', 'rp.round_id', 'r.id')
       .where('rp.place_id', placeId)
+    if (openedBy) query.where('r.opens_at', '<=', timestamp(openedBy))
+    const rows = (await query
       .orderBy('r.closes_at', 'desc')
       .select('r.id', 'r.title', 'r.closes_at', 'r.framework_version_id')) as Array<{ id: number; title: string; closes_at: unknown; framework_version_id: number }>
     return rows.map((r) => ({ id: r.id, title: r.title, closesAt: toDate(r.closes_at), frameworkVersionId: r.framework_version_id }))

@@ -1,4 +1,4 @@
-import { toBoolean, toCount, toDate, toDateOrNull } from '../db/values'
+import { timestamp, toBoolean, toCount, toDate, toDateOrNull } from '../db/values'
 import type { FrameworkDocument } from '../framework/types'
 import { criteriaOfVersions, parseFrameworkText, type CriterionRow, type Executor } from './frameworks'
 import type { ActionRecord, ActionStatus, DecisionRecord, ModerationRecord, PlaceReturnRecord, PositionRecord } from './placeReturns'
@@ -106,8 +106,11 @@ export class ResultsData {
   }
 
   /** The ids of an ICS's rounds, oldest first (by closing date). */
-  async roundIdsOfIcs(icsId: number): Promise<number[]> {
-    const rows = (await this.db('rounds').where({ ics_id: icsId }).orderBy([{ column: 'closes_at' }, { column: 'id' }]).select('id')) as Array<{ id: number }>
+  async roundIdsOfIcs(icsId: number, openedBy?: Date): Promise<number[]> {
+    const query = this.db('rounds').where({ ics_id: icsId })
+    // A round that has not opened has no results: it is not part of a trend yet.
+    if (openedBy) query.where('opens_at', '<=', timestamp(openedBy))
+    const rows = (await query.orderBy([{ column: 'closes_at' }, { column: 'id' }]).select('id')) as Array<{ id: number }>
     return rows.map((r) => r.id)
   }
 

@@ -30,3 +30,14 @@ export function timestamp(date: Date = new Date()): string {
 export function toCount(value: unknown): number {
   return typeof value === 'number' ? value : Number(value ?? 0)
 }
+
+/**
+ * Ids are integer columns: 32-bit on PostgreSQL, where comparing one with a larger number is an
+ * error rather than no match. A number beyond this is no row's id.
+ */
+export const maxRowId = 2_147_483_647
+
+/** Whether a number can be a row's id: a whole number from 1 to maxRowId. */
+export function isRowId(value: number): boolean {
+  return Number.isInteger(value) && value >= 1 && value <= maxRowId
+}

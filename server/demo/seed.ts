@@ -6,6 +6,7 @@ import { timestamp } from '../db/values'
 import { defaultFrameworkSlug } from '../services/frameworkService'
 import { deadlineOn, formatMonthYear, londonDateOf, londonTime } from '../time/london'
 import { demoIcs, demoPlaces, demoUsers, evidenceByDomain, type DemoPlace } from './demoData'
+import { createUpcomingRound, seedAdministration } from './seedAdministration'
 import { seedAssurance } from './seedAssurance'
 import { publishDemoBaseline } from './seedPublication'
 
@@ -169,6 +170,8 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
       const closes = deadlineOn(londonDateOf(new Date(now.getTime() + 21 * dayMs)))
       const opens = new Date(now.getTime() - 14 * dayMs)
       const title = `Place development self-assessment, ${formatMonthYear(closes)}`
+      // The next round, set up early, goes in first so that the current round stays the newest by id.
+      await createUpcomingRound(trx, icsId, versionId, now)
       const roundId = await createRound(trx, icsId, versionId, title, opens, closes, placeIds, created)
       for (const place of demoPlaces) {
         const ids = organisationIds.get(place.slug) ?? []
@@ -190,7 +193,10 @@ export async function seedDemo(db: Database, options: DemoSeedOptions): Promise<
     }
     return { seeded: true }
   })
-  if (result.seeded) await seedAssurance(db, baselineRoundTitle, now)
+  if (result.seeded) {
+    await seedAssurance(db, baselineRoundTitle, now)
+    await seedAdministration(db, now)
+  }
   await publishDemoBaseline(db, baselineRoundTitle)
   return result
 

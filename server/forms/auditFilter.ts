@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { asText, calendarDate, largestId } from './fields'
+import { isRowId } from '../db/values'
+import { asText, calendarDate } from './fields'
 
 /** Blank means "any": an unset filter is undefined. */
 function blankAsUndefined<T extends z.ZodType>(schema: T) {
@@ -13,11 +14,7 @@ function blankAsUndefined<T extends z.ZodType>(schema: T) {
 export function auditFilterForm(kinds: readonly string[]) {
   return z.object({
     user: blankAsUndefined(
-      z
-        .string()
-        .regex(/^\d+$/, 'Select a person from the list')
-        .transform(Number)
-        .pipe(z.number().int().positive('Select a person from the list').max(largestId, 'Select a person from the list')),
+      z.string().regex(/^\d+$/, 'Select a person from the list').transform(Number).refine(isRowId, 'Select a person from the list'),
     ),
     kind: blankAsUndefined(z.string().refine((v) => kinds.includes(v), 'Select a kind of event from the list')),
     from: blankAsUndefined(calendarDate('Enter the start date as a real date')),

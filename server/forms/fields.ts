@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isRowId } from '../db/values'
 import { isoDate, parseDateParts, parseIsoDate, type CalendarDate } from '../time/london'
 
 /**
@@ -49,12 +50,6 @@ export function level(levelCount: number, missing: string) {
   )
 }
 
-/**
- * The largest id a table holds: PostgreSQL's integer. A larger number typed into a form would make
- * PostgreSQL refuse the query (a 500) where SQLite just finds nothing, so it is refused here.
- */
-export const largestId = 2_147_483_647
-
 /** An id chosen from a list, or null when the "Choose…" option was left. */
 export function optionalId(invalid: string) {
   return z.preprocess(
@@ -64,7 +59,8 @@ export function optionalId(invalid: string) {
       .trim()
       .regex(/^\d*$/, invalid)
       .transform((v) => (v === '' ? null : Number(v)))
-      .refine((v) => v === null || v <= largestId, invalid),
+      // A number too large to be any row's id is no choice from the list.
+      .refine((id) => id === null || isRowId(id), invalid),
   )
 }
 

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express'
 import { HttpError } from '../errors'
+import { multipartParser } from './upload'
 
 /**
  * The one rule for request bodies. Every state-changing route says which kinds of body it takes
@@ -9,7 +10,7 @@ import { HttpError } from '../errors'
  * plain object, so no route can fail on a missing or odd-shaped body.
  */
 
-export type BodyType = 'form' | 'json'
+export type BodyType = 'form' | 'json' | 'multipart'
 
 export interface BodyRule {
   accepts: readonly BodyType[]
@@ -24,6 +25,7 @@ export interface BodyRule {
 const mediaTypes: Record<BodyType, string> = {
   form: 'application/x-www-form-urlencoded',
   json: 'application/json',
+  multipart: 'multipart/form-data',
 }
 
 /**
@@ -91,6 +93,7 @@ function parsersFor(rule: BodyRule): Record<BodyType, RequestHandler> {
     found = {
       form: express.urlencoded({ extended: false, limit: rule.limitBytes, parameterLimit: rule.maxFields }),
       json: express.json({ limit: rule.limitBytes, strict: true }),
+      multipart: multipartParser({ maxBytes: rule.limitBytes, maxFields: rule.maxFields }),
     }
     parsers.set(key, found)
   }

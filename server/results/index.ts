@@ -101,7 +101,7 @@ export class ResultsReadModel {
 
   /** Every round of an ICS, oldest first: the trend across rounds, in one more query than `rounds`. */
   async acrossIcs(icsId: number, options: ResultsOptions = {}): Promise<RoundResults[]> {
-    return this.rounds(await this.data.roundIdsOfIcs(icsId), options)
+    return this.rounds(await this.data.roundIdsOfIcs(icsId, this.clock()), options)
   }
 
   /** The round of the same ICS that closed last before this one (for "since the last round"). */

@@ -33,6 +33,21 @@ function linksFor(m: Membership): HomeLink[] {
         },
         { href: '/places', text: 'Places', description: 'Each place’s return, readiness recommendation, decision and development plan.' },
         {
+          href: `/admin/places?ics=${m.icsId}`,
+          text: 'Partner organisations',
+          description: 'Places and their partners: add, change and retire them, see who can answer for each and invite their contacts.',
+        },
+        {
+          href: `/admin/imports?ics=${m.icsId}`,
+          text: 'Import from a spreadsheet',
+          description: 'Add places, partner organisations and contacts from a CSV file, checked before anything is added.',
+        },
+        {
+          href: `/admin/frameworks?ics=${m.icsId}`,
+          text: 'Frameworks',
+          description: 'The framework versions rounds use: upload one, compare versions, start a draft.',
+        },
+        {
           href: `/admin/invitations?ics=${m.icsId}`,
           text: 'Invite people',
           description: 'Invite place leads, partner respondents and board viewers.',
@@ -61,6 +76,11 @@ function linksFor(m: Membership): HomeLink[] {
           href: `/places/${m.placeId}`,
           text: `${m.placeName}: return, readiness and development plan`,
           description: 'Review partners’ answers side by side, agree the place’s position and submit the place return.',
+        },
+        {
+          href: `/admin/places/${m.placeId}`,
+          text: `${m.placeName}’s partner organisations`,
+          description: 'Add and change partner organisations, see who can answer for each and how far they have got.',
         },
         {
           href: `/admin/invitations?ics=${m.icsId}`,
@@ -107,7 +127,8 @@ export function navigationFor(user: CurrentUser | undefined): Array<{ href: stri
   if (roles.has('ics_lead') || roles.has('place_lead') || roles.has('viewer'))
     items.push({ href: '/dashboard', text: 'Dashboard' }, { href: '/places', text: 'Places' })
   if (roles.has('ics_lead')) items.push({ href: '/rounds', text: 'Rounds' }, { href: '/admin/users', text: 'Users' })
-  if (roles.has('ics_lead') || roles.has('place_lead')) items.push({ href: '/admin/invitations', text: 'Invitations' })
+  if (roles.has('ics_lead') || roles.has('place_lead'))
+    items.push({ href: '/admin/places', text: 'Partners' }, { href: '/admin/invitations', text: 'Invitations' })
   if (roles.has('ics_lead')) items.push({ href: '/admin/audit', text: 'Audit' })
   items.push({ href: '/framework', text: 'Framework' })
   return items

@@ -1,10 +1,11 @@
 import type { Request } from 'express'
+import { isRowId } from '../db/values'
 import { NotFoundError } from '../errors'
-import { largestId } from '../forms/fields'
 
-/** A numeric id from the path (`/rounds/:roundId`); anything but a positive whole number is "not found". */
+/** A numeric id from the path (`/rounds/:roundId`); anything but a row id's digits is "not found". */
 export function idParam(req: Request, name: string): number {
-  const value = Number(req.params[name])
-  if (!Number.isInteger(value) || value <= 0 || value > largestId) throw new NotFoundError()
+  const text = req.params[name]
+  const value = typeof text === 'string' && /^[1-9]\d{0,9}$/.test(text) ? Number(text) : NaN
+  if (!isRowId(value)) throw new NotFoundError()
   return value
 }

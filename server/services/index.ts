@@ -12,8 +12,10 @@ import { ExportService } from './exportService'
 import { DashboardService } from './dashboardService'
 import { FrameworkService } from './frameworkService'
 import { IcsService } from './icsService'
+import { ImportService } from './importService'
 import { InvitationService } from './invitationService'
 import { Mailer } from './mailer'
+import { PlaceAdminService } from './placeAdminService'
 import { PlaceReturnService } from './placeReturnService'
 import { ReportService } from './reportService'
 import { RoundService } from './roundService'
@@ -44,6 +46,8 @@ export interface Services {
   /** Exports of a round (CSV, Excel, JSON) and the rows behind the API, read in pages. */
   exports: ExportService
   apiTokens: ApiTokenService
+  imports: ImportService
+  placeAdmin: PlaceAdminService
 }
 
 /** Every service, wired once; tests pass a clock to move time without waiting. */
@@ -73,5 +77,7 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     icss: new IcsService(db, invitations, audit, mailer, clock, config.smtpUrl !== undefined),
     exports: new ExportService(db, results, audit),
     apiTokens: new ApiTokenService(db, audit, clock),
+    imports: new ImportService(db, invitations, audit, mailer, clock, logger),
+    placeAdmin: new PlaceAdminService(db, audit, clock),
   }
 }

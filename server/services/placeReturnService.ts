@@ -275,7 +275,8 @@ export class PlaceReturnService {
   async placePage(user: CurrentUser, placeId: number) {
     const place = await this.places.findPlace(placeId)
     if (!place || !canViewPlace(user, place)) throw new NotFoundError()
-    const rounds = await this.data.roundsOfPlace(place.id)
+    // The latest round with results: one that has not opened yet (the next round, set up early) has none.
+    const rounds = await this.data.roundsOfPlace(place.id, this.clock())
     const [latestId, previousId] = rounds.map((r) => r.id)
     const [results, organisations] = await Promise.all([
       this.readModel.rounds(

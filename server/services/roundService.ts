@@ -122,6 +122,15 @@ export class RoundService {
     }
   }
 
+  /** The place of an organisation taking part in a round the user leads, or "not found". */
+  async placeOfOrganisation(user: CurrentUser, roundId: number, organisationId: number): Promise<number> {
+    const { round } = await this.get(user, roundId)
+    const organisation = await this.places.findOrganisation(organisationId)
+    if (!organisation || organisation.icsId !== round.icsId || !(await this.rounds.placeTakesPart(roundId, organisation.placeId)))
+      throw new NotFoundError()
+    return organisation.placeId
+  }
+
   /** What the round form offers: the framework versions the ICS may use and its places in use. */
   async formChoices(user: CurrentUser, icsId: number) {
     if (!isIcsLead(user, icsId)) throw new NotFoundError()

@@ -180,10 +180,13 @@ test('an ICS lead invites a partner, who sets a password, answers with autosave,
   await checkPage(lead, 'rounds')
   await lead.getByRole('row').filter({ hasText: 'Open' }).getByRole('link').click()
   await lead.waitForURL(/\/rounds\/\d+\/manage$/)
+  await checkPage(lead, 'round-manage')
+  await lead.getByRole('link', { name: /^Wirral: its/ }).click()
+  await lead.waitForURL(/\/rounds\/\d+\/manage\/places\/\d+$/)
   const row = lead.getByRole('row').filter({ hasText: invitee.organisation })
   expect(await row.textContent()).toContain(reference)
-  expect(await row.locator('.nhsuk-tag').textContent()).toBe('Submitted')
-  await checkPage(lead, 'round-manage')
+  expect(await row.locator('.nhsuk-tag').first().textContent()).toBe('Submitted')
+  await checkPage(lead, 'round-manage-place')
 })
 
 test('the Wirral place lead reviews partners’ answers side by side, agrees every position and submits the place return; the ICS lead moderates, decides and plans', async () => {

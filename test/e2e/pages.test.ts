@@ -146,10 +146,14 @@ test('ICS lead administration: users, one user, the audit trail and round manage
   expect(await documentStatus(page, () => page.getByRole('button', { name: 'Extend the deadline' }).click())).toBe(400)
   expect((await errorSummaryFocused(page)).length).toBeGreaterThan(0)
   await checkPage(page, 'round-manage-error')
+  // The round's page is by place; each place's page lists its organisations.
+  await page.getByRole('link', { name: /^Wirral: its/ }).click()
+  await page.waitForURL(/\/rounds\/\d+\/manage\/places\/\d+$/)
+  await checkPage(page, 'round-place')
   const reopen = page.getByRole('row').filter({ hasText: 'Wirral University Teaching Hospital' })
   expect(await documentStatus(page, () => reopen.getByRole('button', { name: /^Reopen/ }).click())).toBe(400)
   expect(await errorSummaryFocused(page)).toEqual(['Enter the reason for reopening'])
-  await checkPage(page, 'round-manage-reopen-error')
+  await checkPage(page, 'round-place-reopen-error')
 
   // The ICS lead reads a partner's answers, which only the partner can change.
   await page.getByRole('link', { name: 'Wirral Council' }).click()

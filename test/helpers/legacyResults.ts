@@ -88,6 +88,10 @@ class PerPlaceReads {
     const row = (await this.db('organisations as o')
       .leftJoin('responses as r', (j) => j.on('r.organisation_id', 'o.id').andOn('r.round_id', this.db.raw('?', [roundId])))
       .where('o.place_id', placeId)
+      // Organisations retired before the round with no answers in it took no part (issue 16); the demo has one.
+      .where((q) => {
+        q.whereNull('o.retired_at').orWhereNotNull('r.id')
+      })
       .first(
         this.db.raw('count(o.id) as invited'),
         this.db.raw("sum(case when r.status = 'submitted' then 1 else 0 end) as submitted"),

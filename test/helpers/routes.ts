@@ -63,7 +63,8 @@ export function concretePath(path: string, ids: RouteIds): string {
   const segments = path.split('/')
   return segments
     .map((segment, index) => {
-      if (!segment.startsWith(':')) return segment
+      // ':name' is one segment; '*name' (Express 5's wildcard) the rest of the path.
+      if (!segment.startsWith(':') && !segment.startsWith('*')) return segment
       const name = segment.slice(1)
       const qualified = `${segments[index - 1]}:${name}`
       // A parameter no test knows yet (a new route's) still gets an address: the first row's id.

@@ -29,6 +29,9 @@ interface Ids {
   wirralId: number
   demoIcsId: number
   actionId: number
+  importId: number
+  bundledVersionId: number
+  draftVersionId: number
   apiTokenId: number
 }
 
@@ -55,6 +58,8 @@ const placeReaders = { default: 404, anonymous: 303, partner: 403, icsLead: 200,
 const placeManagers = { default: 404, anonymous: 303, partner: 403, viewer: 403, icsLead: 400, placeLead: 400 } as const
 const downloaders = { default: 403, anonymous: 303, icsLead: 200, placeLead: 200, otherPlaceLead: 200, otherIcsLead: 404 } as const
 const dashboardReaders = { default: 200, anonymous: 303, partner: 403, otherIcsLead: 404 } as const
+/** A place's administration: the ICS lead and the place's own lead; other leads may not know it exists. */
+const placeAdmins = { default: 403, anonymous: 303, icsLead: 200, placeLead: 200, otherPlaceLead: 404, otherIcsLead: 404 } as const
 const placeAssurer = { default: 403, anonymous: 303, icsLead: 400, otherIcsLead: 404 } as const
 
 const cases: Case[] = [
@@ -235,6 +240,184 @@ const cases: Case[] = [
     expected: { ...icsLeadOnly, icsLead: 400 },
   },
   { method: 'post', path: `${assessment}/reopen`, url: (ids) => `${assessmentOf(ids)}/reopen`, expected: { ...icsLeadOnly, icsLead: 400 } },
+  // Running rounds (issue 16): the ICS lead of the round's ICS only.
+  { method: 'get', path: '/rounds/new', url: () => '/rounds/new', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
+  { method: 'post', path: '/rounds', url: () => '/rounds', expected: { ...icsLeadOnly, icsLead: 400, otherIcsLead: 400 } },
+  { method: 'get', path: '/rounds/:roundId/edit', url: (ids) => `/rounds/${ids.roundId}/edit`, expected: { ...icsLeadOnly, icsLead: 303 } },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/edit',
+    url: (ids) => `/rounds/${ids.roundId}/edit`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/open',
+    url: (ids) => `/rounds/${ids.roundId}/open`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/close',
+    url: (ids) => `/rounds/${ids.roundId}/close`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/reminders',
+    url: (ids) => `/rounds/${ids.roundId}/reminders`,
+    expected: { ...icsLeadOnly, icsLead: 303 },
+  },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/remind',
+    url: (ids) => `/rounds/${ids.roundId}/remind`,
+    expected: { ...icsLeadOnly, icsLead: 303 },
+  },
+  {
+    method: 'get',
+    path: '/rounds/:roundId/manage/places/:placeId',
+    url: (ids) => `/rounds/${ids.roundId}/manage/places/${ids.wirralId}`,
+    expected: icsLeadOnly,
+  },
+  {
+    method: 'post',
+    path: '/rounds/:roundId/manage/places/:placeId/remind',
+    url: (ids) => `/rounds/${ids.roundId}/manage/places/${ids.wirralId}/remind`,
+    expected: { ...icsLeadOnly, icsLead: 303 },
+  },
+  { method: 'post', path: `${assessment}/remind`, url: (ids) => `${assessmentOf(ids)}/remind`, expected: { ...icsLeadOnly, icsLead: 303 } },
+  // Places and partner organisations: ICS leads of the ICS, and the place's own lead for its organisations.
+  {
+    method: 'get',
+    path: '/admin/places',
+    url: () => '/admin/places',
+    expected: { ...placeAdmins, default: 403, otherPlaceLead: 200, otherIcsLead: 200 },
+  },
+  { method: 'post', path: '/admin/places', url: () => '/admin/places', expected: { ...icsLeadOnly, icsLead: 400, otherIcsLead: 400 } },
+  { method: 'get', path: '/admin/places/:placeId', url: (ids) => `/admin/places/${ids.wirralId}`, expected: placeAdmins },
+  {
+    method: 'post',
+    path: '/admin/places/:placeId',
+    url: (ids) => `/admin/places/${ids.wirralId}`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  },
+  {
+    method: 'post',
+    path: '/admin/places/:placeId/retire',
+    url: (ids) => `/admin/places/${ids.wirralId}/retire`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  },
+  {
+    method: 'post',
+    path: '/admin/places/:placeId/reinstate',
+    url: (ids) => `/admin/places/${ids.wirralId}/reinstate`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  },
+  {
+    method: 'post',
+    path: '/admin/places/:placeId/organisations',
+    url: (ids) => `/admin/places/${ids.wirralId}/organisations`,
+    expected: { ...placeAdmins, icsLead: 400, placeLead: 400 },
+  },
+  { method: 'get', path: '/admin/places/:placeId/contacts', url: (ids) => `/admin/places/${ids.wirralId}/contacts`, expected: placeAdmins },
+  {
+    method: 'post',
+    path: '/admin/places/:placeId/contacts',
+    url: (ids) => `/admin/places/${ids.wirralId}/contacts`,
+    expected: { ...placeAdmins, icsLead: 400, placeLead: 400 },
+  },
+  {
+    method: 'get',
+    path: '/admin/organisations/:organisationId',
+    url: (ids) => `/admin/organisations/${ids.wirralCouncilId}`,
+    expected: placeAdmins,
+  },
+  {
+    method: 'post',
+    path: '/admin/organisations/:organisationId',
+    url: (ids) => `/admin/organisations/${ids.wirralCouncilId}`,
+    expected: { ...placeAdmins, icsLead: 400, placeLead: 400 },
+  },
+  {
+    method: 'post',
+    path: '/admin/organisations/:organisationId/retire',
+    url: (ids) => `/admin/organisations/${ids.wirralCouncilId}/retire`,
+    expected: { ...placeAdmins, icsLead: 400, placeLead: 400 },
+  },
+  {
+    method: 'post',
+    path: '/admin/organisations/:organisationId/reinstate',
+    url: (ids) => `/admin/organisations/${ids.wirralCouncilId}/reinstate`,
+    expected: { ...placeAdmins, icsLead: 400, placeLead: 400 },
+  },
+  // CSV imports: ICS leads, each of their own ICS's imports.
+  { method: 'get', path: '/admin/imports', url: () => '/admin/imports', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
+  {
+    method: 'get',
+    path: '/admin/imports/template.csv',
+    url: () => '/admin/imports/template.csv',
+    expected: { ...icsLeadOnly, otherIcsLead: 200 },
+  },
+  { method: 'post', path: '/admin/imports', url: () => '/admin/imports', expected: { ...icsLeadOnly, icsLead: 400, otherIcsLead: 400 } },
+  { method: 'get', path: '/admin/imports/:id', url: (ids) => `/admin/imports/${ids.importId}`, expected: icsLeadOnly },
+  {
+    method: 'get',
+    path: '/admin/imports/:id/status.json',
+    url: (ids) => `/admin/imports/${ids.importId}/status.json`,
+    expected: icsLeadOnly,
+  },
+  {
+    method: 'get',
+    path: '/admin/imports/:id/problems.csv',
+    url: (ids) => `/admin/imports/${ids.importId}/problems.csv`,
+    expected: icsLeadOnly,
+  },
+  {
+    method: 'post',
+    path: '/admin/imports/:id/confirm',
+    url: (ids) => `/admin/imports/${ids.importId}/confirm`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  },
+  {
+    method: 'post',
+    path: '/admin/imports/:id/cancel',
+    url: (ids) => `/admin/imports/${ids.importId}/cancel`,
+    expected: { ...icsLeadOnly, icsLead: 303 },
+  },
+  // Frameworks: the bundled ones are every ICS lead's; a draft is its own ICS's.
+  { method: 'get', path: '/admin/frameworks', url: () => '/admin/frameworks', expected: { ...icsLeadOnly, otherIcsLead: 200 } },
+  {
+    method: 'post',
+    path: '/admin/frameworks',
+    url: () => '/admin/frameworks',
+    expected: { ...icsLeadOnly, icsLead: 400, otherIcsLead: 400 },
+  },
+  {
+    method: 'get',
+    path: '/admin/frameworks/compare',
+    url: () => '/admin/frameworks/compare',
+    expected: { ...icsLeadOnly, otherIcsLead: 200 },
+  },
+  { method: 'get', path: '/admin/frameworks/:versionId', url: (ids) => `/admin/frameworks/${ids.draftVersionId}`, expected: icsLeadOnly },
+  {
+    method: 'get',
+    path: '/admin/frameworks/:versionId/download.json',
+    url: (ids) => `/admin/frameworks/${ids.bundledVersionId}/download.json`,
+    expected: { ...icsLeadOnly, otherIcsLead: 200 },
+  },
+  {
+    method: 'post',
+    path: '/admin/frameworks/:versionId/drafts',
+    url: (ids) => `/admin/frameworks/${ids.draftVersionId}/drafts`,
+    expected: { ...icsLeadOnly, icsLead: 303 },
+  },
+  {
+    method: 'post',
+    path: '/admin/frameworks/:versionId',
+    url: (ids) => `/admin/frameworks/${ids.draftVersionId}`,
+    expected: { ...icsLeadOnly, icsLead: 400 },
+  },
   // Exports: the ICS lead downloads the whole round, place leads their own place's part (Liverpool's lead too).
   ...['', '/answers.csv', '/answers.xlsx', '/results.csv', '/results.xlsx', '/plan.csv', '/plan.xlsx', '/round.json'].map((file): Case => ({
     method: 'get',
@@ -327,6 +510,21 @@ function routesOf(app: Express): Array<{ key: string; guarded: boolean }> {
   return found
 }
 
+/** An import with problems (so confirming it is refused) and a framework draft of the demo ICS, made as its lead would. */
+async function administrationIds(
+  context: TestContext,
+  icsId: number,
+): Promise<Pick<Ids, 'importId' | 'bundledVersionId' | 'draftVersionId'>> {
+  const leadId = ((await context.db('users').where({ email: 'ics.lead@example.org' }).first('id')) as { id: number }).id
+  const lead = (await context.services.accounts.currentUser(leadId))!
+  const importId = await context.services.imports.start(lead, icsId, 'wrong.csv', Buffer.from('Not,the,right,header\n'))
+  await context.services.imports.idle()
+  const bundledVersionId = ((await context.db('framework_versions').whereNull('owner_ics_id').orderBy('id').first('id')) as { id: number })
+    .id
+  const draft = await context.services.frameworks.newDraft({ user: lead, ip: undefined }, icsId, bundledVersionId)
+  return { importId, bundledVersionId, draftVersionId: draft.id }
+}
+
 describe('the authorisation matrix', () => {
   let context: TestContext
   let ids: Ids
@@ -387,6 +585,7 @@ describe('the authorisation matrix', () => {
           .where('p.slug', 'wirral')
           .first('a.id')) as { id: number }
       ).id,
+      ...(await administrationIds(context, demoIcs.id)),
     }
   })
   afterAll(() => context.close())

@@ -36,7 +36,7 @@ interface OpenApi {
 let context: TestContext
 let doc: OpenApi
 let ajv: Ajv2020
-let ids: { roundId: number; baselineId: number; wirralId: number; frameworkId: number; demoIcsId: number }
+let ids: { roundId: number; baselineId: number; upcomingId: number; wirralId: number; frameworkId: number; demoIcsId: number }
 let otherToken: string
 let revokedToken: string
 let lead: Agent
@@ -64,10 +64,18 @@ beforeAll(async () => {
     env: { DEMO_API_TOKEN: demoToken, TOKEN_RATE_LIMIT: '10000', API_RATE_LIMIT: '100000', SIGN_IN_RATE_LIMIT: '1000' },
   })
   const demoIcs = (await context.db('ics').first('id')) as { id: number }
-  const rounds = (await context.db('rounds').orderBy('id').select('id')) as Array<{ id: number }>
+  // By opening: the baseline, the current round and the next one, set up early (upcoming).
+  const rounds = (await context.db('rounds').orderBy('opens_at').select('id')) as Array<{ id: number }>
   const wirral = (await context.db('places').where({ slug: 'wirral' }).first('id')) as { id: number }
   const framework = (await context.db('frameworks').where({ slug: 'cheshire-merseyside-place-development' }).first('id')) as { id: number }
-  ids = { baselineId: rounds[0]!.id, roundId: rounds[1]!.id, wirralId: wirral.id, frameworkId: framework.id, demoIcsId: demoIcs.id }
+  ids = {
+    baselineId: rounds[0]!.id,
+    roundId: rounds[1]!.id,
+    upcomingId: rounds[2]!.id,
+    wirralId: wirral.id,
+    frameworkId: framework.id,
+    demoIcsId: demoIcs.id,
+  }
 
   // Another ICS, with its own lead and token.
   const [otherIcs] = (await context.db('ics').insert({ name: 'Another ICS', slug: 'another', created_at: timestamp() }, ['id'])) as Array<{
@@ -157,7 +165,9 @@ describe('every path and method, with the demo token (DEMO_API_TOKEN)', () => {
 
   it('lists the demo ICS’s rounds with their places, newest first, and the results of each with every criterion’s level and source', async () => {
     const rounds = await request(context.app).get('/api/v1/rounds').set(bearer(demoToken))
+    // The next round, set up early, has not opened: it has no results to list yet.
     expect(rounds.body.data.map((r: { id: number }) => r.id)).toEqual([ids.roundId, ids.baselineId])
+    expect(rounds.body.data.map((r: { id: number }) => r.id)).not.toContain(ids.upcomingId)
     expect(rounds.body.data[0].places).toHaveLength(9)
     const results = await request(context.app).get(`/api/v1/rounds/${ids.baselineId}/results`).set(bearer(demoToken))
     const model = (await context.services.results.round(ids.baselineId))!

@@ -373,7 +373,10 @@ describe('the deadline', () => {
     expect((await postDomain(hana, base, 'AV', { 'level-AV1': '1' }, 'save-and-return', { page: check.text })).status).toBe(403)
 
     const lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
-    const manage = await lead.get(`/rounds/${roundId}/manage`)
+    const wirralId = ((await context.db('places').where({ slug: 'wirral' }).first('id')) as { id: number }).id
+    // The round's page lists places; each place's page its organisations, with their buttons.
+    expect((await lead.get(`/rounds/${roundId}/manage`)).text).toContain(`/rounds/${roundId}/manage/places/${wirralId}`)
+    const manage = await lead.get(`/rounds/${roundId}/manage/places/${wirralId}`)
     expect(manage.text).toContain('Healthwatch Wirral')
     const organisationId = base.split('/').pop()!
     const noReason = await lead

@@ -208,7 +208,11 @@ describe('signing in and out', () => {
       .post('/sign-in')
       .type('form')
       .send({ _csrf: csrfFrom(page.text), email: lead, password: 'wrong-password-1' })
-    const events = (await context.db('audit_events').orderBy('id').select('kind', 'actor_user_id', 'ip')) as Array<{
+    const events = (await context
+      .db('audit_events')
+      .where('kind', 'like', 'sign-in.%')
+      .orderBy('id')
+      .select('kind', 'actor_user_id', 'ip')) as Array<{
       kind: string
       actor_user_id: number
       ip: string

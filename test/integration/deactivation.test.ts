@@ -104,6 +104,22 @@ describe('a deactivated account stays deactivated', () => {
     expect(await rolesOf(context, formerLeadId)).toEqual(['ics_lead', 'partner'])
   })
 
+  it('stops the API tokens of an ICS lead who has been deactivated', async () => {
+    const formerLeadId = await addUser(context, 'token.lead@example.org', { role: 'ics_lead', ics_id: icsId })
+    const former = await signIn(context.app, 'token.lead@example.org', testDemoPassword)
+    const page = await former.get(`/admin/api-tokens?ics=${icsId}`)
+    const created = await former
+      .post('/admin/api-tokens')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), name: 'Board pack', ics: String(icsId) })
+    expect(created.status).toBe(201)
+    const secret = /id="token-secret" type="text" value="([^"]+)"/.exec(created.text)![1]!
+    const api = () => request(context.app).get('/api/v1/rounds').set('Authorization', `Bearer ${secret}`)
+    expect((await api()).status).toBe(200)
+    await deactivate(formerLeadId)
+    expect((await api()).status).toBe(401)
+  })
+
   it('withdraws an invitation whose sender has since been deactivated', async () => {
     const senderId = await addUser(context, 'sender.lead@example.org', {
       role: 'place_lead',

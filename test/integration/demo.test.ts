@@ -76,7 +76,12 @@ describe('demo seeding', () => {
       closes_at: unknown
       framework_version_id: number
     }>
-    expect(rounds.map((r) => r.title)).toEqual([baselineRoundTitle, 'Place development self-assessment, December 2026'])
+    // And the next round, set up early: upcoming, copied from the current one.
+    expect(rounds.map((r) => r.title)).toEqual([
+      baselineRoundTitle,
+      'Place development self-assessment, December 2026',
+      'Place development self-assessment, January 2027 (next round)',
+    ])
     expect(new Date(String(rounds[1]!.closes_at)).getTime()).toBeGreaterThan(now.getTime())
     const version = await database.db('framework_versions').where({ id: rounds[0]!.framework_version_id }).first('locked_at')
     expect(version.locked_at).not.toBeNull()

@@ -19,7 +19,8 @@ describe('form rules', () => {
 
   beforeAll(async () => {
     context = await createTestContext({ demo: true, env: { SIGN_IN_RATE_LIMIT: '1000', TOKEN_RATE_LIMIT: '1000' } })
-    const rounds = (await context.db('rounds').orderBy('id').select('id')) as Array<{ id: number }>
+    // By opening: the baseline, then the current round (the demo's next round, set up early, comes last).
+    const rounds = (await context.db('rounds').orderBy('opens_at').select('id')) as Array<{ id: number }>
     ids = {
       baselineRound: rounds[0]!.id,
       currentRound: rounds[1]!.id,

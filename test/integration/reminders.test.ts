@@ -77,9 +77,11 @@ async function reminderMails(context: TestContext) {
   }>
 }
 
+/** The reminders logged since the test began (the demo's own, sent earlier, left out). */
 async function reminderLog(context: TestContext) {
   return (await context
     .db('reminder_log')
+    .where('sent_at', '>=', timestamp(now))
     .orderBy(['id'])
     .select('organisation_id', 'kind', 'days_before', 'deadline', 'recipients', 'sent_by')) as Array<{
     organisation_id: number
@@ -271,9 +273,9 @@ describe('deadline reminders', () => {
     const all = await context.services.rounds.remindNow({ user: icsLead, ip: undefined }, roundId, {})
     expect(all.mails).toBe(1)
     // The council's log: the two reminders to it alone, the place's and the round's.
-    expect((await context.services.reminders.log(councilId)).map((l) => [l.kind, l.sentByName, l.roundId])).toEqual(
-      Array.from({ length: 4 }, () => ['manual', icsLead.name, roundId]),
-    )
+    expect(
+      (await context.services.reminders.log(councilId)).filter((l) => l.sentAt >= now).map((l) => [l.kind, l.sentByName, l.roundId]),
+    ).toEqual(Array.from({ length: 4 }, () => ['manual', icsLead.name, roundId]))
   })
 
   it('counts "not sure yet" as answered and leaves out rounds that have not opened', async () => {
@@ -316,6 +318,8 @@ describe('deadline reminders', () => {
       .join('round_places as rp', 'rp.place_id', 'o.place_id')
       .leftJoin('responses as r', (j) => j.on('r.round_id', 'rp.round_id').andOn('r.organisation_id', 'o.id'))
       .where('rp.round_id', setup.roundId)
+      // The demo's retired organisation (merged in 2021) takes no part in the round.
+      .whereNull('o.retired_at')
       .where((q) => {
         q.whereNull('r.id').orWhere('r.status', '<>', 'submitted')
       })

@@ -58,7 +58,7 @@ export function invitationRoutes({ invitations }: { invitations: InvitationServi
     allow.roles('ics_lead', 'place_lead'),
     handleForm(showList, async (req, res) => {
       await invitations.resend(actorOf(req), idParam(req, 'id'))
-      res.redirect(303, '/admin/invitations')
+      res.redirect(303, backTo(req))
     }),
   )
 
@@ -67,9 +67,15 @@ export function invitationRoutes({ invitations }: { invitations: InvitationServi
     allow.roles('ics_lead', 'place_lead'),
     handleForm(showList, async (req, res) => {
       await invitations.revoke(actorOf(req), idParam(req, 'id'))
-      res.redirect(303, '/admin/invitations')
+      res.redirect(303, backTo(req))
     }),
   )
 
   return r.router
+}
+
+/** Where the button was: a place's contacts page sends its own address back; anything else is the invitations page. */
+function backTo(req: Request): string {
+  const back = (req.body as Record<string, unknown>).back
+  return typeof back === 'string' && /^\/admin\/places\/\d+\/contacts$/.test(back) ? back : '/admin/invitations'
 }
