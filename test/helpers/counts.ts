@@ -5,6 +5,12 @@ export async function countRows(db: Database, table: string): Promise<number> {
   return Number(row?.n ?? 0)
 }
 
+/** The number of rows a query matches, as a number on both databases (PostgreSQL's count is a string). */
+export async function countOf(query: { count(column: { n: string }): { first(): PromiseLike<unknown> } }): Promise<number> {
+  const row = (await query.count({ n: '*' }).first()) as { n: unknown } | undefined
+  return Number(row?.n ?? 0)
+}
+
 export async function countAll(db: Database, tables: string[]): Promise<Record<string, number>> {
   const result: Record<string, number> = {}
   for (const table of tables) result[table] = await countRows(db, table)

@@ -1,5 +1,6 @@
 import { toDate } from '../../server/db/values'
 import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
+import { countOf } from '../helpers/counts'
 import { csrfFrom, errorSummaryOf, signIn, type Agent } from '../helpers/session'
 import { addPartner } from '../helpers/users'
 
@@ -84,13 +85,7 @@ describe('running rounds without a developer', () => {
     expect((await context.db('round_places').where({ round_id: round.id }).orderBy('place_id').pluck('place_id')) as number[]).toEqual(
       placeIds.slice(0, 2),
     )
-    expect(
-      await context
-        .db('audit_events')
-        .where({ kind: 'round.created', subject_id: String(round.id) })
-        .count({ n: '*' })
-        .first(),
-    ).toEqual({ n: 1 })
+    expect(await countOf(context.db('audit_events').where({ kind: 'round.created', subject_id: String(round.id) }))).toBe(1)
     const page = await lead.get(created.headers.location as string)
     expect(page.text).toContain('>Upcoming</strong>')
     expect(page.text).toContain('1 June 2027 at 09:00')
@@ -110,7 +105,7 @@ describe('running rounds without a developer', () => {
       roundFields(placeIds.slice(0, 3), versionId, { title: 'June 2027 round' }),
     )
     expect(changed.status).toBe(303)
-    expect((await context.db('round_places').where({ round_id: roundId }).count({ n: '*' }).first()) as { n: unknown }).toEqual({ n: 3 })
+    expect(await countOf(context.db('round_places').where({ round_id: roundId }))).toBe(3)
 
     const opened = await post(`/rounds/${roundId}/manage`, `/rounds/${roundId}/open`, {})
     expect(opened.status).toBe(303)
