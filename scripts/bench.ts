@@ -12,6 +12,7 @@ import { createDatabase } from '../server/db/connection'
 import { timestamp } from '../server/db/values'
 import { createLogger } from '../server/logger'
 import { createServices } from '../server/services'
+import { benchExports } from './bench/exports'
 import { benchImport } from './bench/import'
 import { benchPages, runPageBaselineServer } from './bench/pages'
 import { benchReports } from './bench/reports'
@@ -34,6 +35,7 @@ import {
  * `npm run bench`: every profile, one after another, exiting 1 if any target does not hold;
  * `npm run bench -- saves` or `npm run bench -- pages [demo|national] [page names...]` runs one.
  * The page profile is in bench/pages.ts; the report profile (`npm run bench -- reports`) in bench/reports.ts;
+ * the export profile (`npm run bench -- exports`: memory while streaming a 112,000-answer round) in bench/exports.ts;
  * the CSV import profile (`npm run bench -- import`) in bench/import.ts.
  *
  * The save profile is a deadline day. 200 partners, each of their own organisation and
@@ -680,6 +682,7 @@ const profiles: Record<string, (dir: string, args: string[]) => Promise<boolean>
   saves: benchSaves,
   pages: benchPages,
   reports: benchReports,
+  exports: benchExports,
   import: benchImport,
 }
 

@@ -43,7 +43,13 @@ export const Round = z
     deadline: instant.describe('When answers stop: the extension if there is one, else the closing time'),
     framework: z.object({ id, versionId: id, slug: z.string(), title: z.string(), version: z.string() }),
     places: z.array(PlaceRef).describe('The places taking part, by name'),
-    links: z.object({ self: z.string(), results: z.string(), answers: z.string(), framework: z.string(), report: z.string() }),
+    links: z.object({
+      results: z.string(),
+      places: z.string().describe('One place of the round: replace {placeId} with a place’s id'),
+      answers: z.string(),
+      framework: z.string().describe('The exact framework version the round uses'),
+      report: z.string(),
+    }),
   })
   .register(apiRegistry, { id: 'Round', description: 'An assessment round of the token’s ICS.' })
 

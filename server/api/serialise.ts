@@ -17,8 +17,8 @@ const isoOrNull = (date: Date | null | undefined) => (date ? date.toISOString() 
 
 export function roundLinks(roundId: number, framework: { frameworkId: number; versionId: number }) {
   return {
-    self: `${apiBase}/rounds/${roundId}/results`,
     results: `${apiBase}/rounds/${roundId}/results`,
+    places: `${apiBase}/rounds/${roundId}/places/{placeId}`,
     answers: `${apiBase}/rounds/${roundId}/answers`,
     framework: `${apiBase}/frameworks/${framework.frameworkId}?version=${framework.versionId}`,
     report: `${apiBase}/rounds/${roundId}/report.pdf`,

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import type { Response } from 'express'
 import { HttpError, NotFoundError } from '../errors'
 import type { RespondentCursor } from '../data/exports'
+import { isRowId } from '../db/values'
 import { endpoint, type Endpoint, type PdfReport } from './endpoints'
 import { openApiDocument } from './openapi'
 import * as S from './schemas'
@@ -30,8 +31,8 @@ export function decodeCursor(cursor: string): RespondentCursor {
     value.length !== 3 ||
     typeof value[0] !== 'string' ||
     typeof value[1] !== 'string' ||
-    !Number.isSafeInteger(value[2]) ||
-    (value[2] as number) < 1
+    typeof value[2] !== 'number' ||
+    !isRowId(value[2])
   )
     throw bad()
   return { placeName: value[0], organisationName: value[1], organisationId: value[2] as number }

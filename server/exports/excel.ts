@@ -60,6 +60,23 @@ export function sheetName(name: string): string {
 
 // How many rows to add before letting the zip writer catch up and checking the reader's pace.
 const rowsPerYield = 200
+/** Sheet XML allowed to wait for compression before rows stop being added. */
+const maxBacklogBytes = 2 * 1024 * 1024
+
+/**
+ * How much of a sheet's XML is waiting to be compressed. exceljs's streaming writer hands rows
+ * to its zip writer without waiting (its sheet stream ignores backpressure), so when deflate is
+ * slower than rows arrive the XML piles up in memory: for a 100,000-row sheet, nearly all of
+ * it. Its sheet stream (a StreamBuf) holds what the zip writer has not taken yet, and the zip
+ * entry it writes into holds what deflate has not read: both are measured here, from exceljs
+ * 4.4's internals, so that rows are added only as fast as they are compressed.
+ */
+function backlogBytes(worksheet: ExcelJS.Worksheet): number {
+  const stream = (worksheet as unknown as { stream?: { buffers?: Array<{ length?: number }>; pipes?: Writable[] } }).stream
+  if (!stream) return 0
+  const waiting = (stream.buffers ?? []).reduce((sum, b) => sum + (b.length ?? 0), 0)
+  return waiting + (stream.pipes ?? []).reduce((sum, pipe) => sum + pipe.writableLength, 0)
+}
 
 /** Streams the workbook into out (an HTTP response, a file) and ends it. */
 export async function writeWorkbook(out: Writable, sheets: Sheet[]): Promise<void> {
@@ -87,6 +104,7 @@ export async function writeWorkbook(out: Writable, sheets: Sheet[]): Promise<voi
         // A reader that went away (a cancelled download) stops the reading of rows too.
         if (out.destroyed) throw new Error('The download was closed before it finished')
         await new Promise<void>((resolve) => setImmediate(resolve))
+        while (backlogBytes(worksheet) > maxBacklogBytes) await new Promise<void>((resolve) => setTimeout(resolve, 2))
         if (out.writableNeedDrain) await once(out, 'drain')
       }
     }

@@ -376,7 +376,7 @@ function planSection(input: PlaceReportInput): Block[] {
   const done = place.plan.filter((a) => a.status === 'done').length
   blocks.push({
     kind: 'paragraph',
-    text: `${count(place.plan.length, 'action')}, ${done} done${overdue > 0 ? `, ${overdue} overdue` : ''}. Actions target the criteria that do not yet meet their thresholds.`,
+    text: `${count(place.plan.length, 'action')}, ${done} done${overdue > 0 ? `, ${overdue} overdue` : ''}. Each action was agreed for a criterion that did not meet its threshold when it was raised; open actions carry over to later rounds.`,
   })
   blocks.push({
     kind: 'table',

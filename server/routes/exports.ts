@@ -1,25 +1,15 @@
 import type { Request, Response } from 'express'
-import * as serialise from '../api/serialise'
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
 import { NotFoundError } from '../errors'
 import { csvContentType, writeCsv } from '../exports/csv'
 import { excelContentType, sheet, writeWorkbook, type Sheet } from '../exports/excel'
-import { writeJsonDocument } from '../exports/json'
+import { writeAnswers, writeRoundJson } from '../exports/roundExports'
 import type { Table } from '../exports/table'
-import {
-  answersTable,
-  auditTable,
-  criterionResultRows,
-  criterionResultsTable,
-  planRows,
-  planTable,
-  readinessTable,
-} from '../exports/tables'
+import { auditTable, criterionResultRows, criterionResultsTable, planRows, planTable, readinessTable } from '../exports/tables'
 import { formErrorView } from '../forms/errors'
 import { auditRangeForm } from '../forms/exportForms'
 import { parseForm } from '../forms/parse'
-import { levelNames } from '../framework/levels'
 import { auditKinds } from '../services/auditService'
 import type { ExportFormat, ExportKind, ExportScope, ExportService } from '../services/exportService'
 import { londonDateOf, nextDay, startOfLondonDay } from '../time/london'
@@ -102,10 +92,9 @@ export function exportRoutes(exports: ExportService, clock: () => Date) {
   for (const format of ['csv', 'xlsx'] as const) {
     r.get(`${base}/answers.${format}`, who, async (req, res) => {
       const scope = await exports.scopeFor(req.user!, idParam(req, 'roundId'))
-      const { version } = await exports.framework(scope)
-      await download(req, res, scope, 'answers', format, 'answers', [
-        sheet(answersTable(levelNames(version.document)), exports.answerRows(scope)),
-      ])
+      await exports.recordDownload(actorOf(req), scope, 'answers', format)
+      startDownload(res, format === 'csv' ? csvContentType : excelContentType, fileName(scope, 'answers', format))
+      await writeAnswers(res, exports, scope, format)
     })
 
     r.get(`${base}/results.${format}`, who, async (req, res) => {
@@ -165,23 +154,9 @@ export function exportRoutes(exports: ExportService, clock: () => Date) {
 
   r.get(`${base}/round.json`, who, async (req, res) => {
     const scope = await exports.scopeFor(req.user!, idParam(req, 'roundId'))
-    const results = await exports.roundResults(scope)
-    const { version, criteria } = await exports.framework(scope)
     await exports.recordDownload(actorOf(req), scope, 'round', 'json')
     startDownload(res, 'application/json; charset=utf-8', fileName(scope, 'round', 'json'))
-    await writeJsonDocument(res, {
-      head: {
-        exportedAt: clock().toISOString(),
-        round: serialise.round(results),
-        framework: serialise.framework(version, criteria, [version], `/api/v1/frameworks/${version.frameworkId}?version=${version.id}`)
-          .data,
-        places: results.places.map((p) => serialise.placeDetail(results, p).data),
-      },
-      itemsKey: 'respondents',
-      items: (async function* () {
-        for await (const row of exports.respondentAnswers(scope)) yield serialise.respondentAnswers(row)
-      })(),
-    })
+    await writeRoundJson(res, exports, scope, clock())
   })
 
   return r.router

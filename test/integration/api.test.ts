@@ -288,7 +288,8 @@ describe('bad parameters', () => {
       fc.string({ unit: 'grapheme' }),
       fc.integer().map(String),
       fc.double().map(String),
-      fc.constantFrom('0', '-1', '1e3', '00', '9999999999999', ' 1', '1 ', 'null', '[]', '%', '..', '🙂'),
+      fc.constantFrom('0', '-1', '1e3', '00', '2147483648', '9999999999', '9999999999999', ' 1', '1 ', 'null', '[]', '%', '..', '🙂'),
+      fc.integer({ min: 2_147_483_648, max: 9_999_999_999 }).map(String),
     )
     const paths = Object.entries(doc.paths).filter(([, { get }]) => get.parameters.length > 0)
     await fc.assert(
@@ -323,6 +324,12 @@ describe('bad parameters', () => {
     expect(cursor.body.error.message).toMatch(/cursor/)
     const round = await request(context.app).get('/api/v1/rounds/abc/results').set(bearer(demoToken))
     expect(round.status).toBe(400)
+    // Past PostgreSQL's integer: refused before any query (on PostgreSQL it would fail in the query).
+    expect((await request(context.app).get('/api/v1/rounds/2147483648/results').set(bearer(demoToken))).status).toBe(400)
+    const farCursor = Buffer.from(JSON.stringify(['Wirral', 'Wirral Council', 2147483648])).toString('base64url')
+    expect(
+      (await request(context.app).get(`/api/v1/rounds/${ids.roundId}/answers?cursor=${farCursor}`).set(bearer(demoToken))).status,
+    ).toBe(400)
   })
 })
 
