@@ -205,6 +205,14 @@ describe('running rounds without a developer', () => {
         .where({ 'm.role': 'partner', 'u.is_active': true })
         .pluck('m.organisation_id')) as number[],
     )
+    // An invitation not accepted or revoked is someone to answer too (its link can be sent again).
+    for (const id of (await context
+      .db('invitations')
+      .where({ role: 'partner' })
+      .whereNull('accepted_at')
+      .whereNull('revoked_at')
+      .pluck('organisation_id')) as number[])
+      withPartner.add(id)
     const waiting = (await context.db('organisations').whereNull('retired_at').orderBy('name').select('id', 'name', 'place_id')) as Array<{
       id: number
       name: string
