@@ -270,6 +270,26 @@ describe('tokens that do not work', () => {
     }
   })
 
+  it('another ICS’s token sees the bundled framework but none of this ICS’s own versions of it', async () => {
+    const own = (await context
+      .db('framework_versions')
+      .where({ owner_ics_id: ids.demoIcsId, framework_id: ids.frameworkId })
+      .first('id')) as {
+      id: number
+    }
+    // The demo ICS's draft is its newest version: its own token reads it by default.
+    const mine = await request(context.app).get(`/api/v1/frameworks/${ids.frameworkId}`).set(bearer(demoToken))
+    expect(mine.body.data.version.id).toBe(own.id)
+    const theirs = await request(context.app).get(`/api/v1/frameworks/${ids.frameworkId}`).set(bearer(otherToken))
+    expect(theirs.status).toBe(200)
+    expect(theirs.body.data.versions.map((v: { id: number }) => v.id)).not.toContain(own.id)
+    expect(theirs.body.data.version.id).not.toBe(own.id)
+    const asked = await request(context.app).get(`/api/v1/frameworks/${ids.frameworkId}?version=${own.id}`).set(bearer(otherToken))
+    const missing = await request(context.app).get(`/api/v1/frameworks/${ids.frameworkId}?version=999999`).set(bearer(otherToken))
+    expect(asked.status).toBe(404)
+    expect(asked.body).toEqual(missing.body)
+  })
+
   it('a token stops working when its maker is no longer an ICS lead there', async () => {
     await addUser(context, 'leaving.lead@example.org', { role: 'ics_lead', ics_id: ids.demoIcsId })
     const leaving = await signIn(context.app, 'leaving.lead@example.org', testDemoPassword)
