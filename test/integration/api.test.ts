@@ -267,6 +267,7 @@ describe('tokens that do not work', () => {
         .set(bearer(otherToken))
       expect({ path, status: mine.status }).toEqual({ path, status: 404 })
       expect(mine.body).toEqual(missing.body)
+      expect(mine.body.error).toEqual({ code: 'not_found', message: 'There is no such round' })
     }
   })
 
@@ -512,6 +513,12 @@ describe('rate limits', () => {
     expect(refused.status).toBe(429)
     expect(refused.body.error.code).toBe('rate_limited')
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+    // The limit is the token's, not the ICS's or the address's: another token still works.
+    const analyst = await signIn(app, 'ics.lead@example.org', testDemoPassword)
+    const icsId = ((await limited.db('ics').first('id')) as { id: number }).id
+    const second = await createTokenThroughPage(analyst, 'Second workbook', icsId)
+    expect((await request(app).get('/api/v1/rounds').set(bearer(second))).status).toBe(200)
+    expect((await request(app).get('/api/v1/rounds').set(bearer(demoToken))).status).toBe(429)
     limited.clock.advance(61_000)
     expect((await request(app).get('/api/v1/rounds').set(bearer(demoToken))).status).toBe(200)
   })
