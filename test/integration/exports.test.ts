@@ -187,6 +187,43 @@ describe('every answer', () => {
   })
 })
 
+describe('a place lead’s scope', () => {
+  it('every download holds their place and nothing of any other place', async () => {
+    const wirral = (await context.db('places').where({ name: 'Wirral' }).first('id')) as { id: number }
+    const others = (await context
+      .db('places as p')
+      .join('round_places as rp', 'rp.place_id', 'p.id')
+      .where('rp.round_id', roundId)
+      .whereNot('p.id', wirral.id)
+      .pluck('p.name')) as string[]
+    const otherOrganisations = (await context
+      .db('organisations as o')
+      .join('round_places as rp', 'rp.place_id', 'o.place_id')
+      .where('rp.round_id', roundId)
+      .whereNot('o.place_id', wirral.id)
+      .pluck('o.name')) as string[]
+    expect(others).toHaveLength(8)
+    for (const file of ['answers.csv', 'answers.xlsx', 'results.csv', 'results.xlsx', 'plan.csv', 'plan.xlsx', 'round.json']) {
+      const { response, body } = await download(placeLead, `/rounds/${roundId}/downloads/${file}`)
+      expect({ file, status: response.status }).toEqual({ file, status: 200 })
+      const text = file.endsWith('.xlsx') ? [...(await readWorkbook(body)).values()].flat(2).map(String).join('\n') : body.toString('utf8')
+      expect({ file, hasWirral: text.includes('Wirral') }).toEqual({ file, hasWirral: true })
+      for (const name of [...others, ...otherOrganisations])
+        expect({ file, leaked: text.includes(name) && name }).toEqual({ file, leaked: false })
+    }
+    const document = JSON.parse((await download(placeLead, `/rounds/${roundId}/downloads/round.json`)).body.toString('utf8')) as {
+      round: { places: Array<{ id: number }> }
+      places: Array<{ place: { id: number } }>
+      respondents: Array<{ place: { id: number } }>
+    }
+    expect(
+      new Set(
+        [...document.round.places, ...document.places.map((p) => p.place), ...document.respondents.map((r) => r.place)].map((p) => p.id),
+      ),
+    ).toEqual(new Set([wirral.id]))
+  })
+})
+
 describe('results and the development plan', () => {
   it('come from the results read model: every place x criterion, with the recommendation and decision', async () => {
     const baselineId = ((await context.db('rounds').orderBy('id').first('id')) as { id: number }).id
