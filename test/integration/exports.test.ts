@@ -291,6 +291,63 @@ describe('the audit trail for a date range', () => {
     expect(backwards.text).toContain('value="2"')
   })
 
+  it('takes the range as whole London days, in summer and in winter, and shows times in London time', async () => {
+    const otherIcs = (await context
+      .db('ics')
+      .insert({ name: 'Elsewhere ICS', slug: 'elsewhere', created_at: timestamp() }, ['id'])) as Array<{
+      id: number
+    }>
+    const at = (iso: string, kind: string, ics = icsId) => ({
+      occurred_at: timestamp(new Date(iso)),
+      kind,
+      ics_id: ics,
+      subject_type: 'test',
+      subject_id: '=1+2',
+      details: '{}',
+    })
+    await context.db('audit_events').insert([
+      // Summer (BST, UTC+1): 1 July 2024 runs from 30 June 23:00 UTC to 1 July 23:00 UTC.
+      at('2024-06-30T22:59:59Z', 'test.summer-before'),
+      at('2024-06-30T23:00:00Z', 'test.summer-first'),
+      at('2024-07-01T22:59:59Z', 'test.summer-last'),
+      at('2024-07-01T23:00:00Z', 'test.summer-after'),
+      at('2024-07-01T12:00:00Z', 'test.summer-elsewhere', otherIcs[0]!.id),
+      // Winter (GMT): 15 and 16 January 2025 are the same days in UTC.
+      at('2025-01-14T23:59:59Z', 'test.winter-before'),
+      at('2025-01-15T00:00:00Z', 'test.winter-first'),
+      at('2025-01-16T23:59:59Z', 'test.winter-last'),
+      at('2025-01-17T00:00:00Z', 'test.winter-after'),
+    ])
+    const summer = csvRecords(
+      (
+        await download(
+          lead,
+          `/rounds/${roundId}/downloads/audit.csv?from-day=1&from-month=7&from-year=2024&to-day=1&to-month=7&to-year=2024`,
+        )
+      ).body,
+    )
+    expect(summer.map((r) => [r['Event code'], r['When (UK time)'], r['Subject id']])).toEqual([
+      ['test.summer-first', '2024-07-01 00:00:00', "'=1+2"],
+      ['test.summer-last', '2024-07-01 23:59:59', "'=1+2"],
+    ])
+    const winter = await readWorkbook(
+      (
+        await download(
+          lead,
+          `/rounds/${roundId}/downloads/audit.xlsx?from-day=15&from-month=1&from-year=2025&to-day=16&to-month=1&to-year=2025`,
+        )
+      ).body,
+    )
+    const [header, ...rows] = winter.get('Audit trail')!
+    const column = (name: string) => (header as string[]).indexOf(name)
+    expect(
+      rows.map((row) => [row[column('Event code')], (row[column('When (UK time)')] as Date).toISOString(), row[column('Subject id')]]),
+    ).toEqual([
+      ['test.winter-first', '2025-01-15T00:00:00.000Z', "'=1+2"],
+      ['test.winter-last', '2025-01-16T23:59:59.000Z', "'=1+2"],
+    ])
+  })
+
   it('is not offered to a place lead', async () => {
     expect((await placeLead.get(`/rounds/${roundId}/downloads`)).text).not.toContain('audit.csv')
     expect((await placeLead.get(`/rounds/${roundId}/downloads/audit.csv`)).status).toBe(403)
