@@ -178,6 +178,13 @@ describe('Excel writer', () => {
     expect(read[total]).toEqual([total - 1, `row ${total - 1}`])
   })
 
+  it('neutralises headers as CSV does: they can be typed data (a place or domain name)', async () => {
+    const table = arrayTable('Typed headers', ['Place', '=HYPERLINK("http://evil.example","x")', '@SUM(A1)'])
+    const read = (await readWorkbook(await workbookBuffer([sheet(table, [['Wirral', 1, 2]])]))).get('Typed headers')!
+    expect(read[0]).toEqual(['Place', `'=HYPERLINK("http://evil.example","x")`, `'@SUM(A1)`])
+    expect(parse(toCsv(table, []), { bom: true })[0]).toEqual(read[0])
+  })
+
   it('names sheets as Excel allows', () => {
     expect(sheetName('A very long name that goes on and on and on')).toHaveLength(31)
     expect(sheetName('a/b?c')).toBe('a b c')
