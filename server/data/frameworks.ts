@@ -117,6 +117,29 @@ export function parseFrameworkText<T>(text: string): T {
   return parsed as T
 }
 
+/** Framework documents by content hash: the same hash is the same content, in every process. */
+const documentsByHash = new Map<string, FrameworkDocument>()
+
+/**
+ * The document column of a query on `framework_versions as v`, left out (null) for the
+ * versions whose document this process already holds, so a page about a round does not copy
+ * 40 KB of JSON out of the database to find it already has it. Read it with `documentOf`.
+ */
+export function documentColumn(executor: Executor): Knex.Raw {
+  const known = [...documentsByHash.keys()]
+  if (known.length === 0) return executor.raw('v.document')
+  return executor.raw(`case when v.content_hash in (${known.map(() => '?').join(', ')}) then null else v.document end as document`, known)
+}
+
+/** A version's document, from the text a query with `documentColumn` read, or the one held for its hash. */
+export function documentOf(contentHash: string, text: string | null | undefined): FrameworkDocument {
+  const held = documentsByHash.get(contentHash)
+  if (held) return held
+  const document = parseFrameworkText<FrameworkDocument>(text ?? '{}')
+  if (text) documentsByHash.set(contentHash, document)
+  return document
+}
+
 /** The criteria of several framework versions in one query, each version's in framework order. */
 export async function criteriaOfVersions(executor: Executor, versionIds: readonly number[]): Promise<Map<number, CriterionRow[]>> {
   const byVersion = new Map<number, CriterionRow[]>(versionIds.map((id) => [id, []]))
@@ -172,9 +195,9 @@ export class FrameworkData {
   async getVersion(id: number, executor: Executor = this.db): Promise<FrameworkVersion | undefined> {
     const row = (await this.versions(executor)
       .where('v.id', id)
-      .first([...versionColumns, 'v.document'])) as VersionRecord | undefined
+      .first([...versionColumns, documentColumn(executor)])) as VersionRecord | undefined
     if (!row) return undefined
-    return { ...toSummary(row), document: parseFrameworkText<FrameworkDocument>(row.document ?? '{}') }
+    return { ...toSummary(row), document: documentOf(row.content_hash, row.document) }
   }
 
   /** The newest version of a framework, by slug, with its document: one query. */
@@ -182,8 +205,8 @@ export class FrameworkData {
     const row = (await this.versions(this.db)
       .where('f.slug', slug)
       .orderBy('v.id', 'desc')
-      .first([...versionColumns, 'v.document'])) as VersionRecord | undefined
-    return row && { ...toSummary(row), document: parseFrameworkText<FrameworkDocument>(row.document ?? '{}') }
+      .first([...versionColumns, documentColumn(this.db)])) as VersionRecord | undefined
+    return row && { ...toSummary(row), document: documentOf(row.content_hash, row.document) }
   }
 
   /** The newest bundled version of a framework, by slug (versions an ICS uploaded are its own). */

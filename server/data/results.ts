@@ -1,6 +1,6 @@
 import { timestamp, toBoolean, toCount, toDate, toDateOrNull } from '../db/values'
 import type { FrameworkDocument } from '../framework/types'
-import { criteriaOfVersions, parseFrameworkText, type CriterionRow, type Executor } from './frameworks'
+import { criteriaOfVersions, documentColumn, documentOf, type CriterionRow, type Executor } from './frameworks'
 import type { ActionRecord, ActionStatus, DecisionRecord, ModerationRecord, PlaceReturnRecord, PositionRecord } from './placeReturns'
 import type { PlaceRecord } from './places'
 import { organisationInRoundSql, roundColumns, toRound, type RoundRecord, type RoundRow } from './rounds'
@@ -88,10 +88,13 @@ export class ResultsData {
         ...roundColumns('rd'),
         'v.framework_id',
         'v.version_label',
-        'v.document',
+        'v.content_hash',
+        documentColumn(this.db),
         'f.slug',
         'f.title as framework_title',
-      )) as Array<RoundRow & { framework_id: number; version_label: string; document: string; slug: string; framework_title: string }>
+      )) as Array<
+      RoundRow & { framework_id: number; version_label: string; content_hash: string; document: string | null; slug: string; framework_title: string }
+    >
     return rows.map((r) => ({
       round: toRound(r),
       framework: {
@@ -100,7 +103,7 @@ export class ResultsData {
         slug: r.slug,
         title: r.framework_title,
         versionLabel: r.version_label,
-        document: parseFrameworkText<FrameworkDocument>(r.document),
+        document: documentOf(r.content_hash, r.document),
       },
     }))
   }

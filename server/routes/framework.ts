@@ -11,11 +11,13 @@ export function frameworkRoutes(frameworks: FrameworkService) {
   r.get('/framework', allow.public, async (_req, res) => {
     const version = await frameworks.defaultVersion()
     if (!version) throw new NotFoundError('No framework has been loaded')
+    // The page is the framework's content and nothing else, so its body is rendered once per content.
     res.render('pages/framework', {
       title: version.document.title,
       version,
       framework: version.document,
       ...levelWriters(version.document),
+      pageCacheKey: version.contentHash,
     })
   })
 

@@ -64,11 +64,25 @@ export function createViewEngine(options: { cache: boolean; directory?: string }
     return templateFor(file)(locals)
   }
 
+  /** Page bodies that depend only on a key the route gives (pageCacheKey), by view and key. */
+  const bodies = new Map<string, string>()
+
   return function renderWithLayout(filePath: string, renderOptions: object, callback: RenderCallback): void {
     const locals = Object.assign(Object.create(null) as Locals, renderOptions)
     let html: string
     try {
-      const body = render(filePath, locals)
+      // A page whose body depends only on its key (say, a framework's content hash) and on
+      // nothing of the request (no user, CSRF token or nonce: those are in the layout) passes
+      // `pageCacheKey`, and its body is rendered once per key; the layout still is every time.
+      const key = options.cache && typeof locals.pageCacheKey === 'string' ? `${filePath}\0${locals.pageCacheKey}` : undefined
+      let body = key === undefined ? undefined : bodies.get(key)
+      if (body === undefined) {
+        body = render(filePath, locals)
+        if (key !== undefined) {
+          if (bodies.size >= 200) bodies.clear()
+          bodies.set(key, body)
+        }
+      }
       html = locals.layout === false ? body : render(layoutFile, Object.assign(Object.create(locals) as Locals, { body }))
     } catch (error) {
       return callback(error as Error)

@@ -63,6 +63,18 @@ describe('view engine', () => {
     expect(await render(createViewEngine({ cache: true, directory: dir }), 'pages/a.ejs', { layout: false })).toBe('undefined undefined')
   })
 
+  it('renders a page body once per pageCacheKey, and the layout around it every time', async () => {
+    write('pages/a.ejs', 'body <%= name %>')
+    const cached = createViewEngine({ cache: true, directory: dir })
+    expect(await render(cached, 'pages/a.ejs', { title: 'one', name: 'A', pageCacheKey: 'k1' })).toBe('[one: body A]')
+    expect(await render(cached, 'pages/a.ejs', { title: 'two', name: 'B', pageCacheKey: 'k1' })).toBe('[two: body A]')
+    expect(await render(cached, 'pages/a.ejs', { title: 'two', name: 'B', pageCacheKey: 'k2' })).toBe('[two: body B]')
+    expect(await render(cached, 'pages/a.ejs', { title: 'two', name: 'C' })).toBe('[two: body C]')
+    const uncached = createViewEngine({ cache: false, directory: dir })
+    expect(await render(uncached, 'pages/a.ejs', { title: 'one', name: 'A', pageCacheKey: 'k1' })).toBe('[one: body A]')
+    expect(await render(uncached, 'pages/a.ejs', { title: 'one', name: 'B', pageCacheKey: 'k1' })).toBe('[one: body B]')
+  })
+
   it('fails the render, naming the include, when it does not exist', async () => {
     write('pages/a.ejs', "<%- include('missing') %>")
     await expect(render(createViewEngine({ cache: true, directory: dir }), 'pages/a.ejs', { layout: false })).rejects.toThrow(/missing/)
