@@ -7,6 +7,7 @@ import * as jobs from './20261123_005_jobs'
 import * as roundPublication from './20261201_006_round_publication'
 import * as administration from './20261202_007_administration'
 import * as apiTokens from './20261202_008_api_tokens'
+import * as resultsVersions from './20261203_009_results_versions'
 
 /**
  * Every migration, in order. Listed explicitly (rather than read from the folder) so the
@@ -21,4 +22,5 @@ export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]
   ['20261201_006_round_publication', roundPublication],
   ['20261202_007_administration', administration],
   ['20261202_008_api_tokens', apiTokens],
+  ['20261203_009_results_versions', resultsVersions],
 ]

@@ -135,14 +135,13 @@ export const endpoints: Endpoint[] = [
     tag: 'Frameworks',
     summary: 'A framework and one of its versions',
     description:
-      'A framework’s versions, and one version in full: levels, domains, criteria with their thresholds and level descriptors, and the readiness rules. Rounds link to the exact version they use.',
+      'A framework’s versions the token’s ICS may see (the bundled ones and its own), and one version in full: levels, domains, criteria with their thresholds and level descriptors, and the readiness rules. Rounds link to the exact version they use.',
     params: S.frameworkPath,
     query: S.frameworkQuery,
     response: { kind: 'json', schema: S.Framework },
-    async handle({ params, query, deps }) {
-      const versions = (await deps.services.frameworks.listVersions())
-        .filter((v) => v.frameworkId === params.frameworkId)
-        .sort((a, b) => b.id - a.id)
+    async handle({ client, params, query, deps }) {
+      // Another ICS's uploads and drafts are not there for this token, as if they did not exist.
+      const versions = await deps.services.frameworks.versionsVisibleTo(client.icsId, params.frameworkId)
       const chosen = query.version === undefined ? versions[0] : versions.find((v) => v.id === query.version)
       if (!chosen) throw new NotFoundError(versions.length ? 'There is no such version of this framework' : 'There is no such framework')
       const version = (await deps.services.frameworks.getVersion(chosen.id))!

@@ -24,6 +24,23 @@ export class BoundedCache<K, V> {
     while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as K)
   }
 
+  /**
+   * The value under the key, made by `make` if there is none. What `make` promises is kept at
+   * once, so requests that arrive together while it is being made (every request for an ICS's
+   * dashboard just after its data changed) wait for the one making rather than each making it
+   * again; if making fails, nothing is kept.
+   */
+  shared<T>(this: BoundedCache<K, Promise<T>>, key: K, make: () => Promise<T>): Promise<T> {
+    const kept = this.get(key)
+    if (kept !== undefined) return kept
+    const made = make()
+    this.set(key, made)
+    made.catch(() => {
+      if (this.entries.get(key) === made) this.entries.delete(key)
+    })
+    return made
+  }
+
   get size(): number {
     return this.entries.size
   }

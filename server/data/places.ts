@@ -120,23 +120,19 @@ export class PlaceData {
   async placeSummaries(icsId: number): Promise<PlaceSummary[]> {
     const organisations = this.db('organisations as o').whereRaw('o.place_id = p.id').whereNull('o.retired_at').count('*').as('organisations')
     const retired = this.db('organisations as o').whereRaw('o.place_id = p.id').whereNotNull('o.retired_at').count('*').as('retired_organisations')
-    const contacts = this.db('invitations as n')
-      .join('organisations as o', 'o.id', 'n.organisation_id')
-      .whereRaw('o.place_id = p.id')
-      .whereNull('n.revoked_at')
-      .count('*')
-      .as('contacts')
+    const members = this.partnerMembers(this.db).whereRaw('o.place_id = p.id').count('*').as('members')
+    const invited = this.openPartnerInvitations(this.db).whereRaw('o.place_id = p.id').count('*').as('invited')
     const rows = (await this.db('places as p')
       .where('p.ics_id', icsId)
       .orderBy('p.name')
-      .select('p.id', 'p.ics_id', 'p.name', 'p.slug', 'p.retired_at', organisations, retired, contacts)) as Array<
-      PlaceRow & { organisations: unknown; retired_organisations: unknown; contacts: unknown }
+      .select('p.id', 'p.ics_id', 'p.name', 'p.slug', 'p.retired_at', organisations, retired, members, invited)) as Array<
+      PlaceRow & { organisations: unknown; retired_organisations: unknown; members: unknown; invited: unknown }
     >
     return rows.map((r) => ({
       ...toPlace(r),
       organisations: toCount(r.organisations),
       retiredOrganisations: toCount(r.retired_organisations),
-      contacts: toCount(r.contacts),
+      contacts: toCount(r.members) + toCount(r.invited),
     }))
   }
 
@@ -200,13 +196,36 @@ export class PlaceData {
 
   /** A place's organisations, retired ones included, with their contacts and responses counted in SQL. */
   async organisationSummaries(placeId: number): Promise<OrganisationSummary[]> {
-    const contacts = this.db('invitations as n').whereRaw('n.organisation_id = o.id').whereNull('n.revoked_at').count('*').as('contacts')
+    const members = this.db('memberships as m').whereRaw('m.organisation_id = o.id').where('m.role', 'partner').count('*').as('members')
+    const invited = this.db('invitations as n')
+      .whereRaw('n.organisation_id = o.id')
+      .where('n.role', 'partner')
+      .whereNull('n.accepted_at')
+      .whereNull('n.revoked_at')
+      .count('*')
+      .as('invited')
     const responses = this.db('responses as r').whereRaw('r.organisation_id = o.id').count('*').as('responses')
     const rows = (await this.organisations(this.db)
       .where('o.place_id', placeId)
       .orderBy('o.name')
-      .select(contacts, responses)) as Array<OrganisationRow & { contacts: unknown; responses: unknown }>
-    return rows.map((r) => ({ ...toOrganisation(r), contacts: toCount(r.contacts), responses: toCount(r.responses) }))
+      .select(members, invited, responses)) as Array<OrganisationRow & { members: unknown; invited: unknown; responses: unknown }>
+    return rows.map((r) => ({ ...toOrganisation(r), contacts: toCount(r.members) + toCount(r.invited), responses: toCount(r.responses) }))
+  }
+
+  /**
+   * A place's or organisation's contacts, as its contacts board lists them: partners with access
+   * (whether or not they came by invitation) and invitations neither accepted nor revoked.
+   */
+  private partnerMembers(executor: Executor) {
+    return executor('memberships as m').join('organisations as o', 'o.id', 'm.organisation_id').where('m.role', 'partner')
+  }
+
+  private openPartnerInvitations(executor: Executor) {
+    return executor('invitations as n')
+      .join('organisations as o', 'o.id', 'n.organisation_id')
+      .where('n.role', 'partner')
+      .whereNull('n.accepted_at')
+      .whereNull('n.revoked_at')
   }
 
   async findOrganisation(id: number, executor: Executor = this.db): Promise<OrganisationRecord | undefined> {

@@ -80,7 +80,7 @@ export interface RoundPlaceSummary {
   submitted: number
   inProgress: number
   notStarted: number
-  /** Organisations with nobody who can answer: no partner with access and no invitation waiting. */
+  /** Organisations yet to submit with nobody who can answer: no partner with access and no invitation waiting. */
   withoutContact: number
   returnStatus: 'draft' | 'submitted' | null
 }
@@ -241,7 +241,11 @@ export class RoundData {
         this.db.raw('count(o.id) as organisations'),
         this.db.raw("sum(case when r.status = 'submitted' then 1 else 0 end) as submitted"),
         this.db.raw("sum(case when r.status = 'in_progress' then 1 else 0 end) as in_progress"),
-        this.db.raw(`sum(case when o.id is not null and not (${hasContact}) then 1 else 0 end) as without_contact`, [true]),
+        // Only organisations still to submit need someone to answer for them.
+        this.db.raw(
+          `sum(case when o.id is not null and (r.status is null or r.status <> 'submitted') and not (${hasContact}) then 1 else 0 end) as without_contact`,
+          [true],
+        ),
       )) as Array<{
       id: number
       name: string

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { createToken } from '../auth/tokens'
 import type { Database } from '../db/connection'
 import { timestamp } from '../db/values'
 import { FrameworkService, defaultFrameworkSlug } from '../services/frameworkService'
@@ -213,19 +214,114 @@ export async function seedAdministration(db: Database, now: Date): Promise<void>
     }
   }
 
-  // A draft of the ICS's own, started from the bundled framework.
+  await seedWirralContacts(db, ics.id, lead.id, current.id, now)
+
+  // A draft of the ICS's own, started from the bundled framework, with what the place leads asked
+  // for so far (so comparing it with its source shows changes): the digital enabler reworded to
+  // take in data, and full assurance on the operating model raised to Thriving.
   if (!(await db('framework_versions').where({ owner_ics_id: ics.id }).first('id'))) {
     const frameworks = new FrameworkService(db)
     const bundled = await frameworks.defaultVersion()
     if (bundled && bundled.slug === defaultFrameworkSlug) {
+      const draftChanges: Record<string, { title?: string; threshold?: number }> = {
+        DD3: { title: 'Enabler: Digital and data' },
+        GV3: { threshold: 4 },
+      }
       await frameworks.import(
         {
           ...bundled.document,
           version: `${bundled.document.version} draft`,
           description: `${bundled.document.description} Draft for the next round: descriptors under review with the place leads.`,
+          domains: bundled.document.domains.map((domain) => ({
+            ...domain,
+            criteria: domain.criteria.map((criterion) => ({ ...criterion, ...draftChanges[criterion.code] })),
+          })),
         },
         { ownerIcsId: ics.id, basedOnVersionId: bundled.id, createdBy: lead.id },
       )
     }
   }
+}
+
+/** Wirral's contacts, one per organisation without one, in the order of the organisations' names. */
+const wirralContactNames = ['Priya Shah', 'Tom Hughes', 'Grace Owen', 'Daniel Reid', 'Aisha Khan', 'Owen Price', 'Leah Morris']
+
+/**
+ * Who answers for each Wirral partner organisation, so that its contacts board shows every
+ * status: a partner with access for each organisation that has submitted the current round
+ * (submitted; accepted in the next round), an invitation waiting for the one that has not started
+ * (invited) and one whose link ran out for the other still in progress (invitation expired);
+ * Wirral Council's demo partner has started. Nobody here can sign in: they have no password, and
+ * the invitations' links exist nowhere. Added once.
+ */
+async function seedWirralContacts(db: Database, icsId: number, leadId: number, currentRoundId: number, now: Date): Promise<void> {
+  const wirral = (await db('places').where({ ics_id: icsId, slug: 'wirral' }).first('id')) as { id: number } | undefined
+  if (!wirral) return
+  const organisations = (await db('organisations as o')
+    .leftJoin('responses as r', (j) => j.on('r.organisation_id', 'o.id').andOn('r.round_id', db.raw('?', [currentRoundId])))
+    .where('o.place_id', wirral.id)
+    .whereNull('o.retired_at')
+    .whereNotExists(db('memberships as m').whereRaw('m.organisation_id = o.id').where('m.role', 'partner'))
+    .whereNotExists(db('invitations as n').whereRaw('n.organisation_id = o.id'))
+    .orderBy('o.name')
+    .select('o.id', 'o.name', 'r.status')) as Array<{ id: number; name: string; status: 'in_progress' | 'submitted' | null }>
+  // Added once: a demo whose Wirral organisations all have someone (or were ever invited) is left alone.
+  if (organisations.length === 0 || (await db('invitations').where({ place_id: wirral.id, role: 'partner' }).first('id'))) return
+  const at = (days: number) => timestamp(new Date(now.getTime() + days * dayMs))
+  await db.transaction(async (trx) => {
+    for (const [index, organisation] of organisations.entries()) {
+      const name = wirralContactNames[index % wirralContactNames.length]!
+      // "Wirral University Teaching Hospital NHS Foundation Trust" -> wirral-university-teaching-hospital.example.org
+      const domain = organisation.name
+        .toLowerCase()
+        .split(/[^a-z0-9]+/)
+        .filter((word) => word !== '' && !['nhs', 'foundation', 'trust', 'and'].includes(word))
+        .join('-')
+      const email = `${name.toLowerCase().replace(/[^a-z]+/g, '.')}@${domain}.example.org`
+      if (organisation.status === 'submitted') {
+        const [user] = (await trx('users').insert({ email, name, is_active: true, created_at: at(-30) }, ['id'])) as Array<{ id: number }>
+        await trx('memberships').insert({
+          user_id: user!.id,
+          role: 'partner',
+          ics_id: icsId,
+          place_id: wirral.id,
+          organisation_id: organisation.id,
+          created_at: at(-30),
+        })
+        continue
+      }
+      // Not started: invited two days ago. In progress without anyone: the link ran out.
+      const sent = organisation.status === null ? -2 : -20
+      const [invitation] = (await trx('invitations').insert(
+        {
+          email,
+          name,
+          role: 'partner',
+          ics_id: icsId,
+          place_id: wirral.id,
+          organisation_id: organisation.id,
+          invited_by: leadId,
+          created_at: at(sent),
+          last_sent_at: at(sent),
+        },
+        ['id'],
+      )) as Array<{ id: number }>
+      await trx('one_time_tokens').insert({
+        purpose: 'invitation',
+        token_hash: createToken().tokenHash,
+        invitation_id: invitation!.id,
+        created_at: at(sent),
+        expires_at: at(sent + 14),
+      })
+      await trx('audit_events').insert({
+        occurred_at: at(sent),
+        actor_user_id: leadId,
+        ics_id: icsId,
+        kind: 'invitation.sent',
+        subject_type: 'invitation',
+        subject_id: String(invitation!.id),
+        details: JSON.stringify({ email, role: 'partner', placeId: wirral.id, organisationId: organisation.id }),
+      })
+    }
+  })
 }

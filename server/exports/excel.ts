@@ -90,7 +90,8 @@ export async function writeWorkbook(out: Writable, sheets: Sheet[]): Promise<voi
   for (const { table, rows } of sheets) {
     const worksheet = workbook.addWorksheet(sheetName(table.name), { views: [{ state: 'frozen', ySplit: 1 }] })
     worksheet.columns = table.columns.map((c, index) => ({
-      header: c.header,
+      // Headers can be typed data too (the dashboard's columns are places and domains).
+      header: neutralise(c.header),
       key: String(index),
       width: defaultWidth(c),
       style: c.kind === 'date' || c.kind === 'datetime' ? { numFmt: numberFormats[c.kind] } : {},

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isRowId } from '../db/values'
 import { maxReminderDay } from '../rounds/schedule'
 import { parseLondonDateTime } from './dateTime'
 import type { FormError } from './errors'
@@ -18,23 +19,42 @@ export const reminderDaysField = z.preprocess(
     .refine((days) => new Set(days).size === days.length, 'Enter each reminder day once'),
 )
 
-const roundFields = z.object({
+/** The round form's fields but its dates (see parseRoundForm). */
+export const roundFields = z.object({
   title: z.preprocess(
     (v) => text(v).trim().replace(/\s+/g, ' '),
     z.string().min(1, 'Enter the name of the round').max(200, 'The name must be 200 characters or fewer'),
   ),
-  frameworkVersionId: z.preprocess((v) => text(v), z.string().regex(/^\d+$/, 'Select the framework version').transform(Number)),
+  frameworkVersionId: z.preprocess(
+    (v) => text(v),
+    z
+      .string()
+      .regex(/^\d+$/, 'Select the framework version')
+      .transform(Number)
+      .refine((id) => isRowId(id), 'Select the framework version'),
+  ),
   placeIds: z.preprocess(
-    (v) => (Array.isArray(v) ? v : v === undefined || v === '' ? [] : [v]),
-    z.array(z.string().regex(/^\d+$/, 'Select the places taking part').transform(Number)).min(1, 'Select the places taking part'),
+    // Each ticked box's value as text: a crafted body's numbers or objects are boxes that are not on the page.
+    (v) =>
+      (Array.isArray(v) ? v : typeof v === 'string' && v !== '' ? [v] : []).map((box: unknown) => (typeof box === 'string' ? box : '')),
+    z
+      .array(
+        z
+          .string()
+          .regex(/^\d+$/, 'Select the places taking part')
+          .transform(Number)
+          .refine((id) => isRowId(id), 'Select the places taking part'),
+      )
+      .min(1, 'Select the places taking part'),
   ),
   reminderDays: reminderDaysField,
   copyFrom: z.preprocess(
     (v) => text(v),
     z
       .string()
-      .regex(/^\d*$/)
-      .transform((v) => (v === '' ? null : Number(v))),
+      .regex(/^\d*$/, 'Choose the round to copy from the list of rounds')
+      .transform((v) => (v === '' ? null : Number(v)))
+      .refine((v) => v === null || isRowId(v), 'Choose the round to copy from the list of rounds'),
   ),
 })
 
@@ -61,6 +81,9 @@ export function parseRoundForm(body: Record<string, unknown>): { ok: true; value
 
 const reason = (missing: string) =>
   z.preprocess((v) => text(v).trim(), z.string().min(1, missing).max(1000, 'The reason must be 1,000 characters or fewer'))
+
+/** Opening a round before its opening time. */
+export const openRoundForm = z.object({ 'open-reason': reason('Enter the reason for opening the round early') })
 
 /** Closing a round before its deadline. */
 export const closeRoundForm = z.object({ 'close-reason': reason('Enter the reason for closing the round early') })

@@ -1,4 +1,5 @@
-import type { Request } from 'express'
+import { randomUUID } from 'node:crypto'
+import type { Application, Request, Response } from 'express'
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
 import { BoundedCache } from '../dashboard/boundedCache'
@@ -12,6 +13,15 @@ import { idParam } from './params'
 const readers = allow.roles('ics_lead', 'place_lead', 'viewer')
 /** Rendered dashboards each process keeps (most recently used), about 100 kB each. */
 const cachedBodies = 50
+/** Stands in the layout for the dashboard's cached main content; random, so no page text can match it. */
+const bodyMarker = `<!--dashboard-body-${randomUUID()}-->`
+
+/** A view rendered to text: by the app (its locals only) or for this response (with the request's locals too). */
+function renderView(by: Application | Response, view: string, locals: object): Promise<string> {
+  return new Promise<string>((resolve, reject) =>
+    by.render(view, locals, (error: Error | null, html?: string) => (error ? reject(error) : resolve(html!))),
+  )
+}
 
 function tableOf(table: DataTable) {
   return { table: arrayTable(table.name, table.headers), rows: table.rows }
@@ -43,30 +53,34 @@ export function dashboardRoutes(dashboards: DashboardService, reports: ReportSer
 
   // The page's main content, rendered once for everyone who would see the same (the page's key says
   // everything it depends on; the report links are added to it). It holds nothing personal: no
-  // form token and no nonce, which the layout around it adds for each request.
-  const bodies = new BoundedCache<string, string>(cachedBodies)
+  // form token and no nonce, which the layout around it adds for each request. It is kept as
+  // UTF-8 bytes: turning some 100 kB of text into bytes on every request cost more than the rest
+  // of the request, so only the layout around it is rendered and encoded each time.
+  const bodies = new BoundedCache<string, Promise<Buffer>>(cachedBodies)
 
   r.get('/rounds/:roundId/dashboard', readers, async (req, res) => {
     const { view, rounds, key } = await page(req)
     const reportLinks = await reports.reportLinks(req.user!, view.round.id)
     const bodyKey = JSON.stringify([key, reportLinks])
-    let body = bodies.get(bodyKey)
-    if (body === undefined) {
-      body = await new Promise<string>((resolve, reject) =>
-        req.app.render(
-          'dashboard/index',
-          { layout: false, dashboard: view, rounds, chartJson: chartJson(view.charts), reports: reportLinks },
-          (error, html) => (error ? reject(error) : resolve(html)),
-        ),
-      )
-      bodies.set(bodyKey, body)
-    }
-    res.render('dashboard/page', {
+    const body = await bodies.shared(bodyKey, async () =>
+      Buffer.from(
+        await renderView(req.app, 'dashboard/index', {
+          layout: false,
+          dashboard: view,
+          rounds,
+          chartJson: chartJson(view.charts),
+          reports: reportLinks,
+        }),
+      ),
+    )
+    const around = await renderView(res, 'dashboard/page', {
       title: `Dashboard: ${view.round.title}`,
       // The header marks Dashboard as the current section, not Rounds (the address starts /rounds/).
       currentSection: '/dashboard',
-      dashboardBody: body,
+      dashboardBody: bodyMarker,
     })
+    const at = around.indexOf(bodyMarker)
+    res.type('html').send(Buffer.concat([Buffer.from(around.slice(0, at)), body, Buffer.from(around.slice(at + bodyMarker.length))]))
   })
 
   r.get('/rounds/:roundId/dashboard.csv', readers, async (req, res) => {

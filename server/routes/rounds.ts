@@ -5,7 +5,7 @@ import { ValidationError } from '../errors'
 import { formBody, type BodyRule } from '../middleware/body'
 import { londonDateTimeFields } from '../forms/dateTime'
 import { formErrorView, fromZod, type FormError } from '../forms/errors'
-import { closeRoundForm, parseExtendForm, parseRoundForm, reminderDaysForm, reopenResponseForm } from '../forms/roundSetup'
+import { closeRoundForm, openRoundForm, parseExtendForm, parseRoundForm, reminderDaysForm, reopenResponseForm } from '../forms/roundSetup'
 import { organisationKindLabel } from '../organisations/kinds'
 import { defaultReminderDays, describeReminderDays } from '../rounds/schedule'
 import type { RoundService } from '../services/roundService'
@@ -170,8 +170,11 @@ export function roundRoutes(rounds: RoundService) {
   r.get('/rounds/:roundId/manage', lead, (req, res) => renderManage(req, res))
 
   r.post('/rounds/:roundId/open', lead, async (req, res) => {
-    const errors = await attempt(() => rounds.open(actorOf(req), idParam(req, 'roundId')))
-    if (errors.length > 0) return renderManage(req, res, errors, {}, 400)
+    const body = req.body as Record<string, unknown>
+    const parsed = openRoundForm.safeParse(body)
+    if (!parsed.success) return renderManage(req, res, fromZod(parsed.error), body, 400)
+    const errors = await attempt(() => rounds.open(actorOf(req), idParam(req, 'roundId'), { reason: parsed.data['open-reason'] }))
+    if (errors.length > 0) return renderManage(req, res, errors, body, 400)
     res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
   })
 

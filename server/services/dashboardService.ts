@@ -2,7 +2,7 @@ import { resultsScope } from '../auth/access'
 import type { CurrentUser, Membership } from '../auth/types'
 import type { Database } from '../db/connection'
 import { PartnerProgressData, type PartnerProgressRow } from '../data/partnerProgress'
-import { ResultsFingerprintData } from '../data/resultsFingerprint'
+import { ResultsVersionData } from '../data/resultsVersion'
 import { PlaceData } from '../data/places'
 import { RoundData } from '../data/rounds'
 import { BoundedCache } from '../dashboard/boundedCache'
@@ -75,9 +75,9 @@ export class DashboardService {
   private readonly rounds: RoundData
   private readonly progress: PartnerProgressData
   private readonly places: PlaceData
-  private readonly fingerprints: ResultsFingerprintData
-  private readonly pages = new BoundedCache<string, DashboardPage>(cachedPages)
-  private readonly icsResults = new BoundedCache<string, RoundResults[]>(cachedIcsResults)
+  private readonly versions: ResultsVersionData
+  private readonly pages = new BoundedCache<string, Promise<DashboardPage>>(cachedPages)
+  private readonly icsResults = new BoundedCache<string, Promise<RoundResults[]>>(cachedIcsResults)
 
   constructor(
     db: Database,
@@ -87,28 +87,22 @@ export class DashboardService {
     this.rounds = new RoundData(db)
     this.progress = new PartnerProgressData(db)
     this.places = new PlaceData(db)
-    this.fingerprints = new ResultsFingerprintData(db)
+    this.versions = new ResultsVersionData(db)
   }
 
   /**
-   * Every round of an ICS from the read model, reused while the database's fingerprint of the
-   * ICS's results (one query) and the minute are unchanged: a dashboard reads every round for its
+   * Every round of an ICS from the read model, reused while the database's version of the
+   * ICS's results (one read by key) and the minute are unchanged: a dashboard reads every round for its
    * trend, and reading them costs far more than checking whether anything changed. The minute is
    * in the key because the results say whether a round is open, which time alone changes.
    */
-  private async resultsOfIcs(icsId: number, stateKey: string): Promise<RoundResults[]> {
-    const key = `${icsId}|${stateKey}`
-    let all = this.icsResults.get(key)
-    if (!all) {
-      all = await this.results.acrossIcs(icsId)
-      this.icsResults.set(key, all)
-    }
-    return all
+  private resultsOfIcs(icsId: number, stateKey: string): Promise<RoundResults[]> {
+    return this.icsResults.shared(`${icsId}|${stateKey}`, () => this.results.acrossIcs(icsId))
   }
 
-  /** The state of an ICS's results now: the fingerprint of its data and the minute. */
+  /** The state of an ICS's results now: the version of its data and the minute. */
   private async stateOf(icsId: number, now: Date): Promise<string> {
-    return `${await this.fingerprints.forIcs(icsId)}|${Math.floor(now.getTime() / 60_000)}`
+    return `${await this.versions.forIcs(icsId)}|${Math.floor(now.getTime() / 60_000)}`
   }
 
   /** Every round of an ICS, oldest first, reused while nothing changed (see resultsOfIcs). */
@@ -126,36 +120,34 @@ export class DashboardService {
     const icsName = user.memberships.find((m) => m.icsId === round.icsId)?.icsName ?? ''
     const scopeKey = scope.kind === 'ics' ? 'ics' : scope.placeIds.join(',')
     const key = JSON.stringify([round.id, scopeKey, icsName, query, stateKey])
-    const cached = this.pages.get(key)
-    if (cached) return cached
-    // Every place is read, even for a place lead: the ICS medians they compare with are over all of them.
-    const all = await this.resultsOfIcs(round.icsId, stateKey)
-    const current = all.find((r) => r.round.id === round.id)
-    if (!current) throw new NotFoundError()
-    const visible = scope.kind === 'ics' ? current.places : current.places.filter((p) => scope.placeIds.includes(p.place.id))
-    if (scope.kind === 'place' && visible.length === 0) throw new NotFoundError()
-    const history = all.filter((r) => r.round.closesAt.getTime() <= current.round.closesAt.getTime())
-    const filters = parseFilters(query, {
-      domainCodes: current.framework.domains.map((d) => d.code),
-      readinessLevels: [1, 2, 3],
-      placeIds: visible.map((p) => p.place.id),
+    return this.pages.shared(key, async () => {
+      // Every place is read, even for a place lead: the ICS medians they compare with are over all of them.
+      const all = await this.resultsOfIcs(round.icsId, stateKey)
+      const current = all.find((r) => r.round.id === round.id)
+      if (!current) throw new NotFoundError()
+      const visible = scope.kind === 'ics' ? current.places : current.places.filter((p) => scope.placeIds.includes(p.place.id))
+      if (scope.kind === 'place' && visible.length === 0) throw new NotFoundError()
+      const history = all.filter((r) => r.round.closesAt.getTime() <= current.round.closesAt.getTime())
+      const filters = parseFilters(query, {
+        domainCodes: current.framework.domains.map((d) => d.code),
+        readinessLevels: [1, 2, 3],
+        placeIds: visible.map((p) => p.place.id),
+      })
+      const view = buildDashboard(
+        {
+          current,
+          history,
+          scope:
+            scope.kind === 'ics'
+              ? { kind: 'ics', name: icsName }
+              : { kind: 'place', name: visible.map((p) => p.place.name).join(', '), placeIds: visible.map((p) => p.place.id) },
+          filters,
+          daysLeft: daysLeft(current.round.deadline, now),
+        },
+        `/rounds/${round.id}/dashboard`,
+      )
+      return { view, rounds: [...all].reverse().map(linkOf), key }
     })
-    const view = buildDashboard(
-      {
-        current,
-        history,
-        scope:
-          scope.kind === 'ics'
-            ? { kind: 'ics', name: icsName }
-            : { kind: 'place', name: visible.map((p) => p.place.name).join(', '), placeIds: visible.map((p) => p.place.id) },
-        filters,
-        daysLeft: daysLeft(current.round.deadline, now),
-      },
-      `/rounds/${round.id}/dashboard`,
-    )
-    const page = { view, rounds: [...all].reverse().map(linkOf), key }
-    this.pages.set(key, page)
-    return page
   }
 
   /** The round a dashboard link with no round opens: the newest open round the user can see, else the newest. */

@@ -69,7 +69,7 @@ export class ExportService {
   /** The round as an API token of its ICS sees it; a round of another ICS is "not found", as one that does not exist. */
   async scopeForClient(client: ApiClient, roundId: number): Promise<ExportScope> {
     const round = await this.rounds.findRound(roundId)
-    if (!round || round.icsId !== client.icsId) throw new NotFoundError()
+    if (!round || round.icsId !== client.icsId) throw new NotFoundError('There is no such round')
     return { round, placeIds: undefined, places: await this.rounds.placesInRound(roundId), wholeIcs: true }
   }
 

@@ -167,6 +167,11 @@ export class FrameworkService {
     return { ...version, rounds, editable: version.ownerIcsId === icsId && !used }
   }
 
+  /** One framework's versions an ICS may see (the bundled ones and its own), newest first: what its API tokens read. */
+  async versionsVisibleTo(icsId: number, frameworkId: number): Promise<FrameworkVersionSummary[]> {
+    return (await this.data.listVisibleVersions(icsId)).filter((v) => v.frameworkId === frameworkId).sort((a, b) => b.id - a.id)
+  }
+
   /** Whether an ICS may run a round on this version. */
   async isVisibleTo(icsId: number, versionId: number): Promise<boolean> {
     const version = await this.data.getVersion(versionId)

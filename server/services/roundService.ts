@@ -261,10 +261,10 @@ export class RoundService {
     })
   }
 
-  /** Opens an upcoming round now, rather than at its opening time. */
-  async open(actor: Actor, roundId: number): Promise<void> {
+  /** Opens an upcoming round now, rather than at its opening time, saying why. */
+  async open(actor: Actor, roundId: number, { reason }: { reason: string }): Promise<void> {
     const { round, state } = await this.get(actor.user, roundId)
-    if (state !== 'upcoming') throw new ValidationError([{ text: 'This round is already open or closed', href: '#open' }])
+    if (state !== 'upcoming') throw new ValidationError([{ text: 'This round is already open or closed', href: '#open-reason' }])
     const now = this.clock()
     await this.db.transaction(async (trx) => {
       await this.rounds.setOpensAt(roundId, now, trx)
@@ -275,7 +275,7 @@ export class RoundService {
           icsId: round.icsId,
           subjectType: 'round',
           subjectId: roundId,
-          details: { scheduledFor: round.opensAt.toISOString() },
+          details: { scheduledFor: round.opensAt.toISOString(), reason },
         },
         trx,
       )

@@ -181,7 +181,7 @@ test('an ICS lead invites a partner, who sets a password, answers with autosave,
   await lead.getByRole('row').filter({ hasText: 'Open' }).getByRole('link').click()
   await lead.waitForURL(/\/rounds\/\d+\/manage$/)
   await checkPage(lead, 'round-manage')
-  await lead.getByRole('link', { name: /^Wirral: its/ }).click()
+  await lead.getByRole('link', { name: 'Wirral', exact: true }).click()
   await lead.waitForURL(/\/rounds\/\d+\/manage\/places\/\d+$/)
   const row = lead.getByRole('row').filter({ hasText: invitee.organisation })
   expect(await row.textContent()).toContain(reference)

@@ -156,9 +156,10 @@ test('a new ICS imports its places and partners, creates a round, and a partner 
   await lead.waitForURL(/\/rounds\/\d+\/manage\?created=1$/)
   expect(await lead.locator('h1 .nhsuk-tag').textContent()).toBe('Open')
   await checkPage(lead, 'round-manage-new')
-  await lead.getByRole('link', { name: /^Northshire: its/ }).click()
+  await lead.getByRole('link', { name: 'Northshire', exact: true }).click()
   await lead.waitForURL(/\/manage\/places\/\d+$/)
   await checkPage(lead, 'round-manage-place-new')
+  const roundPlacePage = lead.url()
 
   // The partner the import invited follows the link in the outbox, answers every domain and submits.
   const partnerPage = (await e2e.session()).page
@@ -187,8 +188,11 @@ test('a new ICS imports its places and partners, creates a round, and a partner 
   expect(await heading(partnerPage)).toBe('Self-assessment submitted')
 
   // The ICS lead sees it on the place's page of the round, and the contact as submitted.
-  await lead.reload()
+  await lead.goto(roundPlacePage)
   expect(await lead.getByRole('row').filter({ hasText: partner.organisation }).locator('.nhsuk-tag').first().textContent()).toBe(
     'Submitted',
   )
+  await lead.getByRole('link', { name: 'Northshire’s contacts' }).click()
+  await lead.waitForURL(/\/admin\/places\/\d+\/contacts\?round=\d+$/)
+  expect(await lead.getByRole('row').filter({ hasText: partner.name }).locator('.nhsuk-tag').textContent()).toBe('Submitted')
 })

@@ -267,7 +267,28 @@ describe('tokens that do not work', () => {
         .set(bearer(otherToken))
       expect({ path, status: mine.status }).toEqual({ path, status: 404 })
       expect(mine.body).toEqual(missing.body)
+      expect(mine.body.error).toEqual({ code: 'not_found', message: 'There is no such round' })
     }
+  })
+
+  it('another ICS’s token sees the bundled framework but none of this ICS’s own versions of it', async () => {
+    const own = (await context
+      .db('framework_versions')
+      .where({ owner_ics_id: ids.demoIcsId, framework_id: ids.frameworkId })
+      .first('id')) as {
+      id: number
+    }
+    // The demo ICS's draft is its newest version: its own token reads it by default.
+    const mine = await request(context.app).get(`/api/v1/frameworks/${ids.frameworkId}`).set(bearer(demoToken))
+    expect(mine.body.data.version.id).toBe(own.id)
+    const theirs = await request(context.app).get(`/api/v1/frameworks/${ids.frameworkId}`).set(bearer(otherToken))
+    expect(theirs.status).toBe(200)
+    expect(theirs.body.data.versions.map((v: { id: number }) => v.id)).not.toContain(own.id)
+    expect(theirs.body.data.version.id).not.toBe(own.id)
+    const asked = await request(context.app).get(`/api/v1/frameworks/${ids.frameworkId}?version=${own.id}`).set(bearer(otherToken))
+    const missing = await request(context.app).get(`/api/v1/frameworks/${ids.frameworkId}?version=999999`).set(bearer(otherToken))
+    expect(asked.status).toBe(404)
+    expect(asked.body).toEqual(missing.body)
   })
 
   it('a token stops working when its maker is no longer an ICS lead there', async () => {
@@ -492,6 +513,12 @@ describe('rate limits', () => {
     expect(refused.status).toBe(429)
     expect(refused.body.error.code).toBe('rate_limited')
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0)
+    // The limit is the token's, not the ICS's or the address's: another token still works.
+    const analyst = await signIn(app, 'ics.lead@example.org', testDemoPassword)
+    const icsId = ((await limited.db('ics').first('id')) as { id: number }).id
+    const second = await createTokenThroughPage(analyst, 'Second workbook', icsId)
+    expect((await request(app).get('/api/v1/rounds').set(bearer(second))).status).toBe(200)
+    expect((await request(app).get('/api/v1/rounds').set(bearer(demoToken))).status).toBe(429)
     limited.clock.advance(61_000)
     expect((await request(app).get('/api/v1/rounds').set(bearer(demoToken))).status).toBe(200)
   })

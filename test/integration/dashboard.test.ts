@@ -548,7 +548,7 @@ describe('the dashboard', () => {
       added.push(await addPlace('Eastleigh'), await addPlace('Fenwick'))
       expect(await queriesFor(lead, dashboard())).toBe(fresh)
       expect(fresh).toBeLessThanOrEqual(20)
-      // Unchanged data: the results and the page are reused after checking one fingerprint of them.
+      // Unchanged data: the results and the page are reused after reading the version of them.
       expect(await queriesFor(lead, dashboard())).toBeLessThan(fresh)
       expect(heatmapOf((await lead.get(dashboard())).text).size).toBe(3 + 3 + 1)
     } finally {

@@ -58,8 +58,16 @@ describe('demo seeding', () => {
     ])
     const perPlace = (await database.db('organisations').groupBy('place_id').select('place_id').count({ n: '*' })) as Array<{ n: unknown }>
     expect(perPlace.every((p) => Number(p.n) >= 5 && Number(p.n) <= 8)).toBe(true)
-    const emails = (await database.db('users').orderBy('email').pluck('email')) as string[]
-    expect(emails).toEqual(demoUsers.map((u) => u.email).sort())
+    // The demo logins, and Wirral's contacts (partners who cannot sign in: they have no password).
+    const users = (await database.db('users').orderBy('email').select('email', 'password_hash')) as Array<{
+      email: string
+      password_hash: string | null
+    }>
+    const logins = demoUsers.map((u) => u.email)
+    expect(users.filter((u) => logins.includes(u.email)).map((u) => u.email)).toEqual([...logins].sort())
+    const contacts = users.filter((u) => !logins.includes(u.email))
+    expect(contacts.length).toBeGreaterThan(0)
+    expect(contacts.every((u) => u.password_hash === null && u.email.endsWith('.example.org'))).toBe(true)
     const partner = await database
       .db('memberships as m')
       .join('users as u', 'u.id', 'm.user_id')

@@ -187,6 +187,43 @@ describe('every answer', () => {
   })
 })
 
+describe('a place lead’s scope', () => {
+  it('every download holds their place and nothing of any other place', async () => {
+    const wirral = (await context.db('places').where({ name: 'Wirral' }).first('id')) as { id: number }
+    const others = (await context
+      .db('places as p')
+      .join('round_places as rp', 'rp.place_id', 'p.id')
+      .where('rp.round_id', roundId)
+      .whereNot('p.id', wirral.id)
+      .pluck('p.name')) as string[]
+    const otherOrganisations = (await context
+      .db('organisations as o')
+      .join('round_places as rp', 'rp.place_id', 'o.place_id')
+      .where('rp.round_id', roundId)
+      .whereNot('o.place_id', wirral.id)
+      .pluck('o.name')) as string[]
+    expect(others).toHaveLength(8)
+    for (const file of ['answers.csv', 'answers.xlsx', 'results.csv', 'results.xlsx', 'plan.csv', 'plan.xlsx', 'round.json']) {
+      const { response, body } = await download(placeLead, `/rounds/${roundId}/downloads/${file}`)
+      expect({ file, status: response.status }).toEqual({ file, status: 200 })
+      const text = file.endsWith('.xlsx') ? [...(await readWorkbook(body)).values()].flat(2).map(String).join('\n') : body.toString('utf8')
+      expect({ file, hasWirral: text.includes('Wirral') }).toEqual({ file, hasWirral: true })
+      for (const name of [...others, ...otherOrganisations])
+        expect({ file, leaked: text.includes(name) && name }).toEqual({ file, leaked: false })
+    }
+    const document = JSON.parse((await download(placeLead, `/rounds/${roundId}/downloads/round.json`)).body.toString('utf8')) as {
+      round: { places: Array<{ id: number }> }
+      places: Array<{ place: { id: number } }>
+      respondents: Array<{ place: { id: number } }>
+    }
+    expect(
+      new Set(
+        [...document.round.places, ...document.places.map((p) => p.place), ...document.respondents.map((r) => r.place)].map((p) => p.id),
+      ),
+    ).toEqual(new Set([wirral.id]))
+  })
+})
+
 describe('results and the development plan', () => {
   it('come from the results read model: every place x criterion, with the recommendation and decision', async () => {
     const baselineId = ((await context.db('rounds').orderBy('id').first('id')) as { id: number }).id
@@ -252,6 +289,63 @@ describe('the audit trail for a date range', () => {
     expect(backwards.status).toBe(400)
     expect(errorSummaryOf(backwards.text)).toEqual(['The end date must be the same as or after the start date'])
     expect(backwards.text).toContain('value="2"')
+  })
+
+  it('takes the range as whole London days, in summer and in winter, and shows times in London time', async () => {
+    const otherIcs = (await context
+      .db('ics')
+      .insert({ name: 'Elsewhere ICS', slug: 'elsewhere', created_at: timestamp() }, ['id'])) as Array<{
+      id: number
+    }>
+    const at = (iso: string, kind: string, ics = icsId) => ({
+      occurred_at: timestamp(new Date(iso)),
+      kind,
+      ics_id: ics,
+      subject_type: 'test',
+      subject_id: '=1+2',
+      details: '{}',
+    })
+    await context.db('audit_events').insert([
+      // Summer (BST, UTC+1): 1 July 2024 runs from 30 June 23:00 UTC to 1 July 23:00 UTC.
+      at('2024-06-30T22:59:59Z', 'test.summer-before'),
+      at('2024-06-30T23:00:00Z', 'test.summer-first'),
+      at('2024-07-01T22:59:59Z', 'test.summer-last'),
+      at('2024-07-01T23:00:00Z', 'test.summer-after'),
+      at('2024-07-01T12:00:00Z', 'test.summer-elsewhere', otherIcs[0]!.id),
+      // Winter (GMT): 15 and 16 January 2025 are the same days in UTC.
+      at('2025-01-14T23:59:59Z', 'test.winter-before'),
+      at('2025-01-15T00:00:00Z', 'test.winter-first'),
+      at('2025-01-16T23:59:59Z', 'test.winter-last'),
+      at('2025-01-17T00:00:00Z', 'test.winter-after'),
+    ])
+    const summer = csvRecords(
+      (
+        await download(
+          lead,
+          `/rounds/${roundId}/downloads/audit.csv?from-day=1&from-month=7&from-year=2024&to-day=1&to-month=7&to-year=2024`,
+        )
+      ).body,
+    )
+    expect(summer.map((r) => [r['Event code'], r['When (UK time)'], r['Subject id']])).toEqual([
+      ['test.summer-first', '2024-07-01 00:00:00', "'=1+2"],
+      ['test.summer-last', '2024-07-01 23:59:59', "'=1+2"],
+    ])
+    const winter = await readWorkbook(
+      (
+        await download(
+          lead,
+          `/rounds/${roundId}/downloads/audit.xlsx?from-day=15&from-month=1&from-year=2025&to-day=16&to-month=1&to-year=2025`,
+        )
+      ).body,
+    )
+    const [header, ...rows] = winter.get('Audit trail')!
+    const column = (name: string) => (header as string[]).indexOf(name)
+    expect(
+      rows.map((row) => [row[column('Event code')], (row[column('When (UK time)')] as Date).toISOString(), row[column('Subject id')]]),
+    ).toEqual([
+      ['test.winter-first', '2025-01-15T00:00:00.000Z', "'=1+2"],
+      ['test.winter-last', '2025-01-16T23:59:59.000Z', "'=1+2"],
+    ])
   })
 
   it('is not offered to a place lead', async () => {

@@ -25,7 +25,7 @@ const seed = Number(process.env.FUZZ_SEED ?? 20261122)
 const runScale = Number(process.env.FUZZ_RUNS ?? 1)
 const postRuns = Math.max(1, Math.round(24 * runScale))
 const getRuns = Math.max(1, Math.round(4 * runScale))
-/** The time the generated requests may take, so that the whole file stays well under two minutes on a busy machine. */
+/** The time the generated requests may take, so that the whole file stays near that on a busy machine (each route still gets one request). */
 const fuzzBudgetMs = Number(process.env.FUZZ_BUDGET_MS ?? 70_000) * runScale
 
 /** zod's default wording, which no person should ever be shown. */
@@ -565,16 +565,21 @@ describe('fuzzing every route', () => {
           }
         })
         const started = Date.now()
-        // A slow machine gets fewer runs per route, never a timeout: the budget is shared among the routes left.
+        // A slow machine gets fewer runs per route, never a timeout: the budget is shared among the routes left,
+        // and once it is spent each remaining route still gets exactly one request, however long that takes
+        // (a board report takes a while to lay out; on a busy machine PostgreSQL's snapshots do too).
         const routesLeft = routes.length - routes.indexOf(route)
-        // At least a few seconds, so that every route gets at least one request (a board report takes a while to lay out).
-        const timeLimit = Math.max(4000, ((budgetEnds - started) / routesLeft) * (route.method === 'post' ? 1.6 : 0.5))
-        const result = await fc.check(property, {
-          seed,
-          numRuns: route.method === 'post' ? postRuns : getRuns,
-          endOnFailure: true,
-          interruptAfterTimeLimit: timeLimit,
-        })
+        const share = ((budgetEnds - started) / routesLeft) * (route.method === 'post' ? 1.6 : 0.5)
+        const oneRequest = { seed, numRuns: 1, endOnFailure: true }
+        let result =
+          share > 0
+            ? await fc.check(property, {
+                ...oneRequest,
+                numRuns: route.method === 'post' ? postRuns : getRuns,
+                interruptAfterTimeLimit: Math.max(1000, share),
+              })
+            : await fc.check(property, oneRequest)
+        if (result.interrupted && result.numRuns === 0) result = await fc.check(property, oneRequest)
         if (route.method === 'get') {
           const after = await snapshot(context)
           const changed = changes(current, after)
@@ -582,9 +587,7 @@ describe('fuzzing every route', () => {
           current = after
         }
         if (process.env.FUZZ_DEBUG) process.stderr.write(`${route.method} ${route.path}: ${Date.now() - started} ms\n`)
-        if (result.failed && result.interrupted && result.numRuns === 0) {
-          failures.push(`${route.method.toUpperCase()} ${route.path}: not one request finished within ${Math.round(timeLimit)} ms`)
-        } else if (result.failed) {
+        if (result.failed) {
           const cause = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance)
           failures.push(
             `${route.method.toUpperCase()} ${route.path}: ${cause.slice(0, 600)}\n  replay: FUZZ_SEED=${seed} (path ${result.counterexamplePath})`,
@@ -595,6 +598,7 @@ describe('fuzzing every route', () => {
       expect(failures).toEqual([])
       expect(requests).toBeGreaterThan(routes.length)
     },
-    110_000 * runScale,
+    // A guard against a hang, not a speed limit: the budget above keeps a normal run near 70 seconds.
+    300_000 * runScale,
   )
 })

@@ -66,6 +66,10 @@ describe('npm run ics:create', () => {
     const home = await agent.get('/home')
     expect(home.status).toBe(200)
     expect(home.text).toContain('Welcome, Jane Smith')
+    // With nothing set up yet, the home page says where to start.
+    expect(home.text).toContain('Getting started')
+    for (const path of ['/admin/imports', '/admin/places', '/admin/frameworks', '/rounds/new'])
+      expect(home.text).toContain(`href="${path}"`)
     expect((await agent.get('/admin/invitations')).status).toBe(200)
   })
 

@@ -11,6 +11,8 @@ describe('the invitations page, a page at a time', () => {
     const ics = (await db('ics').first('id')) as { id: number }
     const wirral = (await db('places').where({ slug: 'wirral' }).first('id')) as { id: number }
     const halton = (await db('places').where({ slug: 'halton' }).first('id')) as { id: number }
+    // Only these invitations: the demo's own (to Wirral's contacts) are removed first.
+    await db('invitations').delete()
     // 60 invitations a minute apart: Wirral's partners on even minutes, Halton's on odd ones.
     await db('invitations').insert(
       Array.from({ length: 60 }, (_, i) => {

@@ -75,7 +75,11 @@ describe('invitations by e-mail', () => {
     await invite(lead, { name: 'Hash Check', email: 'hash@example.org', role: 'viewer' })
     const path = linkIn((await mailTo(smtp.received, 'hash@example.org')).text, '/invitations')
     const token = path.split('/').pop()!
-    const stored = (await context.db('one_time_tokens').pluck('token_hash')) as string[]
+    const stored = (await context
+      .db('one_time_tokens as t')
+      .join('invitations as n', 'n.id', 't.invitation_id')
+      .where('n.email', 'hash@example.org')
+      .pluck('t.token_hash')) as string[]
     expect(stored).toHaveLength(1)
     expect(stored[0]).not.toContain(token)
     expect(stored[0]).toMatch(/^[0-9a-f]{64}$/)
@@ -93,6 +97,7 @@ describe('invitations by e-mail', () => {
   })
 
   it('refuses an expired link after 14 days', async () => {
+    const memberships = await countRows(context.db, 'memberships')
     await invite(lead, { name: 'Late Comer', email: 'late@example.org', role: 'viewer' })
     const path = linkIn((await mailTo(smtp.received, 'late@example.org')).text, '/invitations')
     context.clock.advance(invitationLifetimeMs + 1000)
@@ -100,7 +105,7 @@ describe('invitations by e-mail', () => {
     expect(page.status).toBe(410)
     expect(page.text).toContain('This link has expired')
     expect((await browser.get('/home')).status).toBe(303)
-    expect(await countRows(context.db, 'memberships')).toBe(4)
+    expect(await countRows(context.db, 'memberships')).toBe(memberships)
   })
 
   it('refuses a revoked invitation, and a resent one replaces the old link', async () => {
@@ -148,6 +153,7 @@ describe('invitations by e-mail', () => {
   })
 
   it('validates the invitation form and keeps what was typed', async () => {
+    const invitations = await countRows(context.db, 'invitations')
     const response = await invite(lead, { name: 'Half Done', email: 'not-an-email', role: 'partner', organisationId: '' })
     expect(response.status).toBe(400)
     expect(errorSummaryOf(response.text)).toEqual(['Enter an email address in the correct format, like name@example.org'])
@@ -156,11 +162,13 @@ describe('invitations by e-mail', () => {
     const noOrganisation = await invite(lead, { name: 'Half Done', email: 'half@example.org', role: 'partner', organisationId: '' })
     expect(noOrganisation.status).toBe(400)
     expect(errorSummaryOf(noOrganisation.text)).toEqual(['Select the partner organisation'])
-    expect(await countRows(context.db, 'invitations')).toBe(0)
+    expect(await countRows(context.db, 'invitations')).toBe(invitations)
   })
 
   it('lets a place lead invite partners of their own place only', async () => {
     const placeLead = await signIn(context.app, 'place.lead.wirral@example.org', testDemoPassword)
+    // The demo's own invitations (to Wirral's contacts) are there already.
+    const demoInvitations = (await context.db('invitations').pluck('email')) as string[]
     const page = await placeLead.get('/admin/invitations')
     expect(page.text).toContain('Wirral Council')
     expect(page.text).not.toContain('Liverpool City Council')
@@ -181,7 +189,9 @@ describe('invitations by e-mail', () => {
     const lead = await invite(placeLead, { name: 'Power Grab', email: 'grab@example.org', role: 'ics_lead' })
     expect(lead.status).toBe(400)
     expect(errorSummaryOf(lead.text)).toEqual(['You can only invite partner respondents for your own place'])
-    expect(((await context.db('invitations').pluck('email')) as string[]).sort()).toEqual(['own@example.org'])
+    expect(((await context.db('invitations').whereNotIn('email', demoInvitations).pluck('email')) as string[]).sort()).toEqual([
+      'own@example.org',
+    ])
   })
 
   it('refuses to invite someone to a role they already have', async () => {

@@ -153,6 +153,23 @@ describe('places and partner organisations, managed without a developer', () => 
     ).toEqual(['organisation.retired', 'organisation.reinstated'])
   })
 
+  it('shows the demo’s Wirral contacts in every status, round by round, and counts on the places list the contacts the board lists', async () => {
+    const statuses = (html: string) =>
+      [
+        ...html.matchAll(/<strong class="nhsuk-tag [^"]*">(Invited|Invitation expired|Accepted|Started|Submitted|Deactivated)<\/strong>/g),
+      ].map((m) => m[1])
+    const board = await lead.get(`/admin/places/${wirralId}/contacts`)
+    expect(new Set(statuses(board.text))).toEqual(new Set(['Submitted', 'Started', 'Invited', 'Invitation expired']))
+    // In the next round, set up early, those with access have accepted and nobody has started.
+    const next = (await context.db('rounds').orderBy('opens_at', 'desc').first('id')) as { id: number }
+    expect(new Set(statuses((await lead.get(`/admin/places/${wirralId}/contacts?round=${next.id}`)).text))).toEqual(
+      new Set(['Accepted', 'Invited', 'Invitation expired']),
+    )
+    const places = await lead.get('/admin/places')
+    const wirralRow = new RegExp(`href="/admin/places/${wirralId}">Wirral</a></td>[\\s\\S]*?Contacts </span>(\\d+)</td>`).exec(places.text)
+    expect(Number(wirralRow![1])).toBe(statuses(board.text).length)
+  })
+
   it('shows each organisation’s contacts and how far they have got, and invites, resends and revokes from the board', async () => {
     const board = await placeLead.get(`/admin/places/${wirralId}/contacts`)
     expect(board.status).toBe(200)

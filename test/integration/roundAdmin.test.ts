@@ -1,4 +1,4 @@
-import { toDate } from '../../server/db/values'
+import { timestamp, toDate } from '../../server/db/values'
 import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
 import { countOf } from '../helpers/counts'
 import { csrfFrom, errorSummaryOf, signIn, type Agent } from '../helpers/session'
@@ -107,7 +107,13 @@ describe('running rounds without a developer', () => {
     expect(changed.status).toBe(303)
     expect(await countOf(context.db('round_places').where({ round_id: roundId }))).toBe(3)
 
-    const opened = await post(`/rounds/${roundId}/manage`, `/rounds/${roundId}/open`, {})
+    const openedWithoutReason = await post(`/rounds/${roundId}/manage`, `/rounds/${roundId}/open`, { 'open-reason': ' ' })
+    expect(openedWithoutReason.status).toBe(400)
+    expect(errorSummaryOf(openedWithoutReason.text)).toEqual(['Enter the reason for opening the round early'])
+    expect(openedWithoutReason.text).toContain('href="#open-reason"')
+    const opened = await post(`/rounds/${roundId}/manage`, `/rounds/${roundId}/open`, {
+      'open-reason': 'Partners asked to start before the summer',
+    })
     expect(opened.status).toBe(303)
     expect(toDate(((await context.db('rounds').where({ id: roundId }).first('opens_at')) as { opens_at: unknown }).opens_at)).toEqual(
       context.clock.now(),
@@ -147,6 +153,16 @@ describe('running rounds without a developer', () => {
         .orderBy('id')
         .pluck('kind')) as string[],
     ).toEqual(['round.created', 'round.changed', 'round.opened', 'round.closed', 'round.extended'])
+    // Each change of its dates says why.
+    const reasons = (
+      (await context
+        .db('audit_events')
+        .where({ subject_type: 'round', subject_id: String(roundId) })
+        .whereIn('kind', ['round.opened', 'round.closed', 'round.extended'])
+        .orderBy('id')
+        .pluck('details')) as unknown[]
+    ).map((d) => ((typeof d === 'string' ? JSON.parse(d) : d) as { reason: string }).reason)
+    expect(reasons).toEqual(['Partners asked to start before the summer', 'Every partner has answered', 'One more partner asked to answer'])
   })
 
   it('summarises the round by place, counted in SQL, with a way into each place’s organisations', async () => {
@@ -169,6 +185,94 @@ describe('running rounds without a developer', () => {
     const names = (await context.db('organisations').where({ place_id: wirral.id }).pluck('name')) as string[]
     for (const name of names) expect(place.text).toContain(name.replace(/&/g, '&amp;'))
     expect(place.text).toContain('7 of 16 answered')
+  })
+
+  it('warns of organisations yet to submit that have nobody to answer, until a contact is invited', async () => {
+    const round = (await context
+      .db('rounds')
+      .where('opens_at', '<=', timestamp(context.clock.now()))
+      .orderBy('opens_at', 'desc')
+      .first('id')) as {
+      id: number
+    }
+    const submitted = new Set(
+      (await context.db('responses').where({ round_id: round.id, status: 'submitted' }).pluck('organisation_id')) as number[],
+    )
+    const withPartner = new Set(
+      (await context
+        .db('memberships as m')
+        .join('users as u', 'u.id', 'm.user_id')
+        .where({ 'm.role': 'partner', 'u.is_active': true })
+        .pluck('m.organisation_id')) as number[],
+    )
+    // An invitation not accepted or revoked is someone to answer too (its link can be sent again).
+    for (const id of (await context
+      .db('invitations')
+      .where({ role: 'partner' })
+      .whereNull('accepted_at')
+      .whereNull('revoked_at')
+      .pluck('organisation_id')) as number[])
+      withPartner.add(id)
+    const waiting = (await context.db('organisations').whereNull('retired_at').orderBy('name').select('id', 'name', 'place_id')) as Array<{
+      id: number
+      name: string
+      place_id: number
+    }>
+    const nobody = waiting.filter((o) => !submitted.has(o.id) && !withPartner.has(o.id))
+    // The demo has organisations that submitted with nobody left to answer: they are not counted.
+    expect(waiting.filter((o) => submitted.has(o.id) && !withPartner.has(o.id)).length).toBeGreaterThan(0)
+    expect(nobody.length).toBeGreaterThan(1)
+    const page = await lead.get(`/rounds/${round.id}/manage`)
+    expect(page.text).toContain(`${nobody.length} organisations have nobody to answer`)
+
+    // Invited, an organisation has someone to answer for it.
+    const organisation = nobody[0]!
+    const board = await lead.get(`/admin/places/${organisation.place_id}/contacts`)
+    const invited = await lead
+      .post(`/admin/places/${organisation.place_id}/contacts`)
+      .type('form')
+      .send({ _csrf: csrfFrom(board.text), organisationId: String(organisation.id), name: 'Robin Day', email: 'robin.day@example.net' })
+    expect(invited.status).toBe(303)
+    const after = await lead.get(`/rounds/${round.id}/manage`)
+    expect(after.text).toContain(
+      `${nobody.length - 1 === 1 ? '1 organisation has' : `${nobody.length - 1} organisations have`} nobody to answer`,
+    )
+
+    // In the baseline, where every organisation submitted, nobody is missing.
+    const baseline = (await context.db('rounds').orderBy('opens_at').first('id')) as { id: number }
+    expect((await lead.get(`/rounds/${baseline.id}/manage`)).text).not.toContain('nobody to answer')
+  })
+
+  it('reopens one place’s submitted return, with a reason, audited; the place lead can change it again', async () => {
+    const returned = (await context
+      .db('place_returns')
+      .where({ status: 'submitted' })
+      .orderBy('id')
+      .first('id', 'round_id', 'place_id')) as {
+      id: number
+      round_id: number
+      place_id: number
+    }
+    const base = `/rounds/${returned.round_id}/places/${returned.place_id}`
+    const page = await lead.get(base)
+    expect(page.text).toContain('Reason for reopening')
+    const noReason = await post(base, `${base}/return/reopen`, { reason: '' })
+    expect(noReason.status).toBe(400)
+    expect(errorSummaryOf(noReason.text)).toEqual(['Enter the reason for reopening the place return'])
+    expect(((await context.db('place_returns').where({ id: returned.id }).first('status')) as { status: string }).status).toBe('submitted')
+
+    const reopened = await post(base, `${base}/return/reopen`, { reason: 'The finance criteria need the new pooled budget' })
+    expect(reopened.status).toBe(303)
+    expect(((await context.db('place_returns').where({ id: returned.id }).first('status')) as { status: string }).status).toBe('draft')
+    const event = (await context
+      .db('audit_events')
+      .where({ kind: 'place-return.reopened', subject_id: String(returned.id) })
+      .first('details')) as {
+      details: unknown
+    }
+    const details = (typeof event.details === 'string' ? JSON.parse(event.details) : event.details) as { reason: string }
+    expect(details.reason).toBe('The finance criteria need the new pooled budget')
+    expect((await lead.get(base)).text).not.toContain('It can no longer be changed unless the ICS lead reopens it')
   })
 
   it('copies a round: its places and framework, with the open development actions carried over; a retired organisation is left out', async () => {
@@ -209,7 +313,7 @@ describe('running rounds without a developer', () => {
     expect(manage.text).toContain(`${open.length} open development actions carried over`)
 
     const wirral = (await context.db('places').where({ slug: 'wirral' }).first('id')) as { id: number }
-    await post(`/rounds/${roundId}/manage`, `/rounds/${roundId}/open`, {})
+    await post(`/rounds/${roundId}/manage`, `/rounds/${roundId}/open`, { 'open-reason': 'Ready early' })
     expect((await lead.get(`/rounds/${roundId}/manage/places/${wirral.id}`)).text).not.toContain('Healthwatch Wirral')
     // It keeps its place, and its answers, in the baseline round it answered.
     const baseline = (await context.db('rounds').orderBy('id').first('id')) as { id: number }

@@ -15,4 +15,20 @@ describe('the bounded cache', () => {
     expect(cache.get('a')).toBe(4)
     expect(cache.size).toBe(2)
   })
+
+  it('makes a shared value once for callers that ask while it is being made, and keeps no failure', async () => {
+    const cache = new BoundedCache<string, Promise<number>>(2)
+    let made = 0
+    const make = async () => {
+      made += 1
+      await new Promise((resolve) => setImmediate(resolve))
+      return made
+    }
+    expect(await Promise.all([cache.shared('a', make), cache.shared('a', make), cache.shared('a', make)])).toEqual([1, 1, 1])
+    expect(made).toBe(1)
+    await expect(cache.shared('b', () => Promise.reject(new Error('no')))).rejects.toThrow('no')
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(cache.get('b')).toBeUndefined()
+    expect(await cache.shared('b', make)).toBe(2)
+  })
 })

@@ -1,3 +1,5 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { PassThrough, Writable } from 'node:stream'
 import { parse } from 'csv-parse/sync'
 import { csvCell, toCsv, writeCsv } from '../../server/exports/csv'
@@ -176,8 +178,38 @@ describe('Excel writer', () => {
     expect(read[total]).toEqual([total - 1, `row ${total - 1}`])
   })
 
+  it('neutralises headers as CSV does: they can be typed data (a place or domain name)', async () => {
+    const table = arrayTable('Typed headers', ['Place', '=HYPERLINK("http://evil.example","x")', '@SUM(A1)'])
+    const read = (await readWorkbook(await workbookBuffer([sheet(table, [['Wirral', 1, 2]])]))).get('Typed headers')!
+    expect(read[0]).toEqual(['Place', `'=HYPERLINK("http://evil.example","x")`, `'@SUM(A1)`])
+    expect(parse(toCsv(table, []), { bom: true })[0]).toEqual(read[0])
+  })
+
   it('names sheets as Excel allows', () => {
     expect(sheetName('A very long name that goes on and on and on')).toHaveLength(31)
     expect(sheetName('a/b?c')).toBe('a b c')
+  })
+})
+
+describe('one writer per format', () => {
+  /** Every .ts file of the app and its scripts that imports a package, relative to the repository. */
+  function importersOf(pattern: RegExp): string[] {
+    const root = path.join(__dirname, '../..')
+    const walk = (directory: string): string[] =>
+      fs.readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+        const full = path.join(directory, entry.name)
+        if (entry.isDirectory()) return walk(full)
+        return entry.name.endsWith('.ts') ? [full] : []
+      })
+    return ['server', 'scripts']
+      .flatMap((folder) => walk(path.join(root, folder)))
+      .filter((file) => pattern.test(fs.readFileSync(file, 'utf8')))
+      .map((file) => path.relative(root, file).split(path.sep).join('/'))
+  }
+
+  // Every CSV and spreadsheet cell is neutralised because nothing else can write one.
+  it('only server/exports/csv.ts imports csv-stringify, and only server/exports/excel.ts imports exceljs', () => {
+    expect(importersOf(/from ['"]csv-stringify|require\(['"]csv-stringify|import\(['"]csv-stringify/)).toEqual(['server/exports/csv.ts'])
+    expect(importersOf(/from ['"]exceljs|require\(['"]exceljs|import\(['"]exceljs/)).toEqual(['server/exports/excel.ts'])
   })
 })

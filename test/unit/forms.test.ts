@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { ValidationError } from '../../server/errors'
 import { forgottenPasswordForm, newPasswordForm, signInForm } from '../../server/forms/account'
 import { submissionForm } from '../../server/forms/assessment'
@@ -9,7 +9,19 @@ import { parseForm } from '../../server/forms/parse'
 import { invitationForm, membershipForm } from '../../server/forms/people'
 import { actionForm, decisionForm, moderationForm, positionForm, reopenReturnForm } from '../../server/forms/placeReturn'
 import { publishResultsForm } from '../../server/forms/reports'
-import { extendRoundForm, reopenResponseForm } from '../../server/forms/rounds'
+import { organisationForm, placeForm, reasonForm } from '../../server/forms/places'
+import { closeRoundForm, openRoundForm, reminderDaysForm, reopenResponseForm, roundFields } from '../../server/forms/roundSetup'
+import { calendarDate, joinDateParts, requiredText } from '../../server/forms/fields'
+import { deadlineOn } from '../../server/time/london'
+
+/** A deadline's day as three boxes, and why it moved: how the field builders join and check dates. */
+const extendRoundForm = z.preprocess(
+  (body) => joinDateParts(body, 'until'),
+  z.object({
+    until: calendarDate('Enter the new deadline as a real date').transform(deadlineOn),
+    reason: requiredText({ missing: 'Enter the reason', label: 'Reason', max: 1000 }),
+  }),
+)
 
 /** Every form, with the names of the fields it posts. */
 const forms: Array<[string, z.ZodType, string[]]> = [
@@ -20,8 +32,15 @@ const forms: Array<[string, z.ZodType, string[]]> = [
   ['membership', membershipForm, ['role', 'placeId', 'organisationId']],
   ['audit filter', auditFilterForm(['sign-in.failed', 'sign-out']), ['user', 'kind', 'from', 'to', 'page']],
   ['submission', submissionForm, ['declaration']],
-  ['extend round', extendRoundForm, ['until-day', 'until-month', 'until-year', 'reason']],
+  ['date parts', extendRoundForm, ['until-day', 'until-month', 'until-year', 'reason']],
+  ['round', roundFields, ['title', 'frameworkVersionId', 'placeIds', 'reminderDays', 'copyFrom']],
+  ['open round early', openRoundForm, ['open-reason']],
+  ['close round early', closeRoundForm, ['close-reason']],
+  ['reminder days', reminderDaysForm, ['reminderDays']],
   ['reopen response', reopenResponseForm, ['reason']],
+  ['place', placeForm, ['name']],
+  ['organisation', organisationForm, ['name', 'kind']],
+  ['retire or reinstate', reasonForm, ['reason']],
   ['agreed position', positionForm(4, 'AV1'), ['level', 'rationale', 'evidenceSummary']],
   ['moderation', moderationForm(4), ['moderationLevel', 'moderationComment']],
   ['reopen return', reopenReturnForm, ['reason']],
