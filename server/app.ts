@@ -152,7 +152,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(roundRoutes(services.rounds))
   app.use(assessmentRoutes(services.assessments))
   app.use(placeRoutes(services.placeReturns, services.dashboards, services.reports))
-  app.use(dashboardRoutes(services.dashboards, services.reports))
+  app.use(dashboardRoutes(services.dashboards))
   app.use(reportRoutes(services.reports))
   app.use(
     adminRoutes({

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { isRowId } from '../db/values'
+import { ValidationError } from '../errors'
 import { maxReminderDay } from '../rounds/schedule'
 import { parseLondonDateTime } from './dateTime'
 import type { FormError } from './errors'
@@ -62,9 +63,11 @@ export type RoundFormValues = z.output<typeof roundFields> & { opensAt: Date; cl
 
 /**
  * The round form: its name, framework version, when it opens and its deadline (London date and
- * time), the places taking part and the reminder days. Every problem at once, each on its field.
+ * time), the places taking part and the reminder days. Every problem at once, each on its field,
+ * as a ValidationError (like parseForm).
  */
-export function parseRoundForm(body: Record<string, unknown>): { ok: true; values: RoundFormValues } | { ok: false; errors: FormError[] } {
+export function parseRoundForm(input: unknown): RoundFormValues {
+  const body = formFields(input)
   const parsed = roundFields.safeParse(body)
   const opens = parseLondonDateTime(body, 'opens', 'when the round opens', '09:00')
   const closes = parseLondonDateTime(body, 'closes', 'the deadline', '17:00')
@@ -75,8 +78,13 @@ export function parseRoundForm(body: Record<string, unknown>): { ok: true; value
   if (!opens.ok) ordered.push(opens.error)
   if (!closes.ok) ordered.push(closes.error)
   for (const field of ['#placeIds', '#reminderDays', '#copyFrom']) ordered.push(...errors.filter((e) => e.href === field))
-  if (!parsed.success || !opens.ok || !closes.ok) return { ok: false, errors: ordered }
-  return { ok: true, values: { ...parsed.data, opensAt: opens.at, closesAt: closes.at } }
+  if (!parsed.success || !opens.ok || !closes.ok) throw new ValidationError(ordered)
+  return { ...parsed.data, opensAt: opens.at, closesAt: closes.at }
+}
+
+/** A posted form's fields; anything but an object (a crafted request) is a form left empty. */
+function formFields(input: unknown): Record<string, unknown> {
+  return typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {}
 }
 
 const reason = (missing: string) =>
@@ -88,18 +96,17 @@ export const openRoundForm = z.object({ 'open-reason': reason('Enter the reason 
 /** Closing a round before its deadline. */
 export const closeRoundForm = z.object({ 'close-reason': reason('Enter the reason for closing the round early') })
 
-/** Extending a round: the new deadline (London date and time) and why. */
-export function parseExtendForm(
-  body: Record<string, unknown>,
-): { ok: true; until: Date; reason: string } | { ok: false; errors: FormError[] } {
+/** Extending a round: the new deadline (London date and time) and why; a ValidationError naming every problem. */
+export function parseExtendForm(input: unknown): { until: Date; reason: string } {
+  const body = formFields(input)
   const until = parseLondonDateTime(body, 'until', 'the new deadline', '17:00', {
     missing: 'Enter the new deadline as a real date',
     invalid: 'Enter the new deadline as a real date',
   })
   const why = z.object({ reason: reason('Enter the reason') }).safeParse(body)
   const errors = [...(until.ok ? [] : [until.error]), ...(why.success ? [] : fromZod(why.error))]
-  if (!until.ok || !why.success) return { ok: false, errors }
-  return { ok: true, until: until.at, reason: why.data.reason }
+  if (!until.ok || !why.success) throw new ValidationError(errors)
+  return { until: until.at, reason: why.data.reason }
 }
 
 /** Reopening one organisation's submitted response. */

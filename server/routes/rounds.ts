@@ -1,16 +1,16 @@
 import type { Request, Response } from 'express'
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
-import { ValidationError } from '../errors'
 import { formBody, type BodyRule } from '../middleware/body'
 import { londonDateTimeFields } from '../forms/dateTime'
-import { formErrorView, fromZod, type FormError } from '../forms/errors'
+import { formErrorView, type FormError } from '../forms/errors'
+import { parseForm } from '../forms/parse'
 import { closeRoundForm, openRoundForm, parseExtendForm, parseRoundForm, reminderDaysForm, reopenResponseForm } from '../forms/roundSetup'
 import { organisationKindLabel } from '../organisations/kinds'
 import { defaultReminderDays, describeReminderDays } from '../rounds/schedule'
 import type { RoundService } from '../services/roundService'
 import { leadIcsId } from './admin/scope'
-import { actorOf } from './forms'
+import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
 
 const stateTags = {
@@ -28,16 +28,9 @@ const responseTags = {
 /** The round form: a few fields, and a box for each place taking part (as many as an ICS may have). */
 const roundFormBody: BodyRule = { ...formBody({ textCharacters: 2_000, fields: 420 }), repeatable: ['placeIds'] }
 
-/** Runs a change; a rule it breaks comes back as form errors for the page to show again. */
-async function attempt(change: () => Promise<unknown>): Promise<FormError[]> {
-  try {
-    await change()
-    return []
-  } catch (error) {
-    if (error instanceof ValidationError) return error.errors
-    throw error
-  }
-}
+/** How many were reminded, for the page to say: organisations, e-mails and organisations with nobody to remind. */
+const remindedQuery = (sent: { organisations: number; mails: number; withoutRecipients: number }) =>
+  `reminded=${sent.organisations}-${sent.mails}-${sent.withoutRecipients}`
 
 /**
  * The ICS lead's rounds: create one (or copy an earlier one), change it before it opens, open
@@ -55,14 +48,15 @@ export function roundRoutes(rounds: RoundService) {
   async function renderForm(
     req: Request,
     res: Response,
-    options: { roundId?: number; values: Record<string, unknown>; errors: FormError[]; status?: number },
+    options: { roundId?: number; values: Record<string, unknown>; errors: FormError[] },
   ) {
     const user = req.user!
     const round = options.roundId === undefined ? undefined : await rounds.get(user, options.roundId)
     const icsId = round?.round.icsId ?? leadIcsId(user, req.query.ics)
     const choices = await rounds.formChoices(user, icsId)
     const copyFrom = options.values.copyFrom ? choices.rounds.find((c) => String(c.id) === String(options.values.copyFrom)) : undefined
-    res.status(options.status ?? 200).render('rounds/form', {
+    // The status is 200, or 400 already set by handleForm when the form comes back with its problems.
+    res.render('rounds/form', {
       title: round ? `Change ${round.round.title}` : copyFrom ? `Copy ${copyFrom.title}` : 'Create a round',
       round: round?.round,
       copyFrom,
@@ -110,18 +104,21 @@ export function roundRoutes(rounds: RoundService) {
     })
   })
 
-  r.post('/rounds', { access: lead, body: roundFormBody }, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = parseRoundForm(body)
-    if (!parsed.ok) return renderForm(req, res, { values: body, errors: parsed.errors, status: 400 })
-    const icsId = leadIcsId(req.user!, req.query.ics)
-    let roundId = 0
-    const errors = await attempt(async () => {
-      roundId = await rounds.create(actorOf(req), icsId, { ...parsed.values, copyFromRoundId: parsed.values.copyFrom })
-    })
-    if (errors.length > 0) return renderForm(req, res, { values: body, errors, status: 400 })
-    res.redirect(303, `/rounds/${roundId}/manage?created=1`)
-  })
+  r.post(
+    '/rounds',
+    { access: lead, body: roundFormBody },
+    handleForm(
+      (req, res, form) => renderForm(req, res, form),
+      async (req, res) => {
+        const values = parseRoundForm(req.body)
+        const roundId = await rounds.create(actorOf(req), leadIcsId(req.user!, req.query.ics), {
+          ...values,
+          copyFromRoundId: values.copyFrom,
+        })
+        res.redirect(303, `/rounds/${roundId}/manage?created=1`)
+      },
+    ),
+  )
 
   r.get('/rounds/:roundId/edit', lead, async (req, res) => {
     const { state } = await rounds.get(req.user!, idParam(req, 'roundId'))
@@ -142,19 +139,23 @@ export function roundRoutes(rounds: RoundService) {
     })
   })
 
-  r.post('/rounds/:roundId/edit', { access: lead, body: roundFormBody }, async (req, res) => {
-    const roundId = idParam(req, 'roundId')
-    const body = req.body as Record<string, unknown>
-    const parsed = parseRoundForm(body)
-    if (!parsed.ok) return renderForm(req, res, { roundId, values: body, errors: parsed.errors, status: 400 })
-    const errors = await attempt(() => rounds.update(actorOf(req), roundId, parsed.values))
-    if (errors.length > 0) return renderForm(req, res, { roundId, values: body, errors, status: 400 })
-    res.redirect(303, `/rounds/${roundId}/manage`)
-  })
+  r.post(
+    '/rounds/:roundId/edit',
+    { access: lead, body: roundFormBody },
+    handleForm(
+      (req, res, form) => renderForm(req, res, { roundId: idParam(req, 'roundId'), ...form }),
+      async (req, res) => {
+        const roundId = idParam(req, 'roundId')
+        await rounds.update(actorOf(req), roundId, parseRoundForm(req.body))
+        res.redirect(303, `/rounds/${roundId}/manage`)
+      },
+    ),
+  )
 
-  async function renderManage(req: Request, res: Response, errors: FormError[] = [], values: Record<string, unknown> = {}, status = 200) {
+  /** The round's page; its forms (open, remind, reminder days, extend, close) come back here with their problems. */
+  async function renderManage(req: Request, res: Response, { errors, values }: FormState = blankForm) {
     const view = await rounds.summary(req.user!, idParam(req, 'roundId'))
-    res.status(status).render('rounds/manage', {
+    res.render('rounds/manage', {
       title: view.round.title,
       ...view,
       values: { reminderDays: view.round.reminderDays.join(', '), ...values },
@@ -169,54 +170,57 @@ export function roundRoutes(rounds: RoundService) {
 
   r.get('/rounds/:roundId/manage', lead, (req, res) => renderManage(req, res))
 
-  r.post('/rounds/:roundId/open', lead, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = openRoundForm.safeParse(body)
-    if (!parsed.success) return renderManage(req, res, fromZod(parsed.error), body, 400)
-    const errors = await attempt(() => rounds.open(actorOf(req), idParam(req, 'roundId'), { reason: parsed.data['open-reason'] }))
-    if (errors.length > 0) return renderManage(req, res, errors, body, 400)
-    res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
-  })
-
-  r.post('/rounds/:roundId/close', lead, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = closeRoundForm.safeParse(body)
-    if (!parsed.success) return renderManage(req, res, fromZod(parsed.error), body, 400)
-    const errors = await attempt(() => rounds.close(actorOf(req), idParam(req, 'roundId'), { reason: parsed.data['close-reason'] }))
-    if (errors.length > 0) return renderManage(req, res, errors, body, 400)
-    res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
-  })
-
-  r.post('/rounds/:roundId/extend', lead, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = parseExtendForm(body)
-    if (!parsed.ok) return renderManage(req, res, parsed.errors, body, 400)
-    const errors = await attempt(() => rounds.extend(actorOf(req), idParam(req, 'roundId'), { until: parsed.until, reason: parsed.reason }))
-    if (errors.length > 0) return renderManage(req, res, errors, body, 400)
-    res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
-  })
-
-  r.post('/rounds/:roundId/reminders', lead, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = reminderDaysForm.safeParse(body)
-    if (!parsed.success) return renderManage(req, res, fromZod(parsed.error), body, 400)
-    const errors = await attempt(() => rounds.setReminderDays(actorOf(req), idParam(req, 'roundId'), parsed.data.reminderDays))
-    if (errors.length > 0) return renderManage(req, res, errors, body, 400)
-    res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage`)
-  })
-
-  r.post('/rounds/:roundId/remind', lead, async (req, res) => {
-    let sent = { organisations: 0, mails: 0, withoutRecipients: 0 }
-    const errors = await attempt(async () => {
-      sent = await rounds.remindNow(actorOf(req), idParam(req, 'roundId'), {})
+  /** A change made from the round's page, which the page shows again with any problem. */
+  const manageForm = (change: (req: Request) => Promise<string | void>) =>
+    handleForm(renderManage, async (req, res) => {
+      const query = await change(req)
+      res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage${query ? `?${query}` : ''}`)
     })
-    if (errors.length > 0) return renderManage(req, res, errors, {}, 400)
-    res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage?reminded=${sent.organisations}-${sent.mails}-${sent.withoutRecipients}`)
-  })
 
-  async function renderPlace(req: Request, res: Response, errors: FormError[] = [], values: Record<string, unknown> = {}, status = 200) {
+  r.post(
+    '/rounds/:roundId/open',
+    lead,
+    manageForm(async (req) => {
+      const { 'open-reason': reason } = parseForm(openRoundForm, req.body)
+      await rounds.open(actorOf(req), idParam(req, 'roundId'), { reason })
+    }),
+  )
+
+  r.post(
+    '/rounds/:roundId/close',
+    lead,
+    manageForm(async (req) => {
+      const { 'close-reason': reason } = parseForm(closeRoundForm, req.body)
+      await rounds.close(actorOf(req), idParam(req, 'roundId'), { reason })
+    }),
+  )
+
+  r.post(
+    '/rounds/:roundId/extend',
+    lead,
+    manageForm(async (req) => {
+      await rounds.extend(actorOf(req), idParam(req, 'roundId'), parseExtendForm(req.body))
+    }),
+  )
+
+  r.post(
+    '/rounds/:roundId/reminders',
+    lead,
+    manageForm(async (req) => {
+      await rounds.setReminderDays(actorOf(req), idParam(req, 'roundId'), parseForm(reminderDaysForm, req.body).reminderDays)
+    }),
+  )
+
+  r.post(
+    '/rounds/:roundId/remind',
+    lead,
+    manageForm(async (req) => remindedQuery(await rounds.remindNow(actorOf(req), idParam(req, 'roundId'), {}))),
+  )
+
+  /** A place of the round: its organisations, with their reminders and reopening. */
+  async function renderPlace(req: Request, res: Response, { errors, values }: FormState = blankForm) {
     const view = await rounds.place(req.user!, idParam(req, 'roundId'), idParam(req, 'placeId'))
-    res.status(status).render('rounds/place', {
+    res.render('rounds/place', {
       title: `${view.place.name}: ${view.round.title}`,
       ...view,
       values,
@@ -231,54 +235,48 @@ export function roundRoutes(rounds: RoundService) {
 
   r.get('/rounds/:roundId/manage/places/:placeId', lead, (req, res) => renderPlace(req, res))
 
-  r.post('/rounds/:roundId/manage/places/:placeId/remind', lead, async (req, res) => {
-    let sent = { organisations: 0, mails: 0, withoutRecipients: 0 }
-    const errors = await attempt(async () => {
-      sent = await rounds.remindNow(actorOf(req), idParam(req, 'roundId'), { placeId: idParam(req, 'placeId') })
-    })
-    if (errors.length > 0) return renderPlace(req, res, errors, {}, 400)
-    res.redirect(
-      303,
-      `/rounds/${idParam(req, 'roundId')}/manage/places/${idParam(req, 'placeId')}?reminded=${sent.organisations}-${sent.mails}-${sent.withoutRecipients}`,
+  r.post(
+    '/rounds/:roundId/manage/places/:placeId/remind',
+    lead,
+    handleForm(renderPlace, async (req, res) => {
+      const sent = await rounds.remindNow(actorOf(req), idParam(req, 'roundId'), { placeId: idParam(req, 'placeId') })
+      res.redirect(303, `/rounds/${idParam(req, 'roundId')}/manage/places/${idParam(req, 'placeId')}?${remindedQuery(sent)}`)
+    }),
+  )
+
+  /**
+   * A change to one organisation of the round, made from (and shown again with any problem on) the
+   * page of its place, which the address does not name: it is looked up first.
+   */
+  const organisationForm = (change: (req: Request, organisationId: number) => Promise<string | void>) =>
+    handleForm(
+      // Which organisation's form it was, so that its reason box gets the problem and what was typed.
+      (req, res, form) => renderPlace(req, res, { ...form, values: { ...form.values, organisationId: idParam(req, 'organisationId') } }),
+      async (req, res) => {
+        const roundId = idParam(req, 'roundId')
+        const organisationId = idParam(req, 'organisationId')
+        req.params.placeId = String(await rounds.placeOfOrganisation(req.user!, roundId, organisationId))
+        const query = await change(req, organisationId)
+        res.redirect(303, `/rounds/${roundId}/manage/places/${req.params.placeId}${query ? `?${query}` : ''}`)
+      },
     )
-  })
 
-  /** Back to the page of the organisation's place in the round, where these buttons are. */
-  async function placePathOf(req: Request): Promise<string> {
-    const placeId = await rounds.placeOfOrganisation(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
-    return `/rounds/${idParam(req, 'roundId')}/manage/places/${placeId}`
-  }
+  r.post(
+    '/rounds/:roundId/organisations/:organisationId/remind',
+    lead,
+    organisationForm(async (req, organisationId) =>
+      remindedQuery(await rounds.remindNow(actorOf(req), idParam(req, 'roundId'), { organisationId })),
+    ),
+  )
 
-  r.post('/rounds/:roundId/organisations/:organisationId/remind', lead, async (req, res) => {
-    const path = await placePathOf(req)
-    let sent = { organisations: 0, mails: 0, withoutRecipients: 0 }
-    const errors = await attempt(async () => {
-      sent = await rounds.remindNow(actorOf(req), idParam(req, 'roundId'), { organisationId: idParam(req, 'organisationId') })
-    })
-    if (errors.length > 0) {
-      req.params.placeId = path.split('/').pop()!
-      return renderPlace(req, res, errors, {}, 400)
-    }
-    res.redirect(303, `${path}?reminded=${sent.organisations}-${sent.mails}-${sent.withoutRecipients}`)
-  })
-
-  r.post('/rounds/:roundId/organisations/:organisationId/reopen', lead, async (req, res) => {
-    const path = await placePathOf(req)
-    const body = req.body as Record<string, unknown>
-    const organisationId = idParam(req, 'organisationId')
-    const parsed = reopenResponseForm.safeParse(body)
-    req.params.placeId = path.split('/').pop()!
-    if (!parsed.success)
-      return renderPlace(
-        req,
-        res,
-        [{ text: 'Enter the reason for reopening', href: `#reason-${organisationId}` }],
-        { ...body, organisationId },
-        400,
-      )
-    await rounds.reopenResponse(actorOf(req), idParam(req, 'roundId'), organisationId, { reason: parsed.data.reason })
-    res.redirect(303, path)
-  })
+  r.post(
+    '/rounds/:roundId/organisations/:organisationId/reopen',
+    lead,
+    organisationForm(async (req, organisationId) => {
+      const { reason } = parseForm(reopenResponseForm, req.body, { reason: `reason-${organisationId}` })
+      await rounds.reopenResponse(actorOf(req), idParam(req, 'roundId'), organisationId, { reason })
+    }),
+  )
 
   return r.router
 }

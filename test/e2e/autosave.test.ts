@@ -9,7 +9,12 @@ test('pressing a save button while an autosave is on its way saves once, with no
   const { page } = await e2e.session()
   await signIn(page, demoUsers.partner)
   await page.goto('/assessments')
-  await page.locator('.nhsuk-card__link').first().click()
+  // The demo partner's open round is the one in progress (the baseline is closed, the next round not yet open).
+  await page
+    .locator('.nhsuk-card')
+    .filter({ has: page.locator('.nhsuk-tag', { hasText: 'In progress' }) })
+    .getByRole('link')
+    .click()
   await page.getByRole('link', { name: 'Design & delivery' }).click()
   await page.waitForURL('**/domains/DD')
 

@@ -83,7 +83,7 @@ test('the ICS lead’s dashboard: filled, filtered, sorted, by keyboard, and an 
   await page.waitForURL(`**${target}`)
   expect(await isFocused(page.locator('body'))).toBe(true)
 
-  // A round nobody has answered yet.
+  // A round open since yesterday that nobody has answered yet (a round that has not opened has no dashboard).
   const db = e2e.server.database.db
   const ics = (await db('ics').where({ slug: 'cheshire-and-merseyside-demo' }).first('id')) as { id: number } | undefined
   const anyRound = (await db('rounds').first('ics_id', 'framework_version_id')) as { ics_id: number; framework_version_id: number }
@@ -92,7 +92,7 @@ test('the ICS lead’s dashboard: filled, filtered, sorted, by keyboard, and an 
       ics_id: ics?.id ?? anyRound.ics_id,
       framework_version_id: anyRound.framework_version_id,
       title: 'Place development self-assessment, next year',
-      opens_at: timestamp(new Date(Date.now() + 30 * 86_400_000)),
+      opens_at: timestamp(new Date(Date.now() - 86_400_000)),
       closes_at: timestamp(new Date(Date.now() + 60 * 86_400_000)),
       created_at: timestamp(),
     },

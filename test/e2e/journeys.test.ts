@@ -54,7 +54,7 @@ test('an ICS lead invites a partner, who sets a password, answers with autosave,
   await checkPage(lead, 'home-ics-lead')
   await lead.goto('/admin/invitations')
   await checkPage(lead, 'admin-invitations')
-  expect(await documentStatus(lead, () => lead.getByRole('button', { name: 'Send invitation' }).click())).toBe(400)
+  expect(await documentStatus(lead, () => lead.getByRole('button', { name: 'Send invitation', exact: true }).click())).toBe(400)
   expect(await errorSummaryFocused(lead)).toEqual(['Enter the person’s full name', 'Enter their email address', 'Select a role'])
   await checkPage(lead, 'admin-invitations-error')
   await invite(lead, { ...invitee, role: 'Partner respondent' })

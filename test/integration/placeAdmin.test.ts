@@ -37,6 +37,11 @@ describe('places and partner organisations, managed without a developer', () => 
     const place = (await context.db('places').where({ name: 'Southport and Formby' }).first('id', 'slug')) as { id: number; slug: string }
     expect(place.slug).toBe('southport-and-formby')
     expect(added.headers.location).toBe(`/admin/places/${place.id}`)
+    // Renamed to a name another place has: refused on the name's own field, with what was typed kept.
+    const clash = await post(lead, `/admin/places/${place.id}`, `/admin/places/${place.id}`, { placeName: 'Wirral' })
+    expect(clash.status).toBe(400)
+    expect(clash.text).toMatch(/<a href="#placeName">[^<]*Wirral/)
+    expect(clash.text).toMatch(/id="placeName"[^>]*value="Wirral"|value="Wirral"[^>]*id="placeName"/)
     expect((await post(lead, `/admin/places/${place.id}`, `/admin/places/${place.id}`, { placeName: 'Sefton North' })).status).toBe(303)
     expect(((await context.db('places').where({ id: place.id }).first('name')) as { name: string }).name).toBe('Sefton North')
     expect(
@@ -151,6 +156,57 @@ describe('places and partner organisations, managed without a developer', () => 
         .orderBy('id')
         .pluck('kind')) as string[],
     ).toEqual(['organisation.retired', 'organisation.reinstated'])
+  })
+
+  it('retires a place with answers instead of deleting it, leaving it out of new rounds, and reinstates it; each with a reason, audited', async () => {
+    const halton = (await context.db('places').where({ slug: 'halton' }).first('id')) as { id: number }
+    const kept = async () => ({
+      organisations: Number(
+        ((await context.db('organisations').where({ place_id: halton.id }).count({ n: '*' }).first()) as { n: unknown }).n,
+      ),
+      responses: Number(
+        (
+          (await context
+            .db('responses as r')
+            .join('organisations as o', 'o.id', 'r.organisation_id')
+            .where('o.place_id', halton.id)
+            .count({ n: '*' })
+            .first()) as { n: unknown }
+        ).n,
+      ),
+      rounds: Number(((await context.db('round_places').where({ place_id: halton.id }).count({ n: '*' }).first()) as { n: unknown }).n),
+    })
+    const before = await kept()
+    expect(before.responses).toBeGreaterThan(0)
+    const page = `/admin/places/${halton.id}`
+    const noReason = await post(lead, page, `${page}/retire`, { reason: ' ' })
+    expect(noReason.status).toBe(400)
+    expect(errorSummaryOf(noReason.text)).toEqual(['Enter the reason'])
+    // Only the ICS lead retires a place, not a place lead (of another place or its own).
+    expect((await post(placeLead, '/admin/places', `${page}/retire`, { reason: 'Merged' })).status).toBe(403)
+    expect((await post(lead, page, `${page}/retire`, { reason: 'Merged with Knowsley into one place' })).status).toBe(303)
+
+    expect(await kept()).toEqual(before)
+    const list = await lead.get('/admin/places')
+    expect(list.text).toMatch(
+      new RegExp(`href="/admin/places/${halton.id}">Halton</a> <strong class="nhsuk-tag nhsuk-tag--grey">Retired</strong>`),
+    )
+    const roundForm = await lead.get('/rounds/new')
+    expect(roundForm.text).not.toContain('Halton')
+
+    expect((await post(lead, page, `${page}/reinstate`, { reason: 'The merger was called off' })).status).toBe(303)
+    expect((await lead.get('/rounds/new')).text).toContain('Halton')
+    const events = (await context
+      .db('audit_events')
+      .where({ subject_type: 'place', subject_id: String(halton.id) })
+      .orderBy('id')
+      .select('kind', 'details')) as Array<{ kind: string; details: unknown }>
+    expect(
+      events.map((e) => [e.kind, ((typeof e.details === 'string' ? JSON.parse(e.details) : e.details) as { reason: string }).reason]),
+    ).toEqual([
+      ['place.retired', 'Merged with Knowsley into one place'],
+      ['place.reinstated', 'The merger was called off'],
+    ])
   })
 
   it('shows the demo’s Wirral contacts in every status, round by round, and counts on the places list the contacts the board lists', async () => {

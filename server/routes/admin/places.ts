@@ -2,13 +2,14 @@ import type { Request, Response } from 'express'
 import { allow } from '../../auth/access'
 import { guardedRouter } from '../../auth/guardedRouter'
 import { ValidationError } from '../../errors'
-import { formErrorView, fromZod, type FormError } from '../../forms/errors'
+import { formErrorView } from '../../forms/errors'
+import { parseForm } from '../../forms/parse'
 import { organisationForm, placeForm, reasonForm } from '../../forms/places'
 import { invitationForm } from '../../forms/people'
 import { organisationKindLabel, organisationKindLabels, organisationKinds } from '../../organisations/kinds'
 import type { InvitationService } from '../../services/invitationService'
 import type { PlaceAdminService } from '../../services/placeAdminService'
-import { actorOf } from '../forms'
+import { actorOf, blankForm, handleForm, type FormState } from '../forms'
 import { idParam } from '../params'
 import { currentIcsId, leadIcsId } from './scope'
 
@@ -23,12 +24,12 @@ const contactTags = {
   deactivated: { text: 'Deactivated', classes: 'nhsuk-tag--grey' },
 } as const
 
-async function attempt(change: () => Promise<unknown>): Promise<FormError[]> {
+/** Runs a change whose problems belong to another field of the page (the place's name, say). */
+async function onField<T>(href: `#${string}`, change: () => Promise<T>): Promise<T> {
   try {
-    await change()
-    return []
+    return await change()
   } catch (error) {
-    if (error instanceof ValidationError) return error.errors
+    if (error instanceof ValidationError) throw new ValidationError(error.errors.map((e) => ({ ...e, href })))
     throw error
   }
 }
@@ -42,11 +43,11 @@ export function placeAdminRoutes({ places, invitations }: { places: PlaceAdminSe
   const managers = allow.roles('ics_lead', 'place_lead')
   const lead = allow.roles('ics_lead')
 
-  async function renderList(req: Request, res: Response, values: Record<string, unknown> = {}, errors: FormError[] = [], status = 200) {
+  async function renderList(req: Request, res: Response, { errors, values }: FormState = blankForm) {
     const user = req.user!
     const icsId = currentIcsId(user, req.query.ics)
     const list = await places.list(user, icsId)
-    res.status(status).render('admin/places', {
+    res.render('admin/places', {
       title: 'Places and partner organisations',
       icsId,
       isLead: user.memberships.some((m) => m.role === 'ics_lead' && m.icsId === icsId),
@@ -59,21 +60,20 @@ export function placeAdminRoutes({ places, invitations }: { places: PlaceAdminSe
 
   r.get('/admin/places', managers, (req, res) => renderList(req, res))
 
-  r.post('/admin/places', lead, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = placeForm.safeParse(body)
-    if (!parsed.success) return renderList(req, res, body, fromZod(parsed.error), 400)
-    let placeId = 0
-    const errors = await attempt(async () => {
-      placeId = await places.createPlace(actorOf(req), leadIcsId(req.user!, req.query.ics), parsed.data.name)
-    })
-    if (errors.length > 0) return renderList(req, res, body, errors, 400)
-    res.redirect(303, `/admin/places/${placeId}`)
-  })
+  r.post(
+    '/admin/places',
+    lead,
+    handleForm(renderList, async (req, res) => {
+      const { name } = parseForm(placeForm, req.body)
+      const placeId = await places.createPlace(actorOf(req), leadIcsId(req.user!, req.query.ics), name)
+      res.redirect(303, `/admin/places/${placeId}`)
+    }),
+  )
 
-  async function renderPlace(req: Request, res: Response, values: Record<string, unknown> = {}, errors: FormError[] = [], status = 200) {
+  /** A place's page: its organisations, adding one, renaming and retiring the place. */
+  async function renderPlace(req: Request, res: Response, { errors, values }: FormState = blankForm) {
     const view = await places.place(req.user!, idParam(req, 'placeId'))
-    res.status(status).render('admin/place', {
+    res.render('admin/place', {
       title: view.place.name,
       ...view,
       kindItems: [{ value: '', text: 'Choose a type' }, ...kindItems],
@@ -86,49 +86,50 @@ export function placeAdminRoutes({ places, invitations }: { places: PlaceAdminSe
 
   r.get('/admin/places/:placeId', managers, (req, res) => renderPlace(req, res))
 
-  r.post('/admin/places/:placeId', lead, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = placeForm.safeParse({ name: body.placeName })
-    const values = { placeName: body.placeName }
-    if (!parsed.success) return renderPlace(req, res, values, fromZod(parsed.error, { name: 'placeName' }), 400)
-    const errors = await attempt(() => places.renamePlace(actorOf(req), idParam(req, 'placeId'), parsed.data.name))
-    if (errors.length > 0)
-      return renderPlace(
-        req,
-        res,
-        values,
-        errors.map((e) => ({ ...e, href: '#placeName' as const })),
-        400,
-      )
-    res.redirect(303, `/admin/places/${idParam(req, 'placeId')}`)
-  })
+  r.post(
+    '/admin/places/:placeId',
+    lead,
+    handleForm(renderPlace, async (req, res) => {
+      // The rename form's field is placeName: the page has the organisation form's name too.
+      const { name } = parseForm(placeForm, { name: (req.body as Record<string, unknown>).placeName }, { name: 'placeName' })
+      await onField('#placeName', () => places.renamePlace(actorOf(req), idParam(req, 'placeId'), name))
+      res.redirect(303, `/admin/places/${idParam(req, 'placeId')}`)
+    }),
+  )
 
   for (const [action, retire] of [
     ['retire', true],
     ['reinstate', false],
   ] as const) {
-    r.post(`/admin/places/:placeId/${action}`, lead, async (req, res) => {
-      const body = req.body as Record<string, unknown>
-      const parsed = reasonForm.safeParse(body)
-      if (!parsed.success) return renderPlace(req, res, { placeReason: body.reason }, fromZod(parsed.error, { reason: 'placeReason' }), 400)
-      await places.setPlaceRetired(actorOf(req), idParam(req, 'placeId'), retire, parsed.data.reason)
-      res.redirect(303, `/admin/places/${idParam(req, 'placeId')}`)
-    })
+    r.post(
+      `/admin/places/:placeId/${action}`,
+      lead,
+      handleForm(
+        // The reason box is placeReason on the page, beside the organisation form's fields.
+        (req, res, form) => renderPlace(req, res, { errors: form.errors, values: { placeReason: form.values.reason } }),
+        async (req, res) => {
+          const { reason } = parseForm(reasonForm, req.body, { reason: 'placeReason' })
+          await places.setPlaceRetired(actorOf(req), idParam(req, 'placeId'), retire, reason)
+          res.redirect(303, `/admin/places/${idParam(req, 'placeId')}`)
+        },
+      ),
+    )
   }
 
-  r.post('/admin/places/:placeId/organisations', managers, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = organisationForm.safeParse(body)
-    if (!parsed.success) return renderPlace(req, res, body, fromZod(parsed.error), 400)
-    const errors = await attempt(() => places.createOrganisation(actorOf(req), idParam(req, 'placeId'), parsed.data))
-    if (errors.length > 0) return renderPlace(req, res, body, errors, 400)
-    res.redirect(303, `/admin/places/${idParam(req, 'placeId')}?added=1`)
-  })
+  r.post(
+    '/admin/places/:placeId/organisations',
+    managers,
+    handleForm(renderPlace, async (req, res) => {
+      await places.createOrganisation(actorOf(req), idParam(req, 'placeId'), parseForm(organisationForm, req.body))
+      res.redirect(303, `/admin/places/${idParam(req, 'placeId')}?added=1`)
+    }),
+  )
 
-  async function renderBoard(req: Request, res: Response, values: Record<string, unknown> = {}, errors: FormError[] = [], status = 200) {
+  /** A place's contacts board, for the round chosen (the newest that has opened by default). */
+  async function renderBoard(req: Request, res: Response, { errors, values }: FormState = blankForm) {
     const roundId = typeof req.query.round === 'string' && /^\d+$/.test(req.query.round) ? Number(req.query.round) : undefined
     const view = await places.contactsBoard(req.user!, idParam(req, 'placeId'), roundId)
-    res.status(status).render('admin/contacts', {
+    res.render('admin/contacts', {
       title: `${view.place.name}: contacts`,
       ...view,
       contactTags,
@@ -146,26 +147,29 @@ export function placeAdminRoutes({ places, invitations }: { places: PlaceAdminSe
 
   r.get('/admin/places/:placeId/contacts', managers, (req, res) => renderBoard(req, res))
 
-  r.post('/admin/places/:placeId/contacts', managers, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const values = { name: body.name, email: body.email, organisationId: body.organisationId }
-    const parsed = invitationForm.safeParse({ ...values, role: 'partner', placeId: '' })
-    if (!parsed.success) return renderBoard(req, res, values, fromZod(parsed.error), 400)
-    const { place } = await places.place(req.user!, idParam(req, 'placeId'))
-    const errors = await attempt(() => invitations.invite(actorOf(req), place.icsId, parsed.data))
-    if (errors.length > 0) return renderBoard(req, res, values, errors, 400)
-    res.redirect(303, `/admin/places/${place.id}/contacts?sent=1`)
-  })
+  r.post(
+    '/admin/places/:placeId/contacts',
+    managers,
+    handleForm(renderBoard, async (req, res) => {
+      const body = req.body as Record<string, unknown>
+      // A contact is always a partner respondent of one of the place's organisations.
+      const invitation = parseForm(invitationForm, {
+        name: body.name,
+        email: body.email,
+        organisationId: body.organisationId,
+        role: 'partner',
+        placeId: '',
+      })
+      const { place } = await places.place(req.user!, idParam(req, 'placeId'))
+      await invitations.invite(actorOf(req), place.icsId, invitation)
+      res.redirect(303, `/admin/places/${place.id}/contacts?sent=1`)
+    }),
+  )
 
-  async function renderOrganisation(
-    req: Request,
-    res: Response,
-    values: Record<string, unknown> = {},
-    errors: FormError[] = [],
-    status = 200,
-  ) {
+  /** An organisation's page: changing it, its reminders, retiring and reinstating it. */
+  async function renderOrganisation(req: Request, res: Response, { errors, values }: FormState = blankForm) {
     const view = await places.organisation(req.user!, idParam(req, 'organisationId'))
-    res.status(status).render('admin/organisation', {
+    res.render('admin/organisation', {
       title: view.organisation.name,
       ...view,
       kindItems,
@@ -178,26 +182,32 @@ export function placeAdminRoutes({ places, invitations }: { places: PlaceAdminSe
 
   r.get('/admin/organisations/:organisationId', managers, (req, res) => renderOrganisation(req, res))
 
-  r.post('/admin/organisations/:organisationId', managers, async (req, res) => {
-    const body = req.body as Record<string, unknown>
-    const parsed = organisationForm.safeParse(body)
-    if (!parsed.success) return renderOrganisation(req, res, body, fromZod(parsed.error), 400)
-    const errors = await attempt(() => places.updateOrganisation(actorOf(req), idParam(req, 'organisationId'), parsed.data))
-    if (errors.length > 0) return renderOrganisation(req, res, body, errors, 400)
-    res.redirect(303, `/admin/organisations/${idParam(req, 'organisationId')}`)
-  })
+  r.post(
+    '/admin/organisations/:organisationId',
+    managers,
+    handleForm(renderOrganisation, async (req, res) => {
+      await places.updateOrganisation(actorOf(req), idParam(req, 'organisationId'), parseForm(organisationForm, req.body))
+      res.redirect(303, `/admin/organisations/${idParam(req, 'organisationId')}`)
+    }),
+  )
 
   for (const [action, retire] of [
     ['retire', true],
     ['reinstate', false],
   ] as const) {
-    r.post(`/admin/organisations/:organisationId/${action}`, managers, async (req, res) => {
-      const body = req.body as Record<string, unknown>
-      const parsed = reasonForm.safeParse(body)
-      if (!parsed.success) return renderOrganisation(req, res, { reason: body.reason }, fromZod(parsed.error), 400)
-      await places.setOrganisationRetired(actorOf(req), idParam(req, 'organisationId'), retire, parsed.data.reason)
-      res.redirect(303, `/admin/organisations/${idParam(req, 'organisationId')}`)
-    })
+    r.post(
+      `/admin/organisations/:organisationId/${action}`,
+      managers,
+      handleForm(
+        // Only the reason is kept: the change form above shows the organisation as it is.
+        (req, res, form) => renderOrganisation(req, res, { errors: form.errors, values: { reason: form.values.reason } }),
+        async (req, res) => {
+          const { reason } = parseForm(reasonForm, req.body)
+          await places.setOrganisationRetired(actorOf(req), idParam(req, 'organisationId'), retire, reason)
+          res.redirect(303, `/admin/organisations/${idParam(req, 'organisationId')}`)
+        },
+      ),
+    )
   }
 
   return r.router

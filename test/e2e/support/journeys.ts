@@ -38,7 +38,7 @@ export async function invite(page: Page, invitee: Invitee): Promise<void> {
   await page.getByRole('radio', { name: invitee.role }).check()
   if (invitee.place) await page.getByLabel('Place (for a place lead').selectOption({ label: invitee.place })
   if (invitee.organisation) await page.getByLabel('Partner organisation').selectOption({ label: invitee.organisation })
-  await page.getByRole('button', { name: 'Send invitation' }).click()
+  await page.getByRole('button', { name: 'Send invitation', exact: true }).click()
   await page.waitForURL('**/admin/invitations?sent=1*')
 }
 
