@@ -114,8 +114,8 @@ export class DashboardService {
     return `${await this.versions.forIcs(icsId)}|${Math.floor(now.getTime() / 60_000)}`
   }
 
-  /** Every round of an ICS, oldest first, reused while nothing changed (see resultsOfIcs). */
-  private async roundsOfIcs(icsId: number): Promise<RoundResults[]> {
+  /** Every round of an ICS, oldest first, reused while nothing changed (see resultsOfIcs); the place pages read them too. */
+  async roundsOfIcs(icsId: number): Promise<RoundResults[]> {
     return this.resultsOfIcs(icsId, await this.stateOf(icsId, this.clock()))
   }
 
