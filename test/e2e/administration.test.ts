@@ -85,7 +85,7 @@ test('frameworks: an upload with problems, a draft of the ICS’s own and what i
   await checkPage(page, 'admin-framework-compare-draft')
 })
 
-test('rounds: the next round changed before it opens, opened early with a reason, and a round copied', async () => {
+test('rounds: the next round’s page (opening it early needs a reason), its change form before it opens, and the copy form', async () => {
   const { page } = await e2e.session()
   await signIn(page, demoUsers.icsLead)
 
