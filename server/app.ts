@@ -151,9 +151,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
   app.use(roundRoutes(services.rounds))
   app.use(assessmentRoutes(services.assessments))
-  app.use(roundRoutes(services.rounds))
   app.use(placeRoutes(services.placeReturns, services.dashboards, services.reports))
-  app.use(dashboardRoutes(services.dashboards, services.reports))
+  app.use(dashboardRoutes(services.dashboards))
   app.use(reportRoutes(services.reports))
   app.use(
     adminRoutes({

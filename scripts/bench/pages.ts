@@ -7,6 +7,7 @@ import { hashPassword } from '../../server/auth/passwords'
 import { prepareDatabase } from '../../server/bootstrap'
 import { loadConfig } from '../../server/config'
 import { createDatabase } from '../../server/db/connection'
+import { timestamp } from '../../server/db/values'
 import { demoIcs } from '../../server/demo/demoData'
 import { migrateToLatest } from '../../server/db/migrate'
 import { createLogger } from '../../server/logger'
@@ -119,7 +120,12 @@ const datasets: Record<'demo' | 'national', Dataset> = {
       try {
         await prepareDatabase(db, createServices(db, config, logger), config, logger)
         const ics = (await db('ics').where({ slug: demoIcs.slug }).first('id')) as { id: number }
-        const round = (await db('rounds').where({ ics_id: ics.id }).orderBy('opens_at', 'desc').first('id')) as { id: number }
+        // The round open now: the demo also holds its next round, set up early, which has not opened.
+        const round = (await db('rounds')
+          .where({ ics_id: ics.id })
+          .where('opens_at', '<=', timestamp())
+          .orderBy('opens_at', 'desc')
+          .first('id')) as { id: number }
         const place = (await db('places').where({ ics_id: ics.id, slug: 'wirral' }).first('id')) as { id: number }
         const organisation = (await db('organisations').where({ place_id: place.id, name: 'Wirral Council' }).first('id')) as { id: number }
         return {

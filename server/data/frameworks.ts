@@ -200,10 +200,11 @@ export class FrameworkData {
     return { ...toSummary(row), document: documentOf(row.content_hash, row.document) }
   }
 
-  /** The newest version of a framework, by slug, with its document: one query. */
+  /** The newest bundled version of a framework, by slug, with its document (an ICS's own versions are its own): one query. */
   async latestVersion(slug: string): Promise<FrameworkVersion | undefined> {
     const row = (await this.versions(this.db)
       .where('f.slug', slug)
+      .whereNull('v.owner_ics_id')
       .orderBy('v.id', 'desc')
       .first([...versionColumns, documentColumn(this.db)])) as VersionRecord | undefined
     return row && { ...toSummary(row), document: documentOf(row.content_hash, row.document) }

@@ -256,15 +256,24 @@ export class UserData {
       is_active: unknown
       last_sign_in_at: unknown
     }>
-    const memberships = await this.membershipsInIcs(icsId)
+    const memberships = new Map<number, Membership[]>()
+    for (const m of await this.membershipsInIcs(icsId)) memberships.set(m.userId, [...(memberships.get(m.userId) ?? []), m])
     return users.map((u) => ({
       id: u.id,
       email: u.email,
       name: u.name,
       isActive: toBoolean(u.is_active),
       lastSignInAt: toDateOrNull(u.last_sign_in_at),
-      memberships: memberships.filter((m) => m.userId === u.id),
+      memberships: memberships.get(u.id) ?? [],
     }))
+  }
+
+  /** Who has a role in the ICS, by name: only what a list to choose a person from shows. */
+  async namesInIcs(icsId: number): Promise<Array<{ id: number; name: string; email: string }>> {
+    return (await this.db('users as u')
+      .whereIn('u.id', this.db('memberships').where({ ics_id: icsId }).select('user_id'))
+      .orderBy('u.name')
+      .select('u.id', 'u.name', 'u.email')) as Array<{ id: number; name: string; email: string }>
   }
 
   private membershipsInIcs(icsId: number): Promise<Array<Membership & { userId: number }>> {

@@ -6,7 +6,7 @@ import { BoundedCache } from '../dashboard/boundedCache'
 import { chartJson, type DataTable } from '../dashboard/model'
 import { arrayTable, csvContentType, toCsv } from '../exports/csv'
 import { excelContentType, sheet, workbookBuffer } from '../exports/excel'
-import type { ReportService } from '../services/reportService'
+import { reportLinksFor } from '../services/reportService'
 import type { DashboardService } from '../services/dashboardService'
 import { idParam } from './params'
 
@@ -41,7 +41,7 @@ function fileName(title: string, extension: string): string {
  * viewers: their place against the ICS median), and its downloads: the same figures, with the
  * same filters, as CSV (the heatmap) and as a workbook (every table of the page).
  */
-export function dashboardRoutes(dashboards: DashboardService, reports: ReportService) {
+export function dashboardRoutes(dashboards: DashboardService) {
   const r = guardedRouter()
   const page = (req: Request) => dashboards.dashboard(req.user!, idParam(req, 'roundId'), req.query as Record<string, unknown>)
 
@@ -59,8 +59,9 @@ export function dashboardRoutes(dashboards: DashboardService, reports: ReportSer
   const bodies = new BoundedCache<string, Promise<Buffer>>(cachedBodies)
 
   r.get('/rounds/:roundId/dashboard', readers, async (req, res) => {
-    const { view, rounds, key } = await page(req)
-    const reportLinks = await reports.reportLinks(req.user!, view.round.id)
+    const { view, rounds, key, reportsOf } = await page(req)
+    // From what the page holds: no more queries.
+    const reportLinks = reportLinksFor(req.user!, reportsOf.icsId, reportsOf.published, reportsOf.places)
     const bodyKey = JSON.stringify([key, reportLinks])
     const body = await bodies.shared(bodyKey, async () =>
       Buffer.from(
@@ -80,7 +81,15 @@ export function dashboardRoutes(dashboards: DashboardService, reports: ReportSer
       dashboardBody: bodyMarker,
     })
     const at = around.indexOf(bodyMarker)
-    res.type('html').send(Buffer.concat([Buffer.from(around.slice(0, at)), body, Buffer.from(around.slice(at + bodyMarker.length))]))
+    const [head, tail] = [Buffer.from(around.slice(0, at)), Buffer.from(around.slice(at + bodyMarker.length))]
+    // Written as three pieces (one system call) rather than copied into one buffer a request.
+    res
+      .type('html')
+      .set('Content-Length', String(head.length + body.length + tail.length))
+      .status(200)
+    res.write(head)
+    res.write(body)
+    res.end(tail)
   })
 
   r.get('/rounds/:roundId/dashboard.csv', readers, async (req, res) => {

@@ -4,6 +4,7 @@ import type { Database } from '../db/connection'
 import { PartnerProgressData, type PartnerProgressRow } from '../data/partnerProgress'
 import { ResultsVersionData } from '../data/resultsVersion'
 import { PlaceData } from '../data/places'
+import { ReportData } from '../data/reports'
 import { RoundData } from '../data/rounds'
 import { BoundedCache } from '../dashboard/boundedCache'
 import { parseFilters } from '../dashboard/filters'
@@ -27,6 +28,11 @@ export interface DashboardPage {
    * results in the database and the minute. Two requests with the same key get the same page.
    */
   key: string
+  /**
+   * What the round's report links depend on besides the user: its ICS, whether its results are
+   * published and the places taking part (rows the results' version covers, so kept with the page).
+   */
+  reportsOf: { icsId: number; published: boolean; places: Array<{ id: number }> }
 }
 
 /** How many dashboards and ICSs' results each process keeps (most recently used). */
@@ -75,6 +81,7 @@ export class DashboardService {
   private readonly rounds: RoundData
   private readonly progress: PartnerProgressData
   private readonly places: PlaceData
+  private readonly publications: ReportData
   private readonly versions: ResultsVersionData
   private readonly pages = new BoundedCache<string, Promise<DashboardPage>>(cachedPages)
   private readonly icsResults = new BoundedCache<string, Promise<RoundResults[]>>(cachedIcsResults)
@@ -87,6 +94,7 @@ export class DashboardService {
     this.rounds = new RoundData(db)
     this.progress = new PartnerProgressData(db)
     this.places = new PlaceData(db)
+    this.publications = new ReportData(db)
     this.versions = new ResultsVersionData(db)
   }
 
@@ -105,8 +113,8 @@ export class DashboardService {
     return `${await this.versions.forIcs(icsId)}|${Math.floor(now.getTime() / 60_000)}`
   }
 
-  /** Every round of an ICS, oldest first, reused while nothing changed (see resultsOfIcs). */
-  private async roundsOfIcs(icsId: number): Promise<RoundResults[]> {
+  /** Every round of an ICS, oldest first, reused while nothing changed (see resultsOfIcs); the place pages read them too. */
+  async roundsOfIcs(icsId: number): Promise<RoundResults[]> {
     return this.resultsOfIcs(icsId, await this.stateOf(icsId, this.clock()))
   }
 
@@ -122,7 +130,7 @@ export class DashboardService {
     const key = JSON.stringify([round.id, scopeKey, icsName, query, stateKey])
     return this.pages.shared(key, async () => {
       // Every place is read, even for a place lead: the ICS medians they compare with are over all of them.
-      const all = await this.resultsOfIcs(round.icsId, stateKey)
+      const [all, publication] = await Promise.all([this.resultsOfIcs(round.icsId, stateKey), this.publications.publication(round.id)])
       const current = all.find((r) => r.round.id === round.id)
       if (!current) throw new NotFoundError()
       const visible = scope.kind === 'ics' ? current.places : current.places.filter((p) => scope.placeIds.includes(p.place.id))
@@ -146,7 +154,16 @@ export class DashboardService {
         },
         `/rounds/${round.id}/dashboard`,
       )
-      return { view, rounds: [...all].reverse().map(linkOf), key }
+      return {
+        view,
+        rounds: [...all].reverse().map(linkOf),
+        key,
+        reportsOf: {
+          icsId: round.icsId,
+          published: Boolean(publication?.publishedAt),
+          places: current.places.map((p) => ({ id: p.place.id })),
+        },
+      }
     })
   }
 

@@ -136,7 +136,7 @@ export class FrameworkService {
     return this.data.criteria(versionId)
   }
 
-  /** The newest loaded version of the Cheshire and Merseyside framework. */
+  /** The newest bundled version of the Cheshire and Merseyside framework (never an ICS's own draft). */
   async defaultVersion(): Promise<FrameworkVersion | undefined> {
     return this.data.latestVersion(defaultFrameworkSlug)
   }

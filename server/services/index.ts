@@ -56,6 +56,7 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
   const mailer = new Mailer(db, config.smtpUrl, config.mailFrom, logger, clock)
   const sessions = new DatabaseSessionStore(db, clock)
   const results = new ResultsReadModel(db, clock)
+  const dashboards = new DashboardService(db, results, clock)
   const reminders = new ReminderService(db, mailer, config.baseUrl, clock, logger)
   const invitations = new InvitationService(db, config, audit, mailer, clock)
   return {
@@ -68,9 +69,9 @@ export function createServices(db: Database, config: AppConfig, logger: Logger, 
     invitations,
     userAdmin: new UserAdminService(db, audit, sessions, clock),
     assessments: new AssessmentService(db, audit, mailer, clock),
-    placeReturns: new PlaceReturnService(db, audit, clock),
+    placeReturns: new PlaceReturnService(db, audit, clock, dashboards),
     results,
-    dashboards: new DashboardService(db, results, clock),
+    dashboards,
     reports: new ReportService(db, results, audit, clock, config.protectiveMarking),
     reminders,
     rounds: new RoundService(db, audit, reminders, mailer, clock),

@@ -51,6 +51,8 @@ export class PlaceReturnService {
     private readonly db: Database,
     private readonly audit: AuditService,
     private readonly clock: () => Date,
+    /** Every round of an ICS, kept while the database says nothing changed (the dashboards'); read here when absent. */
+    private readonly icsResults?: { roundsOfIcs(icsId: number): Promise<RoundResults[]> },
   ) {
     this.data = new PlaceReturnData(db)
     this.places = new PlaceData(db)
@@ -64,6 +66,21 @@ export class PlaceReturnService {
     if (!round || !place || round.icsId !== place.icsId || !canViewPlace(user, place)) throw new NotFoundError()
     if (!(await this.rounds.placeTakesPart(round.id, place.id))) throw new NotFoundError()
     return { round, place }
+  }
+
+  /**
+   * These rounds' results with this place's part (unknown rounds, or rounds of another ICS, left
+   * out): taken from the ICS's results kept by the dashboards while the database says nothing
+   * changed, so a place page costs one check instead of reading every kind of row again; read
+   * here when none are kept or a round is not among them (one that has not opened yet).
+   */
+  private async resultsOf(icsId: number, roundIds: number[], placeId: number): Promise<RoundResults[]> {
+    if (this.icsResults) {
+      const kept = await this.icsResults.roundsOfIcs(icsId)
+      const found = roundIds.map((id) => kept.find((r) => r.round.id === id))
+      if (found.every((r) => r !== undefined)) return found
+    }
+    return (await this.readModel.rounds(roundIds, { placeIds: [placeId] })).filter((r) => r.round.icsId === icsId)
   }
 
   /** How many levels the round's framework has: what a level chosen on the place forms may be. */
@@ -93,8 +110,8 @@ export class PlaceReturnService {
   async view(user: CurrentUser, roundId: number, placeId: number): Promise<PlaceRoundView> {
     const place = await this.places.findPlace(placeId)
     if (!place || !canViewPlace(user, place)) throw new NotFoundError()
-    const results = await this.readModel.round(roundId, { placeIds: [place.id] })
-    const view = results && results.round.icsId === place.icsId ? placeView(results, place.id) : undefined
+    const [results] = await this.resultsOf(place.icsId, [roundId], place.id)
+    const view = results && placeView(results, place.id)
     if (!view) throw new NotFoundError()
     return {
       ...view,
@@ -279,9 +296,10 @@ export class PlaceReturnService {
     const rounds = await this.data.roundsOfPlace(place.id, this.clock())
     const [latestId, previousId] = rounds.map((r) => r.id)
     const [results, organisations] = await Promise.all([
-      this.readModel.rounds(
+      this.resultsOf(
+        place.icsId,
         rounds.slice(0, 2).map((r) => r.id),
-        { placeIds: [place.id] },
+        place.id,
       ),
       this.places.listOrganisations({ icsId: place.icsId, placeId: place.id }),
     ])

@@ -35,6 +35,25 @@ export interface RoundReportsView {
  * what is decided in server/auth/access.ts: before publication only ICS leads and the place's own
  * place lead; after it, board viewers too. Anyone else is told "not found".
  */
+export interface ReportLinks {
+  systemReport: boolean
+  reportsPage: boolean
+  draft: boolean
+}
+
+/**
+ * The report links of a round for this user, from what a page already holds: the round's ICS,
+ * whether its results are published, and the places taking part.
+ */
+export function reportLinksFor(user: CurrentUser, icsId: number, published: boolean, places: ReadonlyArray<{ id: number }>): ReportLinks {
+  const systemReport = canDownloadSystemReport(user, icsId, published)
+  return {
+    systemReport,
+    reportsPage: systemReport || places.some((p) => canDownloadPlaceReport(user, { id: p.id, icsId }, published)),
+    draft: !published,
+  }
+}
+
 export class ReportService {
   private readonly data: ReportData
   private readonly places: PlaceData
@@ -128,18 +147,10 @@ export class ReportService {
   }
 
   /** For other pages of a round: whether this user may download its system report, and whether it has a reports page for them. */
-  async reportLinks(user: CurrentUser, roundId: number): Promise<{ systemReport: boolean; reportsPage: boolean; draft: boolean }> {
+  async reportLinks(user: CurrentUser, roundId: number): Promise<ReportLinks> {
     const [round, publication] = await Promise.all([this.rounds.findRound(roundId), this.data.publication(roundId)])
     if (!round || !publication) return { systemReport: false, reportsPage: false, draft: false }
-    const published = publication.publishedAt !== null
-    const places = await this.rounds.placesInRound(round.id)
-    return {
-      systemReport: canDownloadSystemReport(user, round.icsId, published),
-      reportsPage:
-        canDownloadSystemReport(user, round.icsId, published) ||
-        places.some((p) => canDownloadPlaceReport(user, { id: p.id, icsId: round.icsId }, published)),
-      draft: !published,
-    }
+    return reportLinksFor(user, round.icsId, publication.publishedAt !== null, await this.rounds.placesInRound(round.id))
   }
 
   /** The place reports this user may download, newest round first, each marked when it is still a draft. */

@@ -38,6 +38,12 @@ export class UserAdminService {
     return this.users.listForIcs(icsId)
   }
 
+  /** The ICS's people by name, for choosing one (the audit trail's filter): without their roles. */
+  async names(actor: CurrentUser, icsId: number): Promise<Array<{ id: number; name: string; email: string }>> {
+    this.assertLead(actor, icsId)
+    return this.users.namesInIcs(icsId)
+  }
+
   async get(actor: CurrentUser, icsId: number, userId: number): Promise<IcsUserSummary> {
     const user = (await this.list(actor, icsId)).find((u) => u.id === userId)
     if (!user) throw new NotFoundError()

@@ -593,6 +593,24 @@ describe('the dashboard', () => {
     )
     await context.db('delegation_decisions').where({ round_id: s.currentId, place_id: s.places.alderley }).update({ decided_level: 2 })
   })
+
+  it('marks the system report a draft until the results are published, at once on every instance', async () => {
+    const another = await signIn(context.anotherInstance(), 'lead@test.example', testDemoPassword)
+    const draft = '(draft: results not yet published)'
+    for (const agent of [lead, another]) expect((await agent.get(dashboard())).text).toContain(draft)
+    const user = (await context.db('users').where({ email: 'lead@test.example' }).first('id')) as { id: number }
+    await context.db('rounds').where({ id: s.currentId }).update({ published_at: timestamp(), published_by: user.id })
+    try {
+      for (const agent of [lead, another]) {
+        const page = (await agent.get(dashboard())).text
+        expect(page).toContain(`href="/rounds/${s.currentId}/report.pdf"`)
+        expect(page).not.toContain(draft)
+      }
+    } finally {
+      await context.db('rounds').where({ id: s.currentId }).update({ published_at: null, published_by: null })
+    }
+    expect((await lead.get(dashboard())).text).toContain(draft)
+  })
 })
 
 describe('home pages and the places list', () => {

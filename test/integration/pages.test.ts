@@ -80,6 +80,23 @@ describe('public pages', () => {
   })
 })
 
+describe('the public framework page beside an ICS’s own versions', () => {
+  it('shows the bundled framework, never a draft an ICS made of it', async () => {
+    // The demo ICS has a draft of its own, made from the bundled framework, newer than it.
+    const context = await createTestContext({ demo: true })
+    try {
+      const draft = (await context.db('framework_versions').whereNotNull('owner_ics_id').first('id')) as { id: number } | undefined
+      expect(draft).toBeDefined()
+      const response = await request(context.app).get('/framework')
+      expect(response.status).toBe(200)
+      expect(response.text).toContain('id="criterion-GV5"')
+      expect(response.text).not.toContain('Draft for the next round')
+    } finally {
+      await context.close()
+    }
+  })
+})
+
 describe('errors in production', () => {
   it('shows a 500 page with no stack trace', async () => {
     const context = await createTestContext({ env: { NODE_ENV: 'production' } })

@@ -31,7 +31,7 @@ export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdm
       page,
       pageSize,
     })
-    const users = await userAdmin.list(user, icsId)
+    const users = await userAdmin.names(user, icsId)
     const query = new URLSearchParams(
       Object.entries({
         user: filter.user,
