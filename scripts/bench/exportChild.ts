@@ -1,5 +1,5 @@
 /**
- * One export of the export bench, alone in its own process (`node --import tsx
+ * One export of the export bench, alone in its own process (`node <npm start's options>
  * scripts/bench/exportChild.ts <database> <round id> csv|xlsx|json`): the round's answers, or the
  * whole round, streamed into a sink that keeps nothing, exactly as a download writes them. It
  * prints the bytes written, the seconds taken and the process's memory: resident before, its

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
 import { hashPassword } from '../../server/auth/passwords'
 import { createDatabase } from '../../server/db/connection'
@@ -18,9 +19,9 @@ import { markdownTable, root } from './support'
  *    closed round, 16 answers each with evidence: more than any real round.
  * Exports: every answer as CSV and as Excel, and the whole round as JSON.
  *
- * Targets: on the national data, the process stays under 200 MB; on the 112,000 answers, the
- * live heap stays under 64 MB (it holds a page of rows, not the round; the resident peak is
- * shown, and is mostly garbage V8 lets build up between collections, more for bigger exports).
+ * Targets: every export keeps the process under 200 MB, on both data sets; on the 112,000
+ * answers the live heap also stays under 64 MB (it holds a page of rows, not the round: what the
+ * resident peak holds beyond it is garbage V8 has not collected yet).
  */
 
 const organisations = Number(process.env.BENCH_EXPORT_ORGANISATIONS ?? 7000)
@@ -64,8 +65,20 @@ async function build(file: string, options: Omit<NationalDataOptions, 'passwordH
   }
 }
 
+/**
+ * How `npm start` runs Node (its V8 memory flags and TypeScript loader: the young generation's
+ * size alone moves the peak by tens of MB), so the child measures what the app would.
+ */
+function startOptions(): string[] {
+  const start = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  const words = start.split(/\s+/)
+  const script = words.findIndex((w) => w.endsWith('.ts'))
+  if (words[0] !== 'node' || script < 0) throw new Error(`npm start is no longer "node <options> <script>.ts": ${start}`)
+  return words.slice(1, script)
+}
+
 function runChild(file: string, roundId: number, format: 'csv' | 'xlsx' | 'json'): ChildResult {
-  const output = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/bench/exportChild.ts', file, String(roundId), format], {
+  const output = execFileSync(process.execPath, [...startOptions(), 'scripts/bench/exportChild.ts', file, String(roundId), format], {
     cwd: root,
     encoding: 'utf8',
   })
@@ -107,12 +120,14 @@ export async function benchExports(dir: string): Promise<boolean> {
         r.peakMb.toFixed(0),
         r.liveMb.toFixed(0),
       ])
-      const ok = set.limit === 'rss' ? r.peakMb < memoryLimitMb : r.liveMb < liveLimitMb
+      // Every export keeps the process under the limit; the big round's must also hold only a page.
+      const underLimit = r.peakMb < memoryLimitMb
+      const ok = underLimit && (set.limit === 'rss' || r.liveMb < liveLimitMb)
       holds &&= ok
       verdicts.push(
         set.limit === 'rss'
           ? `Target (process under ${memoryLimitMb} MB), ${set.name}, ${label}: peak ${r.peakMb.toFixed(0)} MB – ${ok ? 'holds' : 'does NOT hold'}`
-          : `Target (live heap under ${liveLimitMb} MB), ${set.name}, ${label}: ${r.liveMb.toFixed(0)} MB (process peak ${r.peakMb.toFixed(0)} MB) – ${ok ? 'holds' : 'does NOT hold'}`,
+          : `Target (process under ${memoryLimitMb} MB, live heap under ${liveLimitMb} MB), ${set.name}, ${label}: peak ${r.peakMb.toFixed(0)} MB, live ${r.liveMb.toFixed(0)} MB – ${ok ? 'holds' : 'does NOT hold'}`,
       )
     }
   }

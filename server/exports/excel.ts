@@ -59,9 +59,13 @@ export function sheetName(name: string): string {
 }
 
 // How many rows to add before letting the zip writer catch up and checking the reader's pace.
-const rowsPerYield = 200
+// Small steps and a small backlog keep the sheet XML's buffers short-lived: buffers that wait
+// long in the zip writer's queue outlive young-generation collections, and are then freed only
+// by a full collection, which V8 puts off (at 112,000 rows, 200 rows and 2 MB made the process
+// peak about 70 MB higher, for no gain in speed).
+const rowsPerYield = 25
 /** Sheet XML allowed to wait for compression before rows stop being added. */
-const maxBacklogBytes = 2 * 1024 * 1024
+const maxBacklogBytes = 256 * 1024
 
 /**
  * How much of a sheet's XML is waiting to be compressed. exceljs's streaming writer hands rows
