@@ -85,6 +85,7 @@ export class DashboardService {
   private readonly versions: ResultsVersionData
   private readonly pages = new BoundedCache<string, Promise<DashboardPage>>(cachedPages)
   private readonly icsResults = new BoundedCache<string, Promise<RoundResults[]>>(cachedIcsResults)
+  private readonly roundIcs = new BoundedCache<number, number>(1000)
 
   constructor(
     db: Database,
@@ -118,9 +119,24 @@ export class DashboardService {
     return this.resultsOfIcs(icsId, await this.stateOf(icsId, this.clock()))
   }
 
+  /**
+   * A round's id and ICS. A round never moves to another ICS and ids are never reused, so this is
+   * kept once read; a round since deleted is found missing from its ICS's results, whose version
+   * its deletion moved.
+   */
+  private async roundOf(roundId: number): Promise<{ id: number; icsId: number } | undefined> {
+    let icsId = this.roundIcs.get(roundId)
+    if (icsId === undefined) {
+      icsId = (await this.rounds.findRound(roundId))?.icsId
+      if (icsId === undefined) return undefined
+      this.roundIcs.set(roundId, icsId)
+    }
+    return { id: roundId, icsId }
+  }
+
   /** A round's dashboard for this user, with the filters of the query string; not found outside their scope. */
   async dashboard(user: CurrentUser, roundId: number, query: Record<string, unknown>): Promise<DashboardPage> {
-    const round = await this.rounds.findRound(roundId)
+    const round = await this.roundOf(roundId)
     const scope = round && resultsScope(user, round.icsId)
     if (!round || !scope) throw new NotFoundError()
     const now = this.clock()

@@ -85,7 +85,7 @@ test('frameworks: an upload with problems, a draft of the ICS’s own and what i
   await checkPage(page, 'admin-framework-compare-draft')
 })
 
-test('rounds: the next round changed before it opens, opened early with a reason, and a round copied', async () => {
+test('rounds: the next round’s page (opening it early needs a reason), its change form before it opens, and the copy form', async () => {
   const { page } = await e2e.session()
   await signIn(page, demoUsers.icsLead)
 
@@ -130,21 +130,23 @@ test('an import of 10,000 rows followed without JavaScript: the page refreshes i
   await page.getByRole('button', { name: 'Check the file' }).click()
   await page.waitForURL(/\/admin\/imports\/\d+$/)
   // Without JavaScript the page refreshes itself while the file is checked (when the machine is
-  // quick enough to have finished already, the preview shows at once). The progress page is checked
-  // as served, its refresh taken out so that it stays still while it is checked.
+  // quick enough to have finished already, the preview shows at once).
   const importPage = page.url()
-  const served = await (await page.context().request.get(importPage)).text()
+  const progress = await page.context().request.get(importPage)
+  const served = await progress.text()
   if (served.includes('id="import-progress"')) {
-    const refresh = /<noscript><meta http-equiv="refresh" content="\d+"><\/noscript>/
-    expect(served).toMatch(refresh)
-    await page.route(importPage, (route) =>
-      route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: served.replace(refresh, '') }),
+    expect(served).toMatch(/<noscript><meta http-equiv="refresh" content="\d+"><\/noscript>/)
+    // The checks need scripts, so the same response (body and headers, CSP nonce included) is shown
+    // in a browser with them, its status kept at "checking" so that it stays still while checked.
+    const viewer = (await e2e.session()).page
+    const headers = progress.headers()
+    await viewer.route(importPage, (route) => route.fulfill({ status: 200, headers, body: served }))
+    await viewer.route(`${importPage}/status.json`, (route) =>
+      route.fulfill({ json: { working: true, status: 'checking', percent: 10, processedRows: 1000, totalRows: 10_000 } }),
     )
-    await page.goto(importPage)
-    expect(await page.getByLabel('Rows checked').count()).toBe(1)
-    await checkPage(page, 'admin-import-progress')
-    await page.unroute(importPage)
-    await page.goto(importPage)
+    await viewer.goto(importPage)
+    expect(await viewer.getByLabel('Rows checked').count()).toBe(1)
+    await checkPage(viewer, 'admin-import-progress')
   }
   await page.locator('h1', { hasText: /^Check before you import/ }).waitFor({ timeout: 120_000 })
   expect(await page.locator('main').textContent()).toContain('Nothing has been imported yet')

@@ -594,6 +594,19 @@ describe('the dashboard', () => {
     await context.db('delegation_decisions').where({ round_id: s.currentId, place_id: s.places.alderley }).update({ decided_level: 2 })
   })
 
+  it('finds a round deleted since it was shown missing, at once', async () => {
+    const copy = (await context.db('rounds').where({ id: s.currentId }).first()) as Record<string, unknown>
+    const [row] = (await context
+      .db('rounds')
+      .insert({ ...copy, id: undefined, title: 'A round soon deleted', published_at: null, published_by: null }, ['id'])) as Array<{
+      id: number
+    }>
+    const url = `/rounds/${row!.id}/dashboard`
+    expect((await lead.get(url)).status).toBe(200)
+    await context.db('rounds').where({ id: row!.id }).delete()
+    expect((await lead.get(url)).status).toBe(404)
+  })
+
   it('marks the system report a draft until the results are published, at once on every instance', async () => {
     const another = await signIn(context.anotherInstance(), 'lead@test.example', testDemoPassword)
     const draft = '(draft: results not yet published)'
