@@ -9,7 +9,8 @@ import * as administration from './20261202_007_administration'
 import * as apiTokens from './20261202_008_api_tokens'
 import * as resultsVersions from './20261203_009_results_versions'
 import * as invitationOrganisationIndex from './20261204_010_invitation_organisation_index'
-import * as outboxFailedIndex from './20261204_011_outbox_failed_index'
+import * as importConfirmation from './20261205_011_import_confirmation'
+import * as outboxFailedIndex from './20261205_012_outbox_failed_index'
 
 /**
  * Every migration, in order. Listed explicitly (rather than read from the folder) so the
@@ -26,5 +27,6 @@ export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]
   ['20261202_008_api_tokens', apiTokens],
   ['20261203_009_results_versions', resultsVersions],
   ['20261204_010_invitation_organisation_index', invitationOrganisationIndex],
-  ['20261204_011_outbox_failed_index', outboxFailedIndex],
+  ['20261205_011_import_confirmation', importConfirmation],
+  ['20261205_012_outbox_failed_index', outboxFailedIndex],
 ]

@@ -51,13 +51,13 @@ export async function benchImport(dir: string): Promise<boolean> {
     const csv = Buffer.from(rows.join('\n'), 'utf8')
 
     let started = performance.now()
-    const id = await services.imports.start(lead, icsId, 'bench.csv', csv)
+    const id = await services.imports.start({ user: lead, ip: undefined }, icsId, 'bench.csv', csv)
     await services.imports.idle()
     const checkMs = performance.now() - started
     const checked = await services.imports.progress(lead, id)
     if (checked.job.status !== 'checked') throw new Error(`The bench file did not check clean: ${checked.job.status}`)
     started = performance.now()
-    await services.imports.confirm(lead, id, undefined)
+    await services.imports.confirm({ user: lead, ip: undefined }, id)
     await services.imports.idle()
     const importMs = performance.now() - started
     const { job } = await services.imports.progress(lead, id)

@@ -11,6 +11,10 @@ export interface ImportJob {
   icsId: number
   createdBy: number | null
   createdByName: string | null
+  /** Who confirmed the import (not always who uploaded the file), and from what address. */
+  confirmedBy: number | null
+  confirmedByName: string | null
+  confirmedIp: string | null
   filename: string
   status: ImportStatus
   totalRows: number
@@ -30,6 +34,9 @@ interface ImportJobRow {
   ics_id: number
   created_by: number | null
   created_by_name?: string | null
+  confirmed_by: number | null
+  confirmed_by_name?: string | null
+  confirmed_ip: string | null
   filename: string
   status: ImportStatus
   total_rows: number
@@ -49,6 +56,9 @@ const jobColumns = [
   'j.ics_id',
   'j.created_by',
   'u.name as created_by_name',
+  'j.confirmed_by',
+  'c.name as confirmed_by_name',
+  'j.confirmed_ip',
   'j.filename',
   'j.status',
   'j.total_rows',
@@ -69,6 +79,9 @@ function toJob(row: ImportJobRow): ImportJob {
     icsId: row.ics_id,
     createdBy: row.created_by,
     createdByName: row.created_by_name ?? null,
+    confirmedBy: row.confirmed_by,
+    confirmedByName: row.confirmed_by_name ?? null,
+    confirmedIp: row.confirmed_ip,
     filename: row.filename,
     status: row.status,
     totalRows: row.total_rows,
@@ -109,7 +122,11 @@ export class ImportData {
   }
 
   async find(id: number): Promise<ImportJob | undefined> {
-    const row = (await this.db('import_jobs as j').leftJoin('users as u', 'u.id', 'j.created_by').where('j.id', id).first(jobColumns)) as
+    const row = (await this.db('import_jobs as j')
+      .leftJoin('users as u', 'u.id', 'j.created_by')
+      .leftJoin('users as c', 'c.id', 'j.confirmed_by')
+      .where('j.id', id)
+      .first(jobColumns)) as
       | ImportJobRow
       | undefined
     return row && toJob(row)
@@ -118,6 +135,7 @@ export class ImportData {
   async recent(icsId: number, limit = 20): Promise<ImportJob[]> {
     const rows = (await this.db('import_jobs as j')
       .leftJoin('users as u', 'u.id', 'j.created_by')
+      .leftJoin('users as c', 'c.id', 'j.confirmed_by')
       .where('j.ics_id', icsId)
       .orderBy([
         { column: 'j.created_at', order: 'desc' },
@@ -172,7 +190,14 @@ export class ImportData {
     id: number,
     from: ImportStatus[],
     to: ImportStatus,
-    values: { counts?: ImportCounts; problems?: ImportProblem[]; error?: string | null; processedRows?: number; worker?: string },
+    values: {
+      counts?: ImportCounts
+      problems?: ImportProblem[]
+      error?: string | null
+      processedRows?: number
+      worker?: string
+      confirmed?: { by: number; ip: string | null }
+    },
     now: Date,
     executor: Executor = this.db,
   ): Promise<boolean> {
@@ -188,6 +213,7 @@ export class ImportData {
       ...(values.problems ? { problems: JSON.stringify(values.problems), problem_count: values.problems.length } : {}),
       ...(values.error !== undefined ? { error: values.error } : {}),
       ...(values.processedRows !== undefined ? { processed_rows: values.processedRows } : {}),
+      ...(values.confirmed ? { confirmed_by: values.confirmed.by, confirmed_ip: values.confirmed.ip } : {}),
       ...(finished ? { finished_at: timestamp(now) } : {}),
     })
     return updated === 1

@@ -6,9 +6,9 @@
  * streaming writer, a row at a time and at the pace of the reader, so a large export holds only
  * a few rows in memory.
  */
-import { once } from 'node:events'
 import { PassThrough, type Writable } from 'node:stream'
 import ExcelJS from 'exceljs'
+import { closedEarly, drained } from './drained'
 import { defaultWidth, eachRow, isDayString, londonWallClock, neutralise, type Cell, type Column, type Rows, type Table } from './table'
 
 export { arrayTable, neutralise, type Cell, type Column, type Table } from './table'
@@ -89,8 +89,11 @@ export async function writeWorkbook(out: Writable, sheets: Sheet[]): Promise<voi
   const finished = new Promise<void>((resolve, reject) => {
     out.once('finish', resolve)
     out.once('error', reject)
-    out.once('close', () => (out.writableFinished ? resolve() : reject(new Error('The download was closed before it finished'))))
+    out.once('close', () => (out.writableFinished ? resolve() : reject(new Error(closedEarly))))
   })
+  // Awaited only at the end: a download closed before then must not be an unhandled rejection
+  // meanwhile, which would end the whole server process.
+  finished.catch(() => undefined)
   for (const { table, rows } of sheets) {
     const worksheet = workbook.addWorksheet(sheetName(table.name), { views: [{ state: 'frozen', ySplit: 1 }] })
     worksheet.columns = table.columns.map((c, index) => ({
@@ -107,10 +110,14 @@ export async function writeWorkbook(out: Writable, sheets: Sheet[]): Promise<voi
       worksheet.addRow(table.columns.map((c) => excelCell(c.value(row), c.kind))).commit()
       if (++count % rowsPerYield === 0) {
         // A reader that went away (a cancelled download) stops the reading of rows too.
-        if (out.destroyed) throw new Error('The download was closed before it finished')
+        if (out.destroyed) throw new Error(closedEarly)
         await new Promise<void>((resolve) => setImmediate(resolve))
-        while (backlogBytes(worksheet) > maxBacklogBytes) await new Promise<void>((resolve) => setTimeout(resolve, 2))
-        if (out.writableNeedDrain) await once(out, 'drain')
+        while (backlogBytes(worksheet) > maxBacklogBytes) {
+          // Nothing drains the backlog once the reader has gone.
+          if (out.destroyed) throw new Error(closedEarly)
+          await new Promise<void>((resolve) => setTimeout(resolve, 2))
+        }
+        if (out.writableNeedDrain) await drained(out)
       }
     }
     worksheet.commit()

@@ -3,8 +3,9 @@
  * results (in the API's shapes, so one description fits both) and every partner organisation's
  * answers, written an organisation at a time at the pace of the reader.
  */
-import { once } from 'node:events'
 import type { Writable } from 'node:stream'
+import { finished } from 'node:stream/promises'
+import { closedEarly, drained } from './drained'
 
 export interface RoundDocument {
   /** Small parts, written whole. */
@@ -15,8 +16,8 @@ export interface RoundDocument {
 }
 
 async function write(out: Writable, text: string): Promise<void> {
-  if (out.destroyed) throw new Error('The download was closed before it finished')
-  if (!out.write(text)) await once(out, 'drain')
+  if (out.destroyed) throw new Error(closedEarly)
+  if (!out.write(text)) await drained(out)
 }
 
 export async function writeJsonDocument(out: Writable, document: RoundDocument): Promise<void> {
@@ -29,5 +30,5 @@ export async function writeJsonDocument(out: Writable, document: RoundDocument):
   }
   await write(out, ']}\n')
   out.end()
-  if (!out.writableFinished) await once(out, 'finish')
+  await finished(out)
 }

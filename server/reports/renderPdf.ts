@@ -96,6 +96,9 @@ export async function writePdf(report: ReportDocument, output: Writable): Promis
     })
     for (const name of Object.keys(fonts.faces) as FontName[]) doc.registerFont(name, fonts.faces[name])
     const done = finished(output)
+    // Awaited only later: a reader gone before then must not be an unhandled rejection
+    // meanwhile, which would end the whole server process.
+    done.catch(() => undefined)
     doc.pipe(output)
     const layout = new Layout(doc)
     let lastYield = performance.now()

@@ -5,4 +5,5 @@ export const statusTags = {
   completed: { text: 'Completed', classes: 'nhsuk-tag--green' },
   submitted: { text: 'Submitted', classes: 'nhsuk-tag--green' },
   closed: { text: 'Closed', classes: 'nhsuk-tag--grey' },
+  upcoming: { text: 'Not open yet', classes: 'nhsuk-tag--white' },
 } as const

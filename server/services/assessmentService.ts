@@ -190,7 +190,8 @@ export class AssessmentService {
     const now = this.clock()
     return (await this.responses.overview(organisationIds)).map((row) => {
       const deadline = deadlineOf(row)
-      return { ...row, deadline, isOpen: roundState(row, now) === 'open', daysLeft: this.daysLeft(deadline) }
+      const state = roundState(row, now)
+      return { ...row, deadline, state, isOpen: state === 'open', daysLeft: this.daysLeft(deadline) }
     })
   }
 

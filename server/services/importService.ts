@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import { isIcsLead } from '../auth/access'
-import type { CurrentUser } from '../auth/types'
+import type { Actor, CurrentUser } from '../auth/types'
 import type { Database } from '../db/connection'
 import { ImportData, type ImportJob, type ImportStatus } from '../data/imports'
 import { PlaceData } from '../data/places'
@@ -56,8 +56,6 @@ export class ImportService {
   private readonly worker = `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`
   /** Jobs this process is working on, so tests and shutdown can wait for them. */
   private readonly running = new Map<number, Promise<void>>()
-  /** The address a confirmation came from, for the audit events of the import it starts. */
-  private readonly ip = new Map<number, string | undefined>()
 
   constructor(
     private readonly db: Database,
@@ -76,7 +74,7 @@ export class ImportService {
   }
 
   /** Takes an uploaded file and starts checking it; the job's id leads to its page. */
-  async start(user: CurrentUser, icsId: number, filename: string, bytes: Buffer): Promise<number> {
+  async start({ user }: Actor, icsId: number, filename: string, bytes: Buffer): Promise<number> {
     this.requireLead(user, icsId)
     if (bytes.length === 0) throw new ValidationError([{ text: 'Choose a CSV file, or paste its rows, to import', href: '#file' }])
     if (bytes.length > maxImportBytes) throw new ValidationError([{ text: 'The file must be smaller than 5 MB', href: '#file' }])
@@ -140,18 +138,21 @@ export class ImportService {
     return checked.plan
   }
 
-  /** Imports a checked file with no problems. */
-  async confirm(user: CurrentUser, id: number, ip: string | undefined): Promise<void> {
-    const { job } = await this.progress(user, id)
+  /**
+   * Imports a checked file with no problems, for the person confirming it: the job keeps who and
+   * from where, for the audit events of whichever instance runs it.
+   */
+  async confirm(actor: Actor, id: number): Promise<void> {
+    const { job } = await this.progress(actor.user, id)
     if (job.status !== 'checked' || job.problemCount > 0) {
       throw new ValidationError([{ text: 'Only a checked file with no problems can be imported', href: '#confirm' }])
     }
-    await this.data.transition(id, ['checked'], 'importing', { processedRows: 0 }, this.clock())
-    this.ip.set(id, ip)
+    const confirmed = { by: actor.user.id, ip: actor.ip ?? null }
+    await this.data.transition(id, ['checked'], 'importing', { processedRows: 0, confirmed }, this.clock())
     this.work(id)
   }
 
-  async cancel(user: CurrentUser, id: number): Promise<void> {
+  async cancel({ user }: Actor, id: number): Promise<void> {
     await this.progress(user, id)
     await this.data.transition(id, ['checked', 'invalid'], 'cancelled', {}, this.clock())
   }
@@ -260,8 +261,10 @@ export class ImportService {
    */
   private async runImport(job: ImportJob): Promise<void> {
     const bytes = await this.data.content(job.id)
-    const ip = this.ip.get(job.id)
-    this.ip.delete(job.id)
+    // Whoever confirmed the import makes it (the file may have been uploaded by another ICS lead).
+    const by = job.confirmedBy ?? job.createdBy
+    const byName = job.confirmedBy !== null ? job.confirmedByName : job.createdByName
+    const ip = job.confirmedIp ?? undefined
     const now = this.clock()
     const outcome = await this.db.transaction(async (trx) => {
       const directory = await this.data.directory(job.icsId, now, invitationLifetimeMs, trx)
@@ -298,7 +301,7 @@ export class ImportService {
       }
       const invited = await this.invitations.inviteMany(
         trx,
-        { userId: job.createdBy, name: job.createdByName ?? 'Your ICS lead' },
+        { userId: by, name: byName ?? 'Your ICS lead' },
         job.icsId,
         plan.contacts.map((c) => ({
           email: c.email,
@@ -310,7 +313,7 @@ export class ImportService {
         ip,
       )
       await this.audit.recordMany(
-        { userId: job.createdBy, ip },
+        { userId: by, ip },
         [
           ...[...created].map(([name, placeId]) => ({
             kind: 'place.created' as const,

@@ -517,7 +517,12 @@ async function administrationIds(
 ): Promise<Pick<Ids, 'importId' | 'bundledVersionId' | 'draftVersionId'>> {
   const leadId = ((await context.db('users').where({ email: 'ics.lead@example.org' }).first('id')) as { id: number }).id
   const lead = (await context.services.accounts.currentUser(leadId))!
-  const importId = await context.services.imports.start(lead, icsId, 'wrong.csv', Buffer.from('Not,the,right,header\n'))
+  const importId = await context.services.imports.start(
+    { user: lead, ip: undefined },
+    icsId,
+    'wrong.csv',
+    Buffer.from('Not,the,right,header\n'),
+  )
   await context.services.imports.idle()
   const bundledVersionId = ((await context.db('framework_versions').whereNull('owner_ics_id').orderBy('id').first('id')) as { id: number })
     .id

@@ -1,4 +1,5 @@
 import request from 'supertest'
+import { timestamp } from '../../server/db/values'
 import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
 import { csrfFrom, errorSummaryOf, formFieldsOf, signIn, type Agent } from '../helpers/session'
 import { mailTo, startSmtpServer } from '../helpers/smtp'
@@ -405,6 +406,15 @@ describe('the demo partner', () => {
       expect(overview.text).toContain('7 of 16 answered')
       expect(overview.text).toContain('In progress')
       expect(overview.text).toContain('Place development self-assessment, October 2021')
+      // The demo's next round has not opened: its card says so and when it opens, never "Closed".
+      const next = (await context.db('rounds').where('opens_at', '>', timestamp()).first('id', 'title')) as { id: number; title: string }
+      const card = cardOf(overview.text, next.id)
+      expect(card).toContain(next.title)
+      expect(card).toContain('>Not open yet</strong>')
+      expect(card).toMatch(
+        /<dt class="nhsuk-summary-list__key">Opens<\/dt><dd class="nhsuk-summary-list__value">\d{1,2} \w+ \d{4} at \d{2}:\d{2}<\/dd>/,
+      )
+      expect(card).not.toContain('Closed')
       const home = await partner.get('/home')
       expect(home.text).toContain('href="/assessments"')
       expect((await request(context.app).get('/assessments')).status).toBe(303)
@@ -413,3 +423,10 @@ describe('the demo partner', () => {
     }
   })
 })
+
+/** The overview's card of one round (from its heading to the end of its section). */
+function cardOf(html: string, roundId: number): string {
+  const start = html.indexOf(`id="round-${roundId}-`)
+  expect(start).toBeGreaterThan(-1)
+  return html.slice(start, html.indexOf('</section>', start))
+}

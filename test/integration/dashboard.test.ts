@@ -190,8 +190,15 @@ function heatmapOf(html: string): Map<string, Map<string, { level: number | null
   const rows = new Map<string, Map<string, { level: number | null; marks: string }>>()
   for (const row of table.matchAll(/<tr data-place="([^"]+)">([\s\S]*?)<\/tr>/g)) {
     const cells = new Map<string, { level: number | null; marks: string }>()
-    for (const cell of row[2]!.matchAll(/data-code="([^"]+)" data-level="(\d*)"(?: data-marks="([^"]*)")?/g)) {
-      cells.set(cell[1]!, { level: cell[2] === '' ? null : Number(cell[2]), marks: cell[3] ?? '' })
+    // A place's cell links to its criterion and shows the level and the marks under it.
+    for (const cell of row[2]!.matchAll(
+      /\/criteria\/([^"]+)"><b aria-hidden="true">([^<]*)<\/b><small aria-hidden="true">([^<]*)<\/small>/g,
+    )) {
+      cells.set(cell[1]!, { level: cell[2] === '–' ? null : Number(cell[2]), marks: cell[3]!.trim() })
+    }
+    // The median's cells link nowhere: their criterion and level are in data attributes.
+    for (const cell of row[2]!.matchAll(/data-code="([^"]+)" data-level="(\d*)"/g)) {
+      cells.set(cell[1]!, { level: cell[2] === '' ? null : Number(cell[2]), marks: '' })
     }
     rows.set(row[1]!, cells)
   }

@@ -4,6 +4,7 @@ import { timestamp } from '../../server/db/values'
 import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
 import { countAll } from '../helpers/counts'
 import { csrfFrom, signIn, type Agent } from '../helpers/session'
+import { addUser } from '../helpers/users'
 
 const header = 'Place,Organisation,Organisation type,Contact name,Contact email'
 const written = ['places', 'organisations', 'invitations', 'one_time_tokens', 'outbox', 'audit_events', 'memberships', 'users']
@@ -216,6 +217,35 @@ describe('importing places, partner organisations and contacts from CSV', () => 
     expect(page.text).toContain('Nothing has been imported')
     expect(page.text).toContain('Wirral Youth Trust already exists in Wirral')
     expect(await countAll(context.db, written)).toEqual(before)
+  })
+
+  it('is made by whoever confirms it, from where they confirmed it, whoever uploaded the file', async () => {
+    const icsId = ((await context.db('ics').first('id')) as { id: number }).id
+    const colleagueId = await addUser(context, 'second.lead@example.org', { role: 'ics_lead', ics_id: icsId }, 'Robin Second')
+    const colleague = await signIn(context.app, 'second.lead@example.org', testDemoPassword)
+    const id = await upload(
+      context,
+      lead,
+      [header, 'Eastfield,,,,', 'Eastfield,Eastfield Council,Local authority,Cy Dee,cy@eastfield.example'].join('\n'),
+    )
+    expect((await confirm(context, colleague, id)).status).toBe(303)
+
+    const job = (await context.db('import_jobs').where({ id }).first('status', 'confirmed_by', 'confirmed_ip')) as Record<string, unknown>
+    expect(job).toMatchObject({ status: 'imported', confirmed_by: colleagueId })
+    expect(job.confirmed_ip).toEqual(expect.any(String))
+    const events = (await context
+      .db('audit_events')
+      .where((q) => {
+        q.where({ kind: 'import.completed', subject_id: String(id) }).orWhere('details', 'like', `%"importId":${id}%`)
+      })
+      .select('kind', 'actor_user_id', 'ip')) as Array<{ kind: string; actor_user_id: number; ip: string | null }>
+    expect(events.map((e) => e.kind).sort()).toEqual(['import.completed', 'organisation.created', 'place.created'])
+    for (const event of events) expect(event).toMatchObject({ actor_user_id: colleagueId, ip: job.confirmed_ip })
+    const invitation = (await context.db('invitations').where({ email: 'cy@eastfield.example' }).first('invited_by')) as {
+      invited_by: number
+    }
+    expect(invitation.invited_by).toBe(colleagueId)
+    expect((await colleague.get(`/admin/imports/${id}`)).text).toContain('by Robin Second')
   })
 
   it('names a file that is not UTF-8, and a header that is not the template’s', async () => {

@@ -4,6 +4,7 @@ import { PassThrough, Writable } from 'node:stream'
 import { parse } from 'csv-parse/sync'
 import { csvCell, toCsv, writeCsv } from '../../server/exports/csv'
 import { readWorkbook, sheet, sheetName, workbookBuffer, writeWorkbook } from '../../server/exports/excel'
+import { writeJsonDocument } from '../../server/exports/json'
 import { arrayTable, neutralise, type Table } from '../../server/exports/table'
 
 interface Answer {
@@ -188,6 +189,36 @@ describe('Excel writer', () => {
   it('names sheets as Excel allows', () => {
     expect(sheetName('A very long name that goes on and on and on')).toHaveLength(31)
     expect(sheetName('a/b?c')).toBe('a b c')
+  })
+})
+
+describe('a reader that goes away while the writer waits for room', () => {
+  // A cancelled download emits 'close', never 'drain': waiting for 'drain' alone waited forever.
+  async function* many() {
+    for (let i = 0; i < 100_000; i++) yield [i, `row ${i} ${'x'.repeat(100)}`]
+  }
+  const leaveWhileFull = async (write: (out: PassThrough) => Promise<void>) => {
+    const out = new PassThrough({ highWaterMark: 1024 })
+    const writing = write(out)
+    // Nobody reads: the writer soon waits for room. Then the reader goes.
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    out.destroy()
+    // Stopped with an error (ours, or the stream's own premature close) rather than waiting forever.
+    await expect(writing).rejects.toThrow(/closed before it finished|Premature close/)
+  }
+
+  it('stops the CSV, the workbook and the JSON document with an error', async () => {
+    await leaveWhileFull((out) => writeCsv(out, arrayTable('Rows', ['n', 'text']), many()))
+    await leaveWhileFull((out) => writeWorkbook(out, [sheet(arrayTable('Rows', ['n', 'text']), many())]))
+    await leaveWhileFull((out) =>
+      writeJsonDocument(out, {
+        head: { round: 1 },
+        itemsKey: 'rows',
+        items: (async function* () {
+          for await (const row of many()) yield row
+        })(),
+      }),
+    )
   })
 })
 

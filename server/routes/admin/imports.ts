@@ -8,6 +8,7 @@ import { importColumns } from '../../imports/partnersCsv'
 import type { BodyRule } from '../../middleware/body'
 import { organisationKindLabels, organisationKinds } from '../../organisations/kinds'
 import { maxImportBytes, type ImportService } from '../../services/importService'
+import { actorOf } from '../forms'
 import { idParam } from '../params'
 import { leadIcsId } from './scope'
 import { pageNumber } from './pagination'
@@ -72,7 +73,7 @@ export function importRoutes({ imports }: { imports: ImportService }) {
     const filename = file && file.bytes.length > 0 ? file.filename : 'Pasted rows'
     let id: number
     try {
-      id = await imports.start(req.user!, leadIcsId(req.user!, req.query.ics), filename, bytes)
+      id = await imports.start(actorOf(req), leadIcsId(req.user!, req.query.ics), filename, bytes)
     } catch (error) {
       if (error instanceof ValidationError) return renderStart(req, res, { rows: pasted }, error.errors, 400)
       throw error
@@ -125,12 +126,12 @@ export function importRoutes({ imports }: { imports: ImportService }) {
   })
 
   r.post('/admin/imports/:id/confirm', lead, async (req, res) => {
-    await imports.confirm(req.user!, idParam(req, 'id'), req.ip)
+    await imports.confirm(actorOf(req), idParam(req, 'id'))
     res.redirect(303, `/admin/imports/${idParam(req, 'id')}`)
   })
 
   r.post('/admin/imports/:id/cancel', lead, async (req, res) => {
-    await imports.cancel(req.user!, idParam(req, 'id'))
+    await imports.cancel(actorOf(req), idParam(req, 'id'))
     res.redirect(303, '/admin/imports')
   })
 
