@@ -56,12 +56,12 @@ export const endpoints: Endpoint[] = [
     tag: 'Rounds',
     summary: 'The ICS’s assessment rounds',
     description:
-      'Every assessment round of the token’s ICS, newest deadline first, with its dates, framework version and taking-part places.',
+      'Every assessment round of the token’s ICS, newest deadline first, with its dates, framework version and taking-part places; a round set up early is listed with the state upcoming until it opens.',
     params: S.noParams,
     query: S.noParams,
     response: { kind: 'json', schema: S.RoundList },
     async handle({ client, deps }) {
-      const rounds = await deps.services.results.acrossIcs(client.icsId)
+      const rounds = await deps.services.results.acrossIcs(client.icsId, { includeUpcoming: true })
       const newestFirst = [...rounds].sort((a, b) => b.round.deadline.getTime() - a.round.deadline.getTime() || b.round.id - a.round.id)
       return { data: newestFirst.map(serialise.round), links: { self: `${apiBase}/rounds` } }
     },

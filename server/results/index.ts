@@ -99,9 +99,12 @@ export class ResultsReadModel {
     )
   }
 
-  /** Every round of an ICS, oldest first: the trend across rounds, in one more query than `rounds`. */
-  async acrossIcs(icsId: number, options: ResultsOptions = {}): Promise<RoundResults[]> {
-    return this.rounds(await this.data.roundIdsOfIcs(icsId, this.clock()), options)
+  /**
+   * Every round of an ICS that has opened, oldest first: the trend across rounds, in one more query
+   * than `rounds`. With `includeUpcoming`, rounds set up early and not yet open too (the API lists them).
+   */
+  async acrossIcs(icsId: number, options: ResultsOptions & { includeUpcoming?: boolean } = {}): Promise<RoundResults[]> {
+    return this.rounds(await this.data.roundIdsOfIcs(icsId, options.includeUpcoming ? undefined : this.clock()), options)
   }
 
   /** The round of the same ICS that closed last before this one (for "since the last round"). */

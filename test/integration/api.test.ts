@@ -165,10 +165,13 @@ describe('every path and method, with the demo token (DEMO_API_TOKEN)', () => {
 
   it('lists the demo ICS’s rounds with their places, newest first, and the results of each with every criterion’s level and source', async () => {
     const rounds = await request(context.app).get('/api/v1/rounds').set(bearer(demoToken))
-    // The next round, set up early, has not opened: it has no results to list yet.
-    expect(rounds.body.data.map((r: { id: number }) => r.id)).toEqual([ids.roundId, ids.baselineId])
-    expect(rounds.body.data.map((r: { id: number }) => r.id)).not.toContain(ids.upcomingId)
-    expect(rounds.body.data[0].places).toHaveLength(9)
+    // The next round, set up early, is listed as upcoming (its results, answers and places answer too, empty until it opens).
+    expect(rounds.body.data.map((r: { id: number; state: string }) => [r.id, r.state])).toEqual([
+      [ids.upcomingId, 'upcoming'],
+      [ids.roundId, 'open'],
+      [ids.baselineId, 'closed'],
+    ])
+    expect(rounds.body.data[1].places).toHaveLength(9)
     const results = await request(context.app).get(`/api/v1/rounds/${ids.baselineId}/results`).set(bearer(demoToken))
     const model = (await context.services.results.round(ids.baselineId))!
     expect(results.body.data.map((p: { place: { name: string } }) => p.place.name)).toEqual(model.places.map((p) => p.place.name))
