@@ -16,7 +16,7 @@ import type { Knex } from 'knex'
  */
 
 /** How a row (NEW or OLD) of each table finds its ICS. */
-const icsOfRow: Record<string, (row: 'NEW' | 'OLD') => string> = {
+export const icsOfRow: Record<string, (row: 'NEW' | 'OLD') => string> = {
   rounds: (row) => `${row}.ics_id`,
   places: (row) => `${row}.ics_id`,
   round_places: (row) => `(select ics_id from rounds where id = ${row}.round_id)`,
@@ -34,7 +34,7 @@ const icsOfRow: Record<string, (row: 'NEW' | 'OLD') => string> = {
 }
 
 /** Tables every ICS shares: a write moves every ICS's version. Only these columns of users are read. */
-const shared: Record<string, string[] | null> = {
+export const shared: Record<string, string[] | null> = {
   frameworks: null,
   framework_versions: null,
   framework_domains: null,

@@ -11,6 +11,7 @@ import * as resultsVersions from './20261203_009_results_versions'
 import * as invitationOrganisationIndex from './20261204_010_invitation_organisation_index'
 import * as importConfirmation from './20261205_011_import_confirmation'
 import * as outboxFailedIndex from './20261205_012_outbox_failed_index'
+import * as resultsVersionsAtCommit from './20261206_013_results_versions_at_commit'
 
 /**
  * Every migration, in order. Listed explicitly (rather than read from the folder) so the
@@ -29,4 +30,5 @@ export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]
   ['20261204_010_invitation_organisation_index', invitationOrganisationIndex],
   ['20261205_011_import_confirmation', importConfirmation],
   ['20261205_012_outbox_failed_index', outboxFailedIndex],
+  ['20261206_013_results_versions_at_commit', resultsVersionsAtCommit],
 ]

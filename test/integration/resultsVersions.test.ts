@@ -116,6 +116,8 @@ describe('results versions', () => {
           const step = async (what: string, write: () => Promise<unknown>) => {
             const [before, otherBefore] = [await versionOf(trx, demoId), await versionOf(trx, otherId)]
             await write()
+            // PostgreSQL moves the version at commit (migration 013): fire what is pending now, as a commit would.
+            if (isPostgres(db)) await trx.raw('set constraints all immediate')
             expect([table, what, (await versionOf(trx, demoId)) > before]).toEqual([table, what, true])
             expect([table, what, await versionOf(trx, otherId)]).toEqual([table, what, otherBefore])
           }
@@ -176,6 +178,52 @@ describe('results versions', () => {
     await step('same name', () => db('users').where({ id: user.id }).update({ name: 'Someone Else' }), false)
     await db('users').where({ id: user.id }).update({ name: user.name })
   })
+
+  // PostgreSQL only: SQLite has one connection and one writer at a time, so its writers never hold rows concurrently.
+  const onPostgres = process.env.TEST_DATABASE_URL !== undefined && process.env.TEST_DATABASE_URL !== ''
+  ;(onPostgres ? it : it.skip)(
+    'lets two writers of one ICS each take rows the other will want, without a deadlock (the version moves at commit)',
+    async () => {
+      // A's first write is an organisation's answer; B then writes that organisation's response, and A
+      // wants the same response. Had A's first write taken the ICS's version until its commit, B would
+      // wait for it while holding the response A waits for: a deadlock, and one of them refused.
+      const answer = (await db('answers as a')
+        .join('responses as r', 'r.id', 'a.response_id')
+        .join('rounds as rd', 'rd.id', 'r.round_id')
+        .where('rd.ics_id', demoId)
+        .first('a.id', 'a.response_id', 'a.evidence')) as { id: number; response_id: number; evidence: string | null }
+      const before = await versionOf(db, demoId)
+      const a = await db.transaction()
+      const b = await db.transaction()
+      try {
+        const bProcess = ((await b.raw('select pg_backend_pid() as pid')) as { rows: Array<{ pid: number }> }).rows[0]!.pid
+        await a('answers').where({ id: answer.id }).update({ evidence: answer.evidence })
+        // B takes the response; it would then wait for the version if A held it (PostgreSQL reports a deadlock after a second).
+        let bDone = false
+        const bWrites = b('responses')
+          .where({ id: answer.response_id })
+          .update({ updated_at: timestamp() })
+          .then(() => (bDone = true))
+        const bWaitsForALock = async () => {
+          const waiting = (await db.raw("select count(*) as n from pg_stat_activity where pid = ? and wait_event_type = 'Lock'", [
+            bProcess,
+          ])) as { rows: Array<{ n: string }> }
+          return Number(waiting.rows[0]!.n) > 0
+        }
+        while (!bDone && !(await bWaitsForALock())) await new Promise((resolve) => setTimeout(resolve, 10))
+        const aWrites = a('responses').where({ id: answer.response_id }).update({ updated_at: timestamp() })
+        // Whichever of them PostgreSQL would refuse for a deadlock, the refusal ends the wait (a refused A keeps its locks until rolled back).
+        await Promise.race([bWrites, aWrites.then(() => new Promise<never>(() => undefined))])
+        await b.commit()
+        await aWrites
+        await a.commit()
+      } catch (error) {
+        await Promise.allSettled([a.rollback(), b.rollback()])
+        throw error
+      }
+      expect(await versionOf(db, demoId)).toBeGreaterThanOrEqual(before + 2)
+    },
+  )
 
   it('reads the version in one query by key', async () => {
     const expected = String(await versionOf(db, demoId))
