@@ -39,6 +39,37 @@ export interface AuditEventRow {
   ip: string | null
 }
 
+/** The columns an audit event is read with, from `audit_events as e` left-joined to its actor `users as u`. */
+export const auditEventColumns = ['e.id', 'e.occurred_at', 'e.kind', 'u.name', 'u.email', 'e.subject_type', 'e.subject_id', 'e.details', 'e.ip']
+
+/** An audit event as `auditEventColumns` read it. */
+export interface AuditEventSqlRow {
+  id: number | string
+  occurred_at: unknown
+  kind: string
+  name: string | null
+  email: string | null
+  subject_type: string | null
+  subject_id: string | null
+  details: string | null
+  ip: string | null
+}
+
+/** An audit event read with `auditEventColumns`, its details still the JSON text stored (the export writes it as it is). */
+export function auditEventOf(r: AuditEventSqlRow): Omit<AuditEventRow, 'details'> & { details: string | null } {
+  return {
+    id: Number(r.id),
+    occurredAt: toDate(r.occurred_at),
+    kind: r.kind,
+    actorName: r.name,
+    actorEmail: r.email,
+    subjectType: r.subject_type,
+    subjectId: r.subject_id,
+    details: r.details,
+    ip: r.ip,
+  }
+}
+
 /** The audit trail: append-only events, read a page at a time or as one subject's history. */
 export class AuditData {
   constructor(private readonly db: Database) {}
@@ -105,30 +136,10 @@ export class AuditData {
       ])
       .limit(filter.pageSize)
       .offset(offset)
-      .select('e.id', 'e.occurred_at', 'e.kind', 'u.name', 'u.email', 'e.subject_type', 'e.subject_id', 'e.details', 'e.ip')) as Array<{
-      id: number | string
-      occurred_at: unknown
-      kind: string
-      name: string | null
-      email: string | null
-      subject_type: string | null
-      subject_id: string | null
-      details: string | null
-      ip: string | null
-    }>
+      .select(auditEventColumns)) as AuditEventSqlRow[]
     return {
       total: Number(countRow?.of_ics ?? 0) + Number(countRow?.sign_ins ?? 0),
-      events: rows.map((r) => ({
-        id: Number(r.id),
-        occurredAt: toDate(r.occurred_at),
-        kind: r.kind,
-        actorName: r.name,
-        actorEmail: r.email,
-        subjectType: r.subject_type,
-        subjectId: r.subject_id,
-        details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {},
-        ip: r.ip,
-      })),
+      events: rows.map((r) => ({ ...auditEventOf(r), details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {} })),
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Database } from '../db/connection'
+import { auditEventColumns, auditEventOf, type AuditEventSqlRow } from './audit'
 import { timestamp, toBoolean, toDate, toDateOrNull } from '../db/values'
 import type { Executor } from './frameworks'
 
@@ -36,17 +37,8 @@ export interface RespondentCursor {
   organisationId: number
 }
 
-export interface AuditExportRow {
-  id: number
-  occurredAt: Date
-  kind: string
-  actorName: string | null
-  actorEmail: string | null
-  subjectType: string | null
-  subjectId: string | null
-  details: string | null
-  ip: string | null
-}
+/** An audit event as exported: its details the JSON text stored. */
+export type AuditExportRow = ReturnType<typeof auditEventOf>
 
 /**
  * The SQL behind exports and the API's answers: pages read by keyset (never offset), so each
@@ -191,27 +183,7 @@ export class ExportData {
     const rows = (await query
       .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }])
       .limit(limit)
-      .select('e.id', 'e.occurred_at', 'e.kind', 'u.name', 'u.email', 'e.subject_type', 'e.subject_id', 'e.details', 'e.ip')) as Array<{
-      id: number | string
-      occurred_at: unknown
-      kind: string
-      name: string | null
-      email: string | null
-      subject_type: string | null
-      subject_id: string | null
-      details: string | null
-      ip: string | null
-    }>
-    return rows.map((r) => ({
-      id: Number(r.id),
-      occurredAt: toDate(r.occurred_at),
-      kind: r.kind,
-      actorName: r.name,
-      actorEmail: r.email,
-      subjectType: r.subject_type,
-      subjectId: r.subject_id,
-      details: r.details,
-      ip: r.ip,
-    }))
+      .select(auditEventColumns)) as AuditEventSqlRow[]
+    return rows.map(auditEventOf)
   }
 }

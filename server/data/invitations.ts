@@ -27,15 +27,7 @@ export interface InvitationRecord {
   latestExpiry: Date | null
 }
 
-export interface NewInvitation {
-  email: string
-  name: string
-  role: Role
-  icsId: number
-  placeId: number | null
-  organisationId: number | null
-  invitedBy: number | null
-}
+export type NewInvitation = Pick<InvitationRecord, 'email' | 'name' | 'role' | 'icsId' | 'placeId' | 'organisationId' | 'invitedBy'>
 
 interface InvitationRow {
   id: number

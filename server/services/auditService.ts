@@ -1,5 +1,5 @@
 import type { Database } from '../db/connection'
-import { AuditData, type AuditFilter } from '../data/audit'
+import { AuditData, type AuditEventRow, type AuditFilter } from '../data/audit'
 import type { Executor } from '../data/frameworks'
 import type { Actor } from '../auth/types'
 
@@ -83,18 +83,7 @@ export interface AnswerHistoryEntry {
   new: Record<string, unknown>
 }
 
-export interface AuditEventView {
-  id: number
-  occurredAt: Date
-  kind: string
-  kindLabel: string
-  actorName: string | null
-  actorEmail: string | null
-  subjectType: string | null
-  subjectId: string | null
-  details: Record<string, unknown>
-  ip: string | null
-}
+export type AuditEventView = AuditEventRow & { kindLabel: string }
 
 export class AuditService {
   private readonly data: AuditData

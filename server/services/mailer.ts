@@ -14,17 +14,7 @@ export interface Mail {
 
 export type DeliveryState = 'sent' | 'held' | 'retrying' | 'failed'
 
-export interface OutboxMessage {
-  id: number
-  to: string
-  subject: string
-  text: string
-  createdAt: Date
-  sentAt: Date | null
-  lastError: string | null
-  attempts: number
-  nextAttemptAt: Date | null
-  failedAt: Date | null
+export type OutboxMessage = Omit<OutboxRecord, 'icsId'> & {
   /** Sent; held (no mail server, or not tried yet); failed and to be tried again; failed for good. */
   state: DeliveryState
 }
