@@ -91,7 +91,7 @@ test('the ICS lead’s dashboard: filled, filtered, sorted, by keyboard, and an 
     {
       ics_id: ics?.id ?? anyRound.ics_id,
       framework_version_id: anyRound.framework_version_id,
-      title: 'Place development self-assessment, next year',
+      title: 'Place development self-assessment, opened yesterday',
       opens_at: timestamp(new Date(Date.now() - 86_400_000)),
       closes_at: timestamp(new Date(Date.now() + 60 * 86_400_000)),
       created_at: timestamp(),
