@@ -74,8 +74,9 @@ export function assessmentRoutes(assessments: AssessmentService) {
       status?: number
     } = {},
   ) {
-    const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
     const domainCode = String(req.params.domainCode)
+    // The page shows only its domain's answers, so only they are read.
+    const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'), { domainCode })
     const criteria = assessments.criteriaOf(ctx, domainCode)
     const domain = ctx.framework.domains.find((d) => d.code === domainCode)!
     const pending = req.session.pendingForm
