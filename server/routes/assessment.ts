@@ -271,4 +271,3 @@ export function assessmentRoutes(assessments: AssessmentService) {
 
   return r.router
 }
-
