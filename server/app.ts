@@ -11,6 +11,7 @@ import type { Logger } from './logger'
 import { loadCurrentUser, sessionMiddleware } from './auth/session'
 import { csrfToken, provideCsrfTokenWhenSignedIn } from './middleware/csrf'
 import { errorHandler, notFoundHandler } from './middleware/errors'
+import { onlyForOwnPaths } from './middleware/ownPaths'
 import { databaseRateLimit } from './middleware/rateLimits'
 import { requestLog } from './middleware/requestLog'
 import { adminRoutes } from './routes/admin/index'
@@ -64,7 +65,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestLog(logger))
 
   // Health checks first: cheap, and never behind sessions or CSRF.
-  app.use(healthRoutes(db, lifecycle))
+  app.use(onlyForOwnPaths(healthRoutes(db, lifecycle)))
 
   app.use((_req, res, next) => {
     res.locals.cspNonce = randomUUID().replace(/-/g, '')
@@ -99,18 +100,20 @@ export function createApp(deps: AppDeps): Express {
 
   // The JSON API: bearer tokens, no sessions, no CSRF, no body parsing (it only reads).
   app.use(
-    apiRouter(
-      db,
-      {
-        services,
-        limits: { requestsPerMinute: config.apiRateLimit, failuresPerAddress: config.rateLimits.tokens },
-        reports: apiReports(services.reports),
-      },
-      logger,
+    onlyForOwnPaths(
+      apiRouter(
+        db,
+        {
+          services,
+          limits: { requestsPerMinute: config.apiRateLimit, failuresPerAddress: config.rateLimits.tokens },
+          reports: apiReports(services.reports),
+        },
+        logger,
+      ),
     ),
   )
 
-  app.use(assetsRouter(config.production, assets))
+  app.use(onlyForOwnPaths(assetsRouter(config.production, assets)))
   // Request bodies are read by each route's own rule (middleware/body.ts, through the guarded router).
 
   // The signing secret may live in the database (shared by every instance), so the session
@@ -146,29 +149,31 @@ export function createApp(deps: AppDeps): Express {
     }),
   }
 
-  app.use(homeRoutes(services.dashboards, services.assessments))
-  app.use(frameworkRoutes(services.frameworks))
-  app.use(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits }))
-  app.use(roundRoutes(services.rounds))
-  app.use(assessmentRoutes(services.assessments))
-  app.use(placeRoutes(services.placeReturns, services.dashboards, services.reports))
-  app.use(dashboardRoutes(services.dashboards))
-  app.use(reportRoutes(services.reports))
+  app.use(onlyForOwnPaths(homeRoutes(services.dashboards, services.assessments)))
+  app.use(onlyForOwnPaths(frameworkRoutes(services.frameworks)))
+  app.use(onlyForOwnPaths(authRoutes({ accounts: services.accounts, invitations: services.invitations, clock, limits })))
+  app.use(onlyForOwnPaths(roundRoutes(services.rounds)))
+  app.use(onlyForOwnPaths(assessmentRoutes(services.assessments)))
+  app.use(onlyForOwnPaths(placeRoutes(services.placeReturns, services.dashboards, services.reports)))
+  app.use(onlyForOwnPaths(dashboardRoutes(services.dashboards)))
+  app.use(onlyForOwnPaths(reportRoutes(services.reports)))
   app.use(
-    adminRoutes({
-      invitations: services.invitations,
-      userAdmin: services.userAdmin,
-      audit: services.audit,
-      mailer: services.mailer,
-      placeAdmin: services.placeAdmin,
-      imports: services.imports,
-      frameworks: services.frameworks,
-      apiTokens: services.apiTokens,
-    }),
+    onlyForOwnPaths(
+      adminRoutes({
+        invitations: services.invitations,
+        userAdmin: services.userAdmin,
+        audit: services.audit,
+        mailer: services.mailer,
+        placeAdmin: services.placeAdmin,
+        imports: services.imports,
+        frameworks: services.frameworks,
+        apiTokens: services.apiTokens,
+      }),
+    ),
   )
 
-  app.use(exportRoutes(services.exports, clock))
-  app.use(apiDocsRoutes())
+  app.use(onlyForOwnPaths(exportRoutes(services.exports, clock)))
+  app.use(onlyForOwnPaths(apiDocsRoutes()))
 
   app.use(notFoundHandler)
   app.use(errorHandler(logger, config.production))

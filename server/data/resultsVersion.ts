@@ -1,4 +1,10 @@
 import type { Database } from '../db/connection'
+import { compiledRead } from '../db/compiledRead'
+
+const readVersion = compiledRead<{ icsId: number }, { version: number | string }>(
+  (db, { icsId }) => db('results_versions').where({ ics_id: icsId }).first('version'),
+  ['icsId'],
+)
 
 /**
  * The version of an ICS's results: a number the database moves, in the same transaction, on every
@@ -11,7 +17,7 @@ export class ResultsVersionData {
 
   /** The ICS's results version, as text ('' for an ICS that does not exist). */
   async forIcs(icsId: number): Promise<string> {
-    const row = (await this.db('results_versions').where({ ics_id: icsId }).first('version')) as { version: number | string } | undefined
+    const [row] = await readVersion(this.db, { icsId })
     return row === undefined ? '' : String(row.version)
   }
 }

@@ -1,10 +1,22 @@
 import session from 'express-session'
 import type { Database } from '../db/connection'
 import type { CurrentUser } from '../auth/types'
+import { compiledRead } from '../db/compiledRead'
 import { timestamp, toDate } from '../db/values'
 import { activeUserColumns, currentUserOf, withActiveUser, type ActiveUserRow } from './users'
 
 type Callback<T = void> = (error?: unknown, value?: T) => void
+
+type SessionWithUserRow = ActiveUserRow & { data: string; expires_at: unknown; user_id: number | null }
+
+/** A session and the active user it belongs to, with their memberships: read on every request. */
+const readSessionWithUser = compiledRead<{ sid: string }, SessionWithUserRow>(
+  (db, { sid }) =>
+    withActiveUser(db('sessions as s'), 's.user_id')
+      .where('s.sid', sid)
+      .select('s.data', 's.expires_at', 's.user_id', 'au.id as active_user_id', ...activeUserColumns),
+  ['sid'],
+)
 
 /**
  * express-session's store in our own database, so sessions survive restarts and are shared
@@ -29,11 +41,7 @@ export class DatabaseSessionStore extends session.Store {
    * memberships), which every signed-in request needs next: `takeUserReadWith` hands it over.
    */
   override get(sid: string, callback: Callback<session.SessionData | null>): void {
-    ;(withActiveUser(this.db('sessions as s'), 's.user_id')
-      .where('s.sid', sid)
-      .select('s.data', 's.expires_at', 's.user_id', 'au.id as active_user_id', ...activeUserColumns) as Promise<
-      Array<ActiveUserRow & { data: string; expires_at: unknown; user_id: number | null }>
-    >)
+    readSessionWithUser(this.db, { sid })
       .then((rows) => {
         const row = rows[0]
         if (!row || toDate(row.expires_at) <= this.clock()) return callback(undefined, null)
