@@ -31,6 +31,9 @@ interface OutboxRow {
   failed_at: unknown
 }
 
+/** Every column but the text, for lists. */
+const summaryColumns = ['id', 'ics_id', 'to_address', 'subject', 'created_at', 'sent_at', 'last_error', 'attempts', 'next_attempt_at', 'failed_at']
+
 function toRecord(row: OutboxRow): OutboxRecord {
   return {
     id: row.id,
@@ -159,16 +162,21 @@ export class OutboxData {
     return Number(row?.n ?? 0)
   }
 
-  /** A page of an ICS's mails, newest first, with how many there are. */
+  /**
+   * A page of an ICS's mails, newest first, without their text (the list does not show it), with
+   * how many there are and how many failed for good, counted together.
+   */
   async listForIcs(
     icsIds: number[],
     page: number,
     pageSize: number,
     filter: { failedOnly?: boolean } = {},
-  ): Promise<{ mails: OutboxRecord[]; total: number }> {
+  ): Promise<{ mails: Array<Omit<OutboxRecord, 'text'>>; total: number; failed: number }> {
+    const counts = (await this.db('outbox').whereIn('ics_id', icsIds).first(this.db.raw('count(*) as n, count(failed_at) as failed'))) as
+      | { n: unknown; failed: unknown }
+      | undefined
     const query = this.db('outbox').whereIn('ics_id', icsIds)
     if (filter.failedOnly) query.whereNotNull('failed_at')
-    const countRow = (await query.clone().count({ n: '*' }).first()) as { n: unknown } | undefined
     const rows = (await query
       .orderBy([
         { column: 'created_at', order: 'desc' },
@@ -176,8 +184,16 @@ export class OutboxData {
       ])
       .limit(pageSize)
       .offset((page - 1) * pageSize)
-      .select()) as OutboxRow[]
-    return { mails: rows.map(toRecord), total: Number(countRow?.n ?? 0) }
+      .select(summaryColumns)) as Array<Omit<OutboxRow, 'text_body'>>
+    const failed = Number(counts?.failed ?? 0)
+    return {
+      mails: rows.map((row) => {
+        const { text: _text, ...summary } = toRecord({ ...row, text_body: '' })
+        return summary
+      }),
+      total: filter.failedOnly ? failed : Number(counts?.n ?? 0),
+      failed,
+    }
   }
 
   async findForIcs(id: number, icsIds: number[]): Promise<OutboxRecord | undefined> {

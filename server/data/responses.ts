@@ -170,14 +170,52 @@ export class ResponseData {
     return row.id
   }
 
-  async answers(responseId: number, executor: Executor = this.db): Promise<Map<string, StoredAnswer>> {
-    const rows = (await executor('answers as a')
-      .join('framework_criteria as c', 'c.id', 'a.criterion_id')
-      .leftJoin('users as u', 'u.id', 'a.updated_by')
-      .where('a.response_id', responseId)
-      .select('a.criterion_id', 'c.code', 'a.level', 'a.not_sure', 'a.evidence', 'a.support_needed', 'a.target_level', 'a.version', 'a.updated_at', 'u.name as updated_by_name')) as Array<{
-      criterion_id: number
-      code: string
+  /**
+   * A response's answers by criterion code (all of them, or only those of `only`, say one
+   * domain's) and the domains marked complete, in one query. `criteria` are the round's
+   * framework's, which name the answers, so no join to the criteria is needed.
+   */
+  async answersAndCompletion(
+    responseId: number,
+    criteria: CriterionRow[],
+    only?: CriterionRow[],
+    executor: Executor = this.db,
+  ): Promise<{ answers: Map<string, StoredAnswer>; completedDomains: Set<string> }> {
+    const answers = executor('answers as a').leftJoin('users as u', 'u.id', 'a.updated_by').where('a.response_id', responseId)
+    if (only)
+      answers.whereIn(
+        'a.criterion_id',
+        only.map((c) => c.id),
+      )
+    const rows = (await answers
+      .select(
+        this.db.raw("'answer' as row_kind"),
+        'a.criterion_id',
+        this.db.raw('null as domain_code'),
+        'a.level',
+        'a.not_sure',
+        'a.evidence',
+        'a.support_needed',
+        'a.target_level',
+        'a.version',
+        'a.updated_at',
+        'u.name as updated_by_name',
+      )
+      .unionAll((q) => {
+        q.from('response_domains')
+          .where('response_id', responseId)
+          .select(
+            this.db.raw("'completed' as row_kind"),
+            this.db.raw('null as criterion_id'),
+            'domain_code',
+            ...['level', 'not_sure', 'evidence', 'support_needed', 'target_level', 'version', 'updated_at', 'updated_by_name'].map((c) =>
+              this.db.raw(`null as ${c}`),
+            ),
+          )
+      })) as Array<{
+      row_kind: 'answer' | 'completed'
+      criterion_id: number | null
+      domain_code: string | null
       level: number | null
       not_sure: unknown
       evidence: string | null
@@ -187,23 +225,29 @@ export class ResponseData {
       updated_at: unknown
       updated_by_name: string | null
     }>
-    return new Map(
-      rows.map((r) => [
-        r.code,
-        {
-          criterionId: r.criterion_id,
-          code: r.code,
-          level: r.level,
-          notSure: toBoolean(r.not_sure),
-          evidence: r.evidence,
-          supportNeeded: r.support_needed,
-          targetLevel: r.target_level,
-          version: r.version,
-          updatedAt: toDate(r.updated_at),
-          updatedByName: r.updated_by_name,
-        },
-      ]),
-    )
+    const codes = new Map(criteria.map((c) => [c.id, c.code]))
+    const result = { answers: new Map<string, StoredAnswer>(), completedDomains: new Set<string>() }
+    for (const r of rows) {
+      if (r.row_kind === 'completed') {
+        result.completedDomains.add(r.domain_code!)
+        continue
+      }
+      const code = codes.get(r.criterion_id!)
+      if (code === undefined) continue
+      result.answers.set(code, {
+        criterionId: r.criterion_id!,
+        code,
+        level: r.level,
+        notSure: toBoolean(r.not_sure),
+        evidence: r.evidence,
+        supportNeeded: r.support_needed,
+        targetLevel: r.target_level,
+        version: r.version,
+        updatedAt: toDate(r.updated_at),
+        updatedByName: r.updated_by_name,
+      })
+    }
+    return result
   }
 
   /** Some criteria's answers, by criterion code, with only what a save compares (no names to join). */
@@ -273,10 +317,6 @@ export class ResponseData {
     await executor('responses')
       .where({ id: responseId })
       .update({ updated_at: timestamp(now), updated_by: userId, version: executor.raw('version + 1') })
-  }
-
-  async completedDomains(responseId: number, executor: Executor = this.db): Promise<Set<string>> {
-    return new Set((await executor('response_domains').where({ response_id: responseId }).pluck('domain_code')) as string[])
   }
 
   async markDomainComplete(responseId: number, domainCode: string, userId: number, now: Date, executor: Executor): Promise<void> {

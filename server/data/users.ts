@@ -276,6 +276,23 @@ export class UserData {
       .select('u.id', 'u.name', 'u.email')) as Array<{ id: number; name: string; email: string }>
   }
 
+  /**
+   * A key that changes whenever namesInIcs(icsId) may: the ICS's memberships' count and newest id
+   * (ids are never reused, so a role added or removed changes one of them) and the ICS's results
+   * version, which moves when a user's name changes (an email address never does).
+   */
+  async namesVersion(icsId: number): Promise<string> {
+    const row = (await this.db
+      .queryBuilder()
+      .select(
+        this.db('results_versions').where({ ics_id: icsId }).select('version').as('results'),
+        this.db('memberships').where({ ics_id: icsId }).count({ n: '*' }).as('members'),
+        this.db('memberships').where({ ics_id: icsId }).max({ n: 'id' }).as('newest'),
+      )
+      .first()) as { results: unknown; members: unknown; newest: unknown } | undefined
+    return `${String(row?.results ?? '')}:${String(row?.members ?? '')}:${String(row?.newest ?? '')}`
+  }
+
   private membershipsInIcs(icsId: number): Promise<Array<Membership & { userId: number }>> {
     return this.membershipRows(this.db, { 'm.ics_id': icsId })
   }

@@ -25,10 +25,23 @@ export function levelNames(scale: LevelScale): Record<number, string> {
   return Object.fromEntries(scale.levels.map((l) => [l.value, l.name]))
 }
 
+export interface LevelWriters {
+  levelName: (value: number | null | undefined) => string
+  levelLabel: (value: number | null | undefined, none?: string) => string
+}
+
+/** One pair of writers per scale (a framework document, read once per process), not per page. */
+const writersByScale = new WeakMap<LevelScale, LevelWriters>()
+
 /** The two ways views write levels, for one framework: `levelName(3)` and `levelLabel(3)`. */
-export function levelWriters(scale: LevelScale) {
-  return {
-    levelName: (value: number | null | undefined) => levelName(scale, value),
-    levelLabel: (value: number | null | undefined, none?: string) => levelLabel(scale, value, none),
+export function levelWriters(scale: LevelScale): LevelWriters {
+  let writers = writersByScale.get(scale)
+  if (!writers) {
+    writers = {
+      levelName: (value) => levelName(scale, value),
+      levelLabel: (value, none) => levelLabel(scale, value, none),
+    }
+    writersByScale.set(scale, writers)
   }
+  return writers
 }

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express'
-import { fieldIds, maxEvidenceLength, maxSupportLength, notSureValue, readTypedAnswers, type TypedAnswer } from '../assessment/answers'
+import { fieldIds, maxEvidenceLength, maxSupportLength, readTypedAnswers, type TypedAnswer } from '../assessment/answers'
+import { levelChoices, targetChoices, type CriterionWithDescriptors } from '../assessment/choices'
 import { allow, isIcsLead } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
 import { arrayTable, csvContentType, toCsv } from '../exports/csv'
@@ -35,17 +36,6 @@ function basePath(ctx: AssessmentContext): string {
 
 function basePathOf(req: Request): string {
   return `/rounds/${idParam(req, 'roundId')}/organisations/${idParam(req, 'organisationId')}`
-}
-
-function levelItems(ctx: AssessmentContext, criterion: { descriptors: Array<{ level: number; text: string }> }) {
-  return [
-    ...ctx.framework.levels.map((level) => ({
-      value: String(level.value),
-      text: levelLabel(ctx.framework, level.value),
-      hint: criterion.descriptors.find((d) => d.level === level.value)?.text ?? level.description,
-    })),
-    { value: notSureValue, text: 'Not sure yet', divider: 'or' },
-  ]
 }
 
 /** Partner self-assessment pages: the overview, task list, domains, check, submit, the CSV copy and an answer's history. */
@@ -84,8 +74,9 @@ export function assessmentRoutes(assessments: AssessmentService) {
       status?: number
     } = {},
   ) {
-    const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'))
     const domainCode = String(req.params.domainCode)
+    // The page shows only its domain's answers, so only they are read.
+    const ctx = await assessments.context(req.user!, idParam(req, 'roundId'), idParam(req, 'organisationId'), { domainCode })
     const criteria = assessments.criteriaOf(ctx, domainCode)
     const domain = ctx.framework.domains.find((d) => d.code === domainCode)!
     const pending = req.session.pendingForm
@@ -111,13 +102,9 @@ export function assessmentRoutes(assessments: AssessmentService) {
       domainCount: ctx.framework.domains.length,
       criteria,
       typed: typed ?? assessments.savedTyped(ctx, criteria),
-      saved: ctx.answers,
-      levelItems: (criterion: CriterionArg) => levelItems(ctx, criterion),
+      levelItems: (criterion: CriterionWithDescriptors) => levelChoices(ctx.framework, criterion),
       ...levelWriters(ctx.framework),
-      targetItems: [
-        { value: '', text: 'No target set' },
-        ...ctx.framework.levels.map((l) => ({ value: String(l.value), text: levelLabel(ctx.framework, l.value) })),
-      ],
+      targetItems: targetChoices(ctx.framework),
       fieldIds,
       maxEvidenceLength,
       maxSupportLength,
@@ -284,5 +271,3 @@ export function assessmentRoutes(assessments: AssessmentService) {
 
   return r.router
 }
-
-type CriterionArg = { descriptors: Array<{ level: number; text: string }> }

@@ -36,6 +36,7 @@ export interface AssessmentContext {
   framework: FrameworkDocument
   criteria: CriterionRow[]
   response: ResponseRecord | undefined
+  /** The saved answers by criterion code: every criterion's, or only the domain's when the context was asked for one domain. */
   answers: Map<string, StoredAnswer>
   completedDomains: Set<string>
   /** The partner's own organisation: they may change it while the round is open. */
@@ -96,6 +97,7 @@ export class AssessmentService {
   private readonly frameworks: FrameworkData
   private readonly places: PlaceData
   private readonly lockedFrameworks = new Map<number, { document: FrameworkDocument; criteria: CriterionRow[] }>()
+  private readonly criteriaByDomain = new WeakMap<CriterionRow[], Map<string, CriterionRow[]>>()
 
   constructor(
     private readonly db: Database,
@@ -118,7 +120,7 @@ export class AssessmentService {
     user: CurrentUser,
     roundId: number,
     organisationId: number,
-    options: { withAnswers?: boolean } = {},
+    options: { withAnswers?: boolean; domainCode?: string } = {},
   ): Promise<AssessmentContext> {
     const found = await this.responses.findRoundForOrganisation(roundId, organisationId)
     if (!found) throw new NotFoundError()
@@ -128,8 +130,11 @@ export class AssessmentService {
     const { document, criteria } = await this.frameworkOf(round.frameworkVersionId)
     // Saving reads the answers afresh inside its transaction, so it asks for the context without them.
     const withAnswers = options.withAnswers ?? true
-    const answers = response && withAnswers ? await this.responses.answers(response.id) : new Map<string, StoredAnswer>()
-    const completedDomains = response && withAnswers ? await this.responses.completedDomains(response.id) : new Set<string>()
+    const only = options.domainCode === undefined ? undefined : this.domainCriteria(criteria, options.domainCode)
+    const { answers, completedDomains } =
+      response && withAnswers
+        ? await this.responses.answersAndCompletion(response.id, criteria, only)
+        : { answers: new Map<string, StoredAnswer>(), completedDomains: new Set<string>() }
     const now = this.clock()
     const deadline = deadlineOf(round)
     const hasOpened = now >= round.opensAt
@@ -196,9 +201,20 @@ export class AssessmentService {
   }
 
   criteriaOf(ctx: AssessmentContext, domainCode: string): CriterionRow[] {
-    const criteria = ctx.criteria.filter((c) => c.domainCode === domainCode)
+    const criteria = this.domainCriteria(ctx.criteria, domainCode)
     if (criteria.length === 0) throw new NotFoundError()
     return criteria
+  }
+
+  /** A domain's criteria, in order; kept per criteria list (a framework version's, read once per process). */
+  private domainCriteria(criteria: CriterionRow[], domainCode: string): CriterionRow[] {
+    let byDomain = this.criteriaByDomain.get(criteria)
+    if (!byDomain) {
+      byDomain = new Map()
+      for (const c of criteria) byDomain.set(c.domainCode, [...(byDomain.get(c.domainCode) ?? []), c])
+      this.criteriaByDomain.set(criteria, byDomain)
+    }
+    return byDomain.get(domainCode) ?? []
   }
 
   /** What the form shows for each criterion of a domain: what is saved now. */

@@ -7,12 +7,13 @@ import { PlaceData } from '../data/places'
 import type { Executor } from '../data/frameworks'
 import { TokenData, type LinkProblem } from '../data/tokens'
 import { InvitationData, type InvitationRecord } from '../data/invitations'
+import { ResultsVersionData } from '../data/resultsVersion'
 import { UserData, normaliseEmail, type MembershipInput } from '../data/users'
 import { NotFoundError, ValidationError } from '../errors'
 import type { InvitationInput } from '../forms/people'
 import type { AuditService } from './auditService'
 import type { Mail, Mailer } from './mailer'
-import { grantableScopes, resolveMembershipScope } from './membershipScope'
+import { grantableRoles, grantableScopes, grantableScopesVersion, resolveMembershipScope } from './membershipScope'
 import { invitation as invitationMessage } from '../emails/messages'
 
 export const invitationLifetimeMs = 14 * 24 * 60 * 60 * 1000
@@ -49,6 +50,7 @@ export class InvitationService {
   private readonly places: PlaceData
   private readonly tokens: TokenData
   private readonly invitations: InvitationData
+  private readonly versions: ResultsVersionData
 
   constructor(
     private readonly db: Database,
@@ -61,11 +63,22 @@ export class InvitationService {
     this.places = new PlaceData(db)
     this.tokens = new TokenData(db)
     this.invitations = new InvitationData(db)
+    this.versions = new ResultsVersionData(db)
   }
 
   /** The roles, places and organisations this user may grant in the ICS, for the forms that grant them. */
   grantableScopes(user: CurrentUser, icsId: number) {
     return grantableScopes(this.places, user, icsId)
+  }
+
+  /** The roles this user may grant in the ICS (grantableScopes' roles, without reading its places). */
+  grantableRoles(user: CurrentUser, icsId: number): Role[] {
+    return grantableRoles(user, icsId)
+  }
+
+  /** A key that changes whenever grantableScopes(user, icsId) may, to render its lists once per version. */
+  grantableScopesVersion(user: CurrentUser, icsId: number): Promise<string> {
+    return grantableScopesVersion(this.versions, user, icsId)
   }
 
   /**

@@ -19,7 +19,12 @@ export type OutboxMessage = Omit<OutboxRecord, 'icsId'> & {
   state: DeliveryState
 }
 
-function toMessage(record: OutboxRecord): OutboxMessage {
+/** A message as the outbox's list shows it: without its text. */
+export type OutboxSummary = Omit<OutboxMessage, 'text'>
+
+function toMessage(record: OutboxRecord): OutboxMessage
+function toMessage(record: Omit<OutboxRecord, 'text'>): OutboxSummary
+function toMessage(record: Omit<OutboxRecord, 'text'>): OutboxSummary {
   const { icsId: _icsId, ...message } = record
   const state: DeliveryState = record.sentAt ? 'sent' : record.failedAt ? 'failed' : record.attempts > 0 ? 'retrying' : 'held'
   return { ...message, state }
@@ -146,9 +151,9 @@ export class Mailer {
     page: number,
     pageSize: number,
     filter: { failedOnly?: boolean } = {},
-  ): Promise<{ messages: OutboxMessage[]; total: number }> {
-    const { mails, total } = await this.outbox.listForIcs(icsIds, page, pageSize, filter)
-    return { messages: mails.map(toMessage), total }
+  ): Promise<{ messages: OutboxSummary[]; total: number; failedCount: number }> {
+    const { mails, total, failed } = await this.outbox.listForIcs(icsIds, page, pageSize, filter)
+    return { messages: mails.map(toMessage), total, failedCount: failed }
   }
 
   async findForIcs(id: number, icsIds: number[]): Promise<OutboxMessage | undefined> {

@@ -1,6 +1,7 @@
 import { isIcsLead, managedPlaceIds } from '../auth/access'
 import { roles, type CurrentUser, type Role } from '../auth/types'
 import type { PlaceData } from '../data/places'
+import type { ResultsVersionData } from '../data/resultsVersion'
 import type { MembershipInput } from '../data/users'
 import { ValidationError } from '../errors'
 
@@ -29,6 +30,11 @@ export async function resolveMembershipScope(
   return { role: input.role, icsId, placeId: null, organisationId: null }
 }
 
+/** The roles a user may grant in the ICS: every role for its lead, partner respondents for a place lead. */
+export function grantableRoles(user: CurrentUser, icsId: number): Role[] {
+  return isIcsLead(user, icsId) ? [...roles] : ['partner']
+}
+
 /**
  * What a user may grant roles in, for the invitation and role forms: every place and
  * organisation of the ICS and every role for its lead; a place lead only their places' partners.
@@ -37,8 +43,18 @@ export async function grantableScopes(places: PlaceData, user: CurrentUser, icsI
   const lead = isIcsLead(user, icsId)
   const managed = managedPlaceIds(user)
   return {
-    roles: lead ? [...roles] : (['partner'] as Role[]),
+    roles: grantableRoles(user, icsId),
     places: (await places.listPlaces(icsId)).filter((p) => lead || managed.includes(p.id)),
     organisations: (await places.listOrganisations({ icsId })).filter((o) => lead || managed.includes(o.placeId)),
   }
+}
+
+/**
+ * A key that changes whenever grantableScopes(places, user, icsId) may: the ICS's results version,
+ * which the database moves on every change to its places and organisations, and what the user
+ * may grant in it.
+ */
+export async function grantableScopesVersion(versions: ResultsVersionData, user: CurrentUser, icsId: number): Promise<string> {
+  const grants = isIcsLead(user, icsId) ? 'lead' : managedPlaceIds(user).join(',')
+  return `${icsId}:${await versions.forIcs(icsId)}:${grants}`
 }

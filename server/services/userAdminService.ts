@@ -43,6 +43,11 @@ export class UserAdminService {
     this.assertLead(actor, icsId)
     return this.users.namesInIcs(icsId)
   }
+  /** A key that changes whenever names(actor, icsId) may, to render the list once per version. */
+  async namesVersion(actor: CurrentUser, icsId: number): Promise<string> {
+    this.assertLead(actor, icsId)
+    return this.users.namesVersion(icsId)
+  }
 
   async get(actor: CurrentUser, icsId: number, userId: number): Promise<IcsUserSummary> {
     const user = (await this.list(actor, icsId)).find((u) => u.id === userId)

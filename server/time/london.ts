@@ -104,9 +104,19 @@ export function nextDay({ year, month, day }: CalendarDate): CalendarDate {
   return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() }
 }
 
-/** The London calendar day an instant falls on. */
+const hourMs = 60 * 60 * 1000
+/** Since London's clocks first read GMT (1 December 1847) they have only ever been whole hours from UTC. */
+const wholeHourOffsetsSince = Date.UTC(1847, 11, 1)
+
+/**
+ * The London calendar day an instant falls on. Its day depends only on the hour it falls in, so
+ * the instant is read at the start of that hour: "now", new on every request (days left to a
+ * deadline), is then a wall-clock reading each process has already made rather than a new one.
+ */
 export function londonDateOf(instant: Date): CalendarDate {
-  const { year, month, day } = londonWallClock(instant)
+  const time = instant.getTime()
+  const probe = time >= wholeHourOffsetsSince ? new Date(time - (((time % hourMs) + hourMs) % hourMs)) : instant
+  const { year, month, day } = londonWallClock(probe)
   return { year, month, day }
 }
 
@@ -185,5 +195,5 @@ export function formatCalendarDate(value: string | CalendarDate): string {
   const date = typeof value === 'string' ? parseIsoDate(value) : value
   if (!date) return String(value)
   // Noon UTC is the same calendar day in London, summer or winter.
-  return dateFormat.format(new Date(Date.UTC(date.year, date.month - 1, date.day, 12)))
+  return formatDate(new Date(Date.UTC(date.year, date.month - 1, date.day, 12)))
 }

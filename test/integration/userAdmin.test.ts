@@ -141,3 +141,49 @@ describe('the audit trail page', () => {
     expect(errorSummaryOf(bad.text)).toEqual(['Enter the start date as a real date'])
   })
 })
+
+describe('the audit trail’s filter of people', () => {
+  let context: TestContext
+
+  beforeAll(async () => {
+    context = await createTestContext({ demo: true })
+  })
+  afterAll(() => context.close())
+
+  const who = (html: string) => {
+    const select = /<select[^>]*id="user"[^>]*>([\s\S]*?)<\/select>/.exec(html)![1]!
+    return [...select.matchAll(/<option value="([^"]*)"( selected)?>([^<]*)<\/option>/g)].map((m) => ({
+      value: m[1],
+      text: m[3],
+      selected: Boolean(m[2]),
+    }))
+  }
+
+  it('lists the ICS’s people as they are now, after each change, and keeps the person chosen', async () => {
+    const lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const ics = (await context.db('ics').first('id')) as { id: number }
+    const first = who((await lead.get('/admin/audit')).text)
+    expect(first[0]).toEqual({ value: '', text: 'Anyone', selected: true })
+    expect(first.map((o) => o.text)).toContain('Morgan Ellis (ics.lead@example.org)')
+    const people = await context
+      .db('users')
+      .whereIn('id', context.db('memberships').where({ ics_id: ics.id }).select('user_id'))
+      .count({ n: '*' })
+    expect(first).toHaveLength(Number((people[0] as { n: unknown }).n) + 1)
+
+    const [added] = (await context
+      .db('users')
+      .insert({ email: 'new.person@example.org', name: 'New Person', is_active: true }, ['id'])) as Array<{ id: number }>
+    await context.db('memberships').insert({ user_id: added!.id, role: 'viewer', ics_id: ics.id })
+    const viewer = (await context.db('users').where({ email: 'board.viewer@example.org' }).first('id')) as { id: number }
+    await context.db('users').where({ id: viewer.id }).update({ name: 'Renamed Viewer' })
+    const after = who((await lead.get('/admin/audit')).text).map((o) => o.text)
+    expect(after).toContain('New Person (new.person@example.org)')
+    expect(after).toContain('Renamed Viewer (board.viewer@example.org)')
+
+    const chosen = who((await lead.get(`/admin/audit?user=${added!.id}`)).text).filter((o) => o.selected)
+    expect(chosen).toEqual([{ value: String(added!.id), text: 'New Person (new.person@example.org)', selected: true }])
+    await context.db('memberships').where({ user_id: added!.id }).delete()
+    expect(who((await lead.get('/admin/audit')).text).map((o) => o.text)).not.toContain('New Person (new.person@example.org)')
+  })
+})

@@ -8,14 +8,18 @@ import { auditKinds, type AuditService } from '../../services/auditService'
 import type { UserAdminService } from '../../services/userAdminService'
 import { isoDate, nextDay, startOfLondonDay } from '../../time/london'
 import { handleForm, typedValues, type FormState } from '../forms'
+import { FragmentCache, renderPartial } from './fragments'
 import { pageSize, pagination } from './pagination'
 import { leadIcsId } from './scope'
 
 const auditFilter = auditFilterForm(Object.keys(auditKinds))
+const kindItems = [{ value: '', text: 'Any kind' }, ...Object.entries(auditKinds).map(([value, text]) => ({ value, text }))]
 
 /** The ICS lead's audit trail, filtered by person, kind of event and dates (UK days). */
 export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdmin: UserAdminService }) {
   const r = guardedRouter()
+  // The filter's two lists (the ICS's people, the kinds of event), rendered once per version of the people and per choice.
+  const selects = new FragmentCache(200)
 
   /** The trail with the filter applied; a filter that cannot be used shows every event, with its errors. */
   async function renderAudit(req: Request, res: Response, form: FormState, filter: Partial<AuditFilterInput> = {}) {
@@ -31,7 +35,19 @@ export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdm
       page,
       pageSize,
     })
-    const users = await userAdmin.names(user, icsId)
+    const { fieldErrors } = formErrorView(form.errors)
+    const select = async (id: string, label: string, key: string, items: () => Promise<Array<{ value: unknown; text: string }>>) => {
+      const field = { id, label, value: form.values[id], error: fieldErrors[id] }
+      const render = async () => renderPartial(req, 'partials/fields/select', { field: { ...field, items: await items() } })
+      // Only what a person picks is kept (an option's value), not whatever a query string holds.
+      const usual = field.value === undefined || (typeof field.value === 'string' && field.value.length <= 40)
+      return usual ? selects.get(req, JSON.stringify([key, field]), render) : render()
+    }
+    const userSelect = await select('user', 'Who', `${icsId}:${await userAdmin.namesVersion(user, icsId)}`, async () => [
+      { value: '', text: 'Anyone' },
+      ...(await userAdmin.names(user, icsId)).map((u) => ({ value: u.id, text: `${u.name} (${u.email})` })),
+    ])
+    const kindSelect = await select('kind', 'What', '', async () => kindItems)
     const query = new URLSearchParams(
       Object.entries({
         user: filter.user,
@@ -46,8 +62,8 @@ export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdm
       title: 'Audit trail',
       events,
       values: form.values,
-      userItems: [{ value: '', text: 'Anyone' }, ...users.map((u) => ({ value: u.id, text: `${u.name} (${u.email})` }))],
-      kindItems: [{ value: '', text: 'Any kind' }, ...Object.entries(auditKinds).map(([value, text]) => ({ value, text }))],
+      userSelect,
+      kindSelect,
       ...pagination(page, total, `/admin/audit?${query ? query + '&' : ''}`),
       ...formErrorView(form.errors),
     })

@@ -8,11 +8,47 @@ import type { InvitationService } from '../../services/invitationService'
 import { actorOf, handleForm, type FormState } from '../forms'
 import { idParam } from '../params'
 import { pageNumber, pageSize, pagination } from './pagination'
-import { currentIcsId, scopeItems } from './scope'
+import { FragmentCache, renderPartial } from './fragments'
+import { currentIcsId, roleItems, scopeItems } from './scope'
 
 /** Inviting people, and resending or revoking invitations (ICS leads, and place leads for their partners). */
 export function invitationRoutes({ invitations }: { invitations: InvitationService }) {
   const r = guardedRouter()
+  // The place and organisation lists, rendered once per version of the ICS's places and organisations and per choice.
+  const selects = new FragmentCache(200)
+
+  /** The form's place and organisation lists, read and rendered only when the held ones are out of date. */
+  async function scopeSelects(req: Request, icsId: number, { errors, values }: FormState) {
+    const { fieldErrors } = formErrorView(errors)
+    const fields = {
+      placeId: {
+        id: 'placeId',
+        label: 'Place (for a place lead, or a viewer of one place)',
+        value: values.placeId,
+        error: fieldErrors.placeId,
+      },
+      organisationId: {
+        id: 'organisationId',
+        label: 'Partner organisation (for a partner respondent)',
+        value: values.organisationId,
+        error: fieldErrors.organisationId,
+      },
+    }
+    // Only what a person picks is kept (an option's value), not whatever a form post holds.
+    const usual = [fields.placeId.value, fields.organisationId.value].every(
+      (v) => v === undefined || (typeof v === 'string' && v.length <= 40),
+    )
+    const render = async () => {
+      const items = scopeItems(await invitations.grantableScopes(req.user!, icsId))
+      const place = await renderPartial(req, 'partials/fields/select', { field: { ...fields.placeId, items: items.placeItems } })
+      const organisation = await renderPartial(req, 'partials/fields/select', {
+        field: { ...fields.organisationId, items: items.organisationItems },
+      })
+      return place + organisation
+    }
+    if (!usual) return render()
+    return selects.get(req, JSON.stringify([await invitations.grantableScopesVersion(req.user!, icsId), fields]), render)
+  }
 
   async function renderInvitations(req: Request, res: Response, { errors, values }: FormState) {
     const user = req.user!
@@ -27,7 +63,8 @@ export function invitationRoutes({ invitations }: { invitations: InvitationServi
       ...pagination(page, total, `/admin/invitations?ics=${icsId}&`),
       values,
       sent: req.query.sent === '1',
-      ...scopeItems(await invitations.grantableScopes(user, icsId)),
+      roleItems: roleItems(invitations.grantableRoles(user, icsId)),
+      scopeSelects: await scopeSelects(req, icsId, { errors, values }),
       ...formErrorView(errors),
     })
   }

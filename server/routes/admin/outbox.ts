@@ -13,8 +13,7 @@ export function outboxRoutes({ mailer }: { mailer: Mailer }) {
     const icsIds = icsIdsWithRole(req.user!, 'ics_lead')
     const page = pageNumber(req.query.page)
     const failedOnly = req.query.failed === '1'
-    const { messages, total } = await mailer.listForIcs(icsIds, page, pageSize, { failedOnly })
-    const failedCount = await mailer.failedCount(icsIds)
+    const { messages, total, failedCount } = await mailer.listForIcs(icsIds, page, pageSize, { failedOnly })
     res.render('admin/outbox', {
       title: 'Outbox',
       messages,

@@ -29,11 +29,16 @@ export function scopeItems(scopes: {
   organisations: Array<{ id: number; name: string; placeName: string }>
 }) {
   return {
-    roleItems: scopes.roles.map((role) => ({ value: role, text: roleLabels[role] })),
+    roleItems: roleItems(scopes.roles),
     placeItems: [{ value: '', text: 'Choose a place' }, ...scopes.places.map((p) => ({ value: p.id, text: p.name }))],
     organisationItems: [
       { value: '', text: 'Choose an organisation' },
       ...scopes.organisations.map((o) => ({ value: o.id, text: o.name, group: o.placeName })),
     ],
   }
+}
+
+/** The choices of a role radio. */
+export function roleItems(roles: Role[]) {
+  return roles.map((role) => ({ value: role, text: roleLabels[role] }))
 }
