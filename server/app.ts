@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import express, { type Express, type RequestHandler } from 'express'
 import helmet from 'helmet'
 import { apiRouter } from './api/router'
@@ -8,7 +7,7 @@ import { resolveSessionSecret } from './bootstrap'
 import type { AppConfig } from './config'
 import type { Database } from './db/connection'
 import type { Logger } from './logger'
-import { loadCurrentUser, sessionMiddleware } from './auth/session'
+import { loadCurrentUser, needsNoSession, sessionMiddleware } from './auth/session'
 import { csrfToken, provideCsrfTokenWhenSignedIn } from './middleware/csrf'
 import { errorHandler, notFoundHandler } from './middleware/errors'
 import { onlyForOwnPaths } from './middleware/ownPaths'
@@ -27,6 +26,7 @@ import { placeRoutes } from './routes/places'
 import { roundRoutes } from './routes/rounds'
 import { reportRoutes } from './routes/reports'
 import type { Services } from './services'
+import { bootScript, bootScriptSource } from './views/bootScript'
 import { createViewEngine, viewsDirectory } from './views/engine'
 import { viewHelpers } from './views/helpers'
 
@@ -57,6 +57,7 @@ export function createApp(deps: AppDeps): Express {
   // Views are found and compiled once per process, except under `npm run dev`.
   if (config.viewCache) app.enable('view cache')
   app.locals.serviceName = 'PlaceReady'
+  app.locals.bootScript = bootScript
   Object.assign(app.locals, viewHelpers)
   // Scripts, stylesheets and icons under names that change with their content, cached for a year.
   const assets = new AssetCatalogue(config.viewCache)
@@ -67,17 +68,14 @@ export function createApp(deps: AppDeps): Express {
   // Health checks first: cheap, and never behind sessions or CSRF.
   app.use(onlyForOwnPaths(healthRoutes(db, lifecycle)))
 
-  app.use((_req, res, next) => {
-    res.locals.cspNonce = randomUUID().replace(/-/g, '')
-    next()
-  })
   app.use(
     helmet({
       contentSecurityPolicy: {
         useDefaults: true,
         directives: {
           defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as express.Response).locals.cspNonce as string}'`],
+          // The layout's one inline script, by its hash (views/bootScript.ts).
+          scriptSrc: ["'self'", bootScriptSource],
           styleSrc: ["'self'"],
           imgSrc: ["'self'", 'data:'],
           fontSrc: ["'self'"],
@@ -120,6 +118,7 @@ export function createApp(deps: AppDeps): Express {
   // middleware is built on the first request that needs it.
   let sessions: Promise<RequestHandler> | undefined
   app.use((req, res, next) => {
+    if (needsNoSession(req)) return next()
     sessions ??= resolveSessionSecret(db, config).then((secret) => sessionMiddleware(config, services.sessions, secret))
     sessions.then((handler) => handler(req, res, next), next)
   })

@@ -62,6 +62,22 @@ export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.save((error: unknown) => (error ? reject(error as Error) : resolve())))
 }
 
+/** Public pages that never keep anything in a visitor's session. */
+const sessionlessPages = new Set(['/', '/framework', '/schemas/framework.json', '/developers/api'])
+
+/**
+ * A visitor without a session cookie reading a public page gets no session at all: express-session
+ * would make one (a random id, its hash) only to throw it away, as nothing is stored, on the pages
+ * read most by people who are not signed in. Anyone with a session cookie gets theirs as usual.
+ */
+export function needsNoSession(req: Request): boolean {
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    sessionlessPages.has(req.path) &&
+    !(req.headers.cookie?.includes(`${sessionCookieName}=`) ?? false)
+  )
+}
+
 /** Only a path on this site may be returned to, never another origin. */
 export function safeReturnPath(value: unknown): string | undefined {
   return typeof value === 'string' && /^\/(?![/\\])/.test(value) && !value.startsWith('/sign-in') && !value.startsWith('/signed-out')
@@ -91,6 +107,8 @@ export async function startSignedInSession(req: Request, userId: number, now: Da
  */
 export function loadCurrentUser(accounts: AccountService, clock: () => Date, sessions: DatabaseSessionStore): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
+    // No session at all: a visitor reading a public page (needsNoSession).
+    if ((req.session as typeof req.session | undefined) === undefined) return next()
     const userId = req.session.userId
     if (userId === undefined) return next()
     // The session store read the user with the session, in one query; read it here only if it did not.

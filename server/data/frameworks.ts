@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { compiledRead } from '../db/compiledRead'
 import type { Database } from '../db/connection'
 import { timestamp, toBoolean, toDate, toDateOrNull } from '../db/values'
 import type { FrameworkDescriptor, FrameworkDocument } from '../framework/types'
@@ -60,6 +61,17 @@ interface VersionRecord {
   based_on_version_id: number | null
   document?: string
 }
+
+const readLatestContentHash = compiledRead<{ slug: string }, { content_hash: string }>(
+  (db, { slug }) =>
+    db('framework_versions as v')
+      .join('frameworks as f', 'f.id', 'v.framework_id')
+      .where('f.slug', slug)
+      .whereNull('v.owner_ics_id')
+      .orderBy('v.id', 'desc')
+      .first('v.content_hash'),
+  ['slug'],
+)
 
 const versionColumns = [
   'v.id',
@@ -208,6 +220,12 @@ export class FrameworkData {
       .orderBy('v.id', 'desc')
       .first([...versionColumns, documentColumn(this.db)])) as VersionRecord | undefined
     return row && { ...toSummary(row), document: documentOf(row.content_hash, row.document) }
+  }
+
+  /** The content hash of the newest bundled version of a framework, by slug: one read, made on every view of /framework. */
+  async latestContentHash(slug: string): Promise<string | undefined> {
+    const [row] = await readLatestContentHash(this.db, { slug })
+    return row?.content_hash
   }
 
   /** The newest bundled version of a framework, by slug (versions an ICS uploaded are its own). */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Application, Request, Response } from 'express'
+import type { Request } from 'express'
 import { allow } from '../auth/access'
 import { guardedRouter } from '../auth/guardedRouter'
 import { BoundedCache } from '../dashboard/boundedCache'
@@ -8,6 +8,7 @@ import { arrayTable, csvContentType, toCsv } from '../exports/csv'
 import { excelContentType, sheet, workbookBuffer } from '../exports/excel'
 import { reportLinksFor } from '../services/reportService'
 import type { DashboardService } from '../services/dashboardService'
+import { renderView } from '../views/render'
 import { idParam } from './params'
 
 const readers = allow.roles('ics_lead', 'place_lead', 'viewer')
@@ -24,13 +25,6 @@ const bodyMarker = `<!--dashboard-body-${randomUUID()}-->`
  */
 function collapseSpaceBetweenTags(html: string): string {
   return html.replace(/>\s+</g, (space) => (space.includes('\n') ? '>\n<' : '> <'))
-}
-
-/** A view rendered to text: by the app (its locals only) or for this response (with the request's locals too). */
-function renderView(by: Application | Response, view: string, locals: object): Promise<string> {
-  return new Promise<string>((resolve, reject) =>
-    by.render(view, locals, (error: Error | null, html?: string) => (error ? reject(error) : resolve(html!))),
-  )
 }
 
 function tableOf(table: DataTable) {
@@ -63,7 +57,7 @@ export function dashboardRoutes(dashboards: DashboardService) {
 
   // The page's main content, rendered once for everyone who would see the same (the page's key says
   // everything it depends on; the report links are added to it). It holds nothing personal: no
-  // form token and no nonce, which the layout around it adds for each request. It is kept as
+  // form token, which the layout around it adds for each request. It is kept as
   // UTF-8 bytes: turning some 100 kB of text into bytes on every request cost more than the rest
   // of the request, so only the layout around it is rendered and encoded each time.
   const bodies = new BoundedCache<string, Promise<Buffer>>(cachedBodies)

@@ -141,6 +141,11 @@ export class FrameworkService {
     return this.data.latestVersion(defaultFrameworkSlug)
   }
 
+  /** What identifies the default framework's content (its hash), without reading it. */
+  async defaultContentHash(): Promise<string | undefined> {
+    return this.data.latestContentHash(defaultFrameworkSlug)
+  }
+
   // The ICS lead's framework pages: every version they may use, and their own uploads and drafts.
 
   private requireLead(user: CurrentUser, icsId: number): void {

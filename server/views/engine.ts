@@ -72,7 +72,7 @@ export function createViewEngine(options: { cache: boolean; directory?: string }
     let html: string
     try {
       // A page whose body depends only on its key (say, a framework's content hash) and on
-      // nothing of the request (no user, CSRF token or nonce: those are in the layout) passes
+      // nothing of the request (no user or CSRF token: those are in the layout) passes
       // `pageCacheKey`, and its body is rendered once per key; the layout still is every time.
       const key = options.cache && typeof locals.pageCacheKey === 'string' ? `${filePath}\0${locals.pageCacheKey}` : undefined
       let body = key === undefined ? undefined : bodies.get(key)

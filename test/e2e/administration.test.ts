@@ -136,7 +136,7 @@ test('an import of 10,000 rows followed without JavaScript: the page refreshes i
   const served = await progress.text()
   if (served.includes('id="import-progress"')) {
     expect(served).toMatch(/<noscript><meta http-equiv="refresh" content="\d+"><\/noscript>/)
-    // The checks need scripts, so the same response (body and headers, CSP nonce included) is shown
+    // The checks need scripts, so the same response (body and headers, CSP included) is shown
     // in a browser with them, its status kept at "checking" so that it stays still while checked.
     const viewer = (await e2e.session()).page
     const headers = progress.headers()

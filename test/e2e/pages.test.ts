@@ -208,7 +208,7 @@ test('partner pages: an answer’s history, a closed round, and a conflict betwe
   expect(await noScript.locator('#conflicts').textContent()).toContain('Someone else changed these answers')
   expect(await noScript.locator('#criterion-GV1').getByRole('radio', { name: '4 – Thriving', exact: true }).isChecked()).toBe(true)
 
-  // The checks need scripts, so the same response (body and headers, CSP nonce included) is shown in a browser with them.
+  // The checks need scripts, so the same response (body and headers, CSP included) is shown in a browser with them.
   const viewer = (await e2e.session()).page
   const body = await conflict.text()
   const headers = await conflict.allHeaders()

@@ -271,7 +271,7 @@ describe('forgotten password', () => {
     const unknown = await ask('nobody@example.org')
     expect(unknown.status).toBe(known.status)
     expect(unknown.text.replace('nobody@example.org', 'X')).toBe(
-      known.text.replace('board.viewer@example.org', 'X').replace(/nonce="[^"]+"/, unknown.text.match(/nonce="[^"]+"/)![0]),
+      known.text.replace('board.viewer@example.org', 'X'),
     )
     await mailTo(smtp.received, 'board.viewer@example.org')
     expect(smtp.received.some((m) => m.to.includes('nobody@example.org'))).toBe(false)

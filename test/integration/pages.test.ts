@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto'
 import request from 'supertest'
-import { createTestContext, type TestContext } from '../helpers/app'
+import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
+import { countRows } from '../helpers/counts'
+import { signIn } from '../helpers/session'
 
 describe('public pages', () => {
   let context: TestContext
@@ -68,15 +71,20 @@ describe('public pages', () => {
     expect(response.text).not.toContain('assets.nhs.uk')
   })
 
-  it('sends a strict content security policy with a per-request nonce and no external origins', async () => {
-    const first = await request(context.app).get('/')
-    const second = await request(context.app).get('/')
-    const csp = first.headers['content-security-policy'] as string
-    expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/)
+  it('sends a strict content security policy that allows the one inline script by its hash, and no external origins', async () => {
+    const page = await request(context.app).get('/')
+    const csp = page.headers['content-security-policy'] as string
     expect(csp).not.toMatch(/https?:/)
-    expect(csp).not.toBe(second.headers['content-security-policy'])
-    const nonce = /'nonce-([^']+)'/.exec(csp)![1]
-    expect(first.text).toContain(`nonce="${nonce}"`)
+    expect(csp).not.toMatch(/unsafe-inline|nonce-/)
+    const scriptSources = /(?:^|;)script-src ([^;]+)/.exec(csp)![1]!.split(' ')
+    // The page's inline scripts (not data blocks), each allowed by its own SHA-256, and nothing else.
+    const inline = [...page.text.matchAll(/<script(?![^>]*\bsrc=)(?![^>]*type="application\/json")[^>]*>([\s\S]*?)<\/script>/g)].map(
+      (m) => m[1]!,
+    )
+    expect(inline).toHaveLength(1)
+    const hashes = inline.map((script) => `'sha256-${createHash('sha256').update(script, 'utf8').digest('base64')}'`)
+    expect(scriptSources.sort()).toEqual(["'self'", ...hashes].sort())
+    expect(inline[0]).toContain('js-enabled')
   })
 })
 
@@ -91,6 +99,42 @@ describe('the public framework page beside an ICS’s own versions', () => {
       expect(response.status).toBe(200)
       expect(response.text).toContain('id="criterion-GV5"')
       expect(response.text).not.toContain('Draft for the next round')
+    } finally {
+      await context.close()
+    }
+  })
+})
+
+describe('the public framework page for visitors who are not signed in', () => {
+  it('is the same page for every visitor, makes no session, shows a new default framework at once, and still knows who is signed in', async () => {
+    const context = await createTestContext({ demo: true })
+    try {
+      const sessionsBefore = await countRows(context.db, 'sessions')
+      const first = await request(context.app).get('/framework')
+      const second = await request(context.app).get('/framework')
+      expect(first.status).toBe(200)
+      expect(first.headers['content-type']).toBe('text/html; charset=utf-8')
+      expect(first.headers['set-cookie']).toBeUndefined()
+      expect(second.text).toBe(first.text)
+      expect(first.text).toContain('href="/sign-in"')
+      expect(await countRows(context.db, 'sessions')).toBe(sessionsBefore)
+
+      // A newer bundled version of the default framework becomes the page at once.
+      const current = (await context.services.frameworks.defaultVersion())!
+      const revised = structuredClone(current.document)
+      revised.version = `${revised.version}-revised`
+      revised.domains[0]!.criteria[0]!.descriptors[0]!.text = 'A descriptor revised for this test.'
+      await context.services.frameworks.import(revised)
+      const after = await request(context.app).get('/framework')
+      expect(after.text).toContain('A descriptor revised for this test.')
+      expect(first.text).not.toContain('A descriptor revised for this test.')
+
+      // Someone signed in gets their own header on the same content.
+      const partner = await signIn(context.app, 'partner.wirral.council@example.org', testDemoPassword)
+      const theirs = await partner.get('/framework')
+      expect(theirs.text).toContain('A descriptor revised for this test.')
+      expect(theirs.text).toContain('Sign out')
+      expect(theirs.text).not.toContain('href="/sign-in"')
     } finally {
       await context.close()
     }
