@@ -12,6 +12,7 @@ import * as invitationOrganisationIndex from './20261204_010_invitation_organisa
 import * as importConfirmation from './20261205_011_import_confirmation'
 import * as outboxFailedIndex from './20261205_012_outbox_failed_index'
 import * as resultsVersionsAtCommit from './20261206_013_results_versions_at_commit'
+import * as frameworkVersionsLookupIndex from './20261207_014_framework_versions_lookup_index'
 
 /**
  * Every migration, in order. Listed explicitly (rather than read from the folder) so the
@@ -31,4 +32,5 @@ export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]
   ['20261205_011_import_confirmation', importConfirmation],
   ['20261205_012_outbox_failed_index', outboxFailedIndex],
   ['20261206_013_results_versions_at_commit', resultsVersionsAtCommit],
+  ['20261207_014_framework_versions_lookup_index', frameworkVersionsLookupIndex],
 ]

@@ -101,6 +101,7 @@ export const pages: PageSpec[] = [
   { name: 'audit trail', role: 'ics_lead', path: () => '/admin/audit' },
   { name: 'outbox', role: 'ics_lead', path: () => '/admin/outbox' },
   { name: 'invitations', role: 'ics_lead', path: () => '/admin/invitations' },
+  { name: 'users list', role: 'ics_lead', path: () => '/admin/users' },
 ]
 
 interface Dataset {

@@ -46,6 +46,16 @@ export interface MembershipInput {
   organisationId: number | null
 }
 
+const userSummaryColumns = ['u.id', 'u.email', 'u.name', 'u.is_active', 'u.last_sign_in_at']
+
+interface UserSummaryRow {
+  id: number
+  email: string
+  name: string
+  is_active: unknown
+  last_sign_in_at: unknown
+}
+
 export interface IcsUserSummary {
   id: number
   email: string
@@ -244,20 +254,47 @@ export class UserData {
     return row && { id: row.id, userId: row.user_id, icsId: row.ics_id }
   }
 
-  /** Everyone with a role in the ICS, with every membership they hold there: two queries, no N+1. */
-  async listForIcs(icsId: number): Promise<IcsUserSummary[]> {
+  /**
+   * A page of the people with a role in the ICS, by name, with every membership they hold there,
+   * and how many people there are: three queries, no N+1.
+   */
+  async listForIcs(icsId: number, page: number, pageSize: number): Promise<{ users: IcsUserSummary[]; total: number }> {
+    const members = this.db('memberships').where({ ics_id: icsId }).select('user_id')
+    const countRow = (await this.db('users as u').whereIn('u.id', members).count({ n: '*' }).first()) as { n: unknown } | undefined
     const users = (await this.db('users as u')
+      .whereIn('u.id', members)
+      .orderBy([{ column: 'u.name' }, { column: 'u.id' }])
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .select(userSummaryColumns)) as UserSummaryRow[]
+    return { users: await this.withMembershipsInIcs(icsId, users), total: Number(countRow?.n ?? 0) }
+  }
+
+  /** One person with a role in the ICS, with every membership they hold there; undefined if they have none. */
+  async findInIcs(icsId: number, userId: number): Promise<IcsUserSummary | undefined> {
+    const users = (await this.db('users as u')
+      .where('u.id', userId)
       .whereIn('u.id', this.db('memberships').where({ ics_id: icsId }).select('user_id'))
-      .orderBy('u.name')
-      .select('u.id', 'u.email', 'u.name', 'u.is_active', 'u.last_sign_in_at')) as Array<{
-      id: number
-      email: string
-      name: string
-      is_active: unknown
-      last_sign_in_at: unknown
-    }>
+      .select(userSummaryColumns)) as UserSummaryRow[]
+    return (await this.withMembershipsInIcs(icsId, users))[0]
+  }
+
+  private async withMembershipsInIcs(icsId: number, users: UserSummaryRow[]): Promise<IcsUserSummary[]> {
     const memberships = new Map<number, Membership[]>()
-    for (const m of await this.membershipsInIcs(icsId)) memberships.set(m.userId, [...(memberships.get(m.userId) ?? []), m])
+    if (users.length > 0) {
+      const rows = (await this.db('memberships as m')
+        .join('ics as i', 'i.id', 'm.ics_id')
+        .leftJoin('places as p', 'p.id', 'm.place_id')
+        .leftJoin('organisations as o', 'o.id', 'm.organisation_id')
+        .where('m.ics_id', icsId)
+        .whereIn(
+          'm.user_id',
+          users.map((u) => u.id),
+        )
+        .orderBy(['i.name', 'p.name', 'o.name', 'm.id'])
+        .select(membershipColumns)) as MembershipRow[]
+      for (const m of rows.map(toMembership)) memberships.set(m.userId, [...(memberships.get(m.userId) ?? []), m])
+    }
     return users.map((u) => ({
       id: u.id,
       email: u.email,
@@ -291,10 +328,6 @@ export class UserData {
       )
       .first()) as { results: unknown; members: unknown; newest: unknown } | undefined
     return `${String(row?.results ?? '')}:${String(row?.members ?? '')}:${String(row?.newest ?? '')}`
-  }
-
-  private membershipsInIcs(icsId: number): Promise<Array<Membership & { userId: number }>> {
-    return this.membershipRows(this.db, { 'm.ics_id': icsId })
   }
 
   private async membershipRows(executor: Executor, where: Record<string, number>): Promise<Array<Membership & { userId: number }>> {

@@ -80,13 +80,14 @@ export class RoundService {
   /** The round page: each place with its organisations' progress, and what needs attention. */
   async summary(user: CurrentUser, roundId: number) {
     const view = await this.get(user, roundId)
-    const [places, carried, failedMails, version] = [
+    const [places, failedMails, version] = [
       await this.rounds.placeSummaries(roundId),
-      await this.rounds.carriedActionCounts(roundId),
       await this.mailer.failedCount([view.round.icsId]),
       await this.frameworks.getVersion(view.round.frameworkVersionId),
     ]
+    // Actions are carried over only into a round copied from another, and the page counts them only there.
     const copiedFrom = view.round.copiedFromRoundId ? await this.rounds.findRound(view.round.copiedFromRoundId) : undefined
+    const carried = copiedFrom ? await this.rounds.carriedActionCounts(roundId) : new Map<number, number>()
     const totals = places.reduce(
       (t, p) => ({
         organisations: t.organisations + p.organisations,
@@ -100,7 +101,7 @@ export class RoundService {
     )
     return {
       ...view,
-      places: places.map((p) => ({ ...p, carriedActions: carried.get(p.placeId) ?? 0 })),
+      places,
       totals,
       carriedActions: [...carried.values()].reduce((a, b) => a + b, 0),
       failedMails,

@@ -33,9 +33,10 @@ export class UserAdminService {
     if (!isIcsLead(actor, icsId)) throw new NotFoundError()
   }
 
-  async list(actor: CurrentUser, icsId: number): Promise<IcsUserSummary[]> {
+  /** A page of the ICS's people by name, with their roles there, and how many there are. */
+  async list(actor: CurrentUser, icsId: number, page: number, pageSize: number): Promise<{ users: IcsUserSummary[]; total: number }> {
     this.assertLead(actor, icsId)
-    return this.users.listForIcs(icsId)
+    return this.users.listForIcs(icsId, page, pageSize)
   }
 
   /** The ICS's people by name, for choosing one (the audit trail's filter): without their roles. */
@@ -50,7 +51,8 @@ export class UserAdminService {
   }
 
   async get(actor: CurrentUser, icsId: number, userId: number): Promise<IcsUserSummary> {
-    const user = (await this.list(actor, icsId)).find((u) => u.id === userId)
+    this.assertLead(actor, icsId)
+    const user = await this.users.findInIcs(icsId, userId)
     if (!user) throw new NotFoundError()
     return user
   }

@@ -187,3 +187,54 @@ describe('the audit trail’s filter of people', () => {
     expect(who((await lead.get('/admin/audit')).text).map((o) => o.text)).not.toContain('New Person (new.person@example.org)')
   })
 })
+
+describe('the users list, a page at a time', () => {
+  let context: TestContext
+
+  beforeAll(async () => {
+    context = await createTestContext({ demo: true })
+    const ics = (await context.db('ics').first('id')) as { id: number }
+    // 60 more people, viewers of the ICS, named so that they sort after the demo's own.
+    for (let i = 0; i < 60; i++) {
+      const [user] = (await context
+        .db('users')
+        .insert({ email: `zz.person.${i}@example.org`, name: `Zz Person ${String(i).padStart(2, '0')}`, is_active: true }, [
+          'id',
+        ])) as Array<{ id: number }>
+      await context.db('memberships').insert({ user_id: user!.id, role: 'viewer', ics_id: ics.id })
+    }
+  })
+  afterAll(() => context.close())
+
+  const people = (html: string) => [...html.matchAll(/<a href="\/admin\/users\/(\d+)">([^<]*)<\/a>/g)].map((m) => m[2])
+
+  it('shows 50 people a page by name, with their roles, and the way to the next page', async () => {
+    const lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const ics = (await context.db('ics').first('id')) as { id: number }
+    const everyone = (await context
+      .db('users')
+      .whereIn('id', context.db('memberships').where({ ics_id: ics.id }).select('user_id'))
+      .orderBy([{ column: 'name' }, { column: 'id' }])
+      .pluck('name')) as string[]
+    expect(everyone.length).toBeGreaterThan(60)
+
+    const first = await lead.get('/admin/users')
+    expect(first.status).toBe(200)
+    expect(first.text).toContain(`${everyone.length} people, by name. Page 1 of 2.`)
+    expect(people(first.text)).toEqual(everyone.slice(0, 50))
+    expect(first.text).toContain('Partner respondent – Wirral Council')
+    const next = /href="([^"]*page=2)"/.exec(first.text)![1]!.replace(/&amp;/g, '&')
+    const second = await lead.get(next)
+    expect(people(second.text)).toEqual(everyone.slice(50))
+    expect(second.text).toContain('Page 2 of 2')
+    expect((second.text.match(/<li>Board viewer<\/li>/g) ?? []).length).toBe(
+      everyone.slice(50).filter((n) => n.startsWith('Zz Person')).length,
+    )
+
+    // Someone listed on the second page opens as anyone does.
+    const last = (await context.db('users').where({ name: 'Zz Person 59' }).first('id')) as { id: number }
+    const person = await lead.get(`/admin/users/${last.id}`)
+    expect(person.status).toBe(200)
+    expect(person.text).toContain('zz.person.59@example.org')
+  })
+})

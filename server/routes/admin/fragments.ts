@@ -1,4 +1,5 @@
 import type { Request } from 'express'
+import { renderView } from '../../views/render'
 
 /**
  * Parts of administration pages rendered once per version of the data they show, rather than on
@@ -31,9 +32,5 @@ export class FragmentCache {
 
 /** A partial rendered on its own (no layout), as `include(view, locals)` would render it in a page. */
 export function renderPartial(req: Request, view: string, locals: Record<string, unknown>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    req.app.render(view, { ...locals, layout: false }, (error: Error | null, html?: string) =>
-      error ? reject(error) : resolve(html ?? ''),
-    )
-  })
+  return renderView(req.app, view, { ...locals, layout: false })
 }

@@ -8,6 +8,7 @@ import { membershipForm } from '../../forms/people'
 import type { UserAdminService } from '../../services/userAdminService'
 import { actorOf, blankForm, handleForm, type FormState } from '../forms'
 import { idParam } from '../params'
+import { pageNumber, pageSize, pagination } from './pagination'
 import { leadIcsId, scopeItems } from './scope'
 
 /** The ICS lead's users: the list, one person's roles, deactivating and reactivating. */
@@ -16,7 +17,9 @@ export function userRoutes({ userAdmin }: { userAdmin: UserAdminService }) {
 
   r.get('/admin/users', allow.roles('ics_lead'), async (req, res) => {
     const icsId = leadIcsId(req.user!, req.query.ics)
-    res.render('admin/users', { title: 'Users', users: await userAdmin.list(req.user!, icsId), roleLabels })
+    const page = pageNumber(req.query.page)
+    const { users, total } = await userAdmin.list(req.user!, icsId, page, pageSize)
+    res.render('admin/users', { title: 'Users', users, roleLabels, ...pagination(page, total, `/admin/users?ics=${icsId}&`) })
   })
 
   async function renderUser(req: Request, res: Response, { errors, values }: FormState) {
