@@ -13,6 +13,7 @@ import { levelLabel, levelWriters } from '../framework/levels'
 import { NotFoundError, ValidationError } from '../errors'
 import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
+import { renderView } from '../views/render'
 import { statusTags } from './statusTags'
 import type { AssessmentContext, AssessmentService, ConflictingAnswer, SaveResult } from '../services/assessmentService'
 import type { CriterionRow } from '../data/frameworks'
@@ -97,9 +98,7 @@ async function choiceFields(
       const key = `${kind}\0${criterion.code}\0${value}`
       let html = cache.get(key)
       if (html === undefined) {
-        html = await new Promise<string>((resolve, reject) =>
-          res.app.render(view, { field: f, layout: false }, (error, rendered) => (error ? reject(error) : resolve(rendered))),
-        )
+        html = await renderView(res.app, view, { field: f, layout: false })
         cache.set(key, html)
       }
       fields[kind].set(criterion.code, html)

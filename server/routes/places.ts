@@ -18,6 +18,7 @@ import { levelLabel } from '../framework/levels'
 import { NotFoundError } from '../errors'
 import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
+import { renderView } from '../views/render'
 import { parseIsoDate } from '../time/london'
 import { actionStatuses, type PlaceReturnService } from '../services/placeReturnService'
 import type { DashboardService } from '../services/dashboardService'
@@ -255,9 +256,7 @@ async function fragmentOf(res: Response, cache: WeakMap<object, string>, key: ob
   // Under `npm run dev` (no view cache) an edited view shows at the next request.
   let html = res.app.enabled('view cache') ? cache.get(key) : undefined
   if (html === undefined) {
-    html = await new Promise<string>((resolve, reject) =>
-      res.app.render(view, { ...locals, layout: false }, (error, rendered) => (error ? reject(error) : resolve(rendered))),
-    )
+    html = await renderView(res.app, view, { ...locals, layout: false })
     cache.set(key, html)
   }
   return html
