@@ -1,4 +1,5 @@
 import type { Database } from '../db/connection'
+import { compiledRead } from '../db/compiledRead'
 import { timestamp, toBoolean, toDate } from '../db/values'
 import type { Executor } from './frameworks'
 
@@ -68,6 +69,20 @@ export interface PartnerAnswerRow {
   evidence: string | null
   supportNeeded: string | null
 }
+
+/** The rounds of a place, read on every place page: compiled once. */
+const readRoundsOfPlace = compiledRead<
+  { placeId: number },
+  { id: number; title: string; opens_at: unknown; closes_at: unknown; framework_version_id: number; published_at: unknown }
+>(
+  (db, { placeId }) =>
+    db('rounds as r')
+      .join('round_places as rp', 'rp.round_id', 'r.id')
+      .where('rp.place_id', placeId)
+      .orderBy('r.closes_at', 'desc')
+      .select('r.id', 'r.title', 'r.opens_at', 'r.closes_at', 'r.framework_version_id', 'r.published_at'),
+  ['placeId'],
+)
 
 export class PlaceReturnData {
   constructor(private readonly db: Database) {}
@@ -225,16 +240,16 @@ export class PlaceReturnData {
     return updated === 1
   }
 
-  /** The rounds a place took part in, newest first. */
-  /** The rounds a place takes part in, newest first; those that have not opened by `openedBy` (when given) are left out: they have no results yet. */
-  async roundsOfPlace(placeId: number, openedBy?: Date): Promise<Array<{ id: number; title: string; closesAt: Date; frameworkVersionId: number }>> {
-    const query = this.db('rounds as r')
-      .join('round_places as rp', 'rp.round_id', 'r.id')
-      .where('rp.place_id', placeId)
-    if (openedBy) query.where('r.opens_at', '<=', timestamp(openedBy))
-    const rows = (await query
-      .orderBy('r.closes_at', 'desc')
-      .select('r.id', 'r.title', 'r.closes_at', 'r.framework_version_id')) as Array<{ id: number; title: string; closes_at: unknown; framework_version_id: number }>
-    return rows.map((r) => ({ id: r.id, title: r.title, closesAt: toDate(r.closes_at), frameworkVersionId: r.framework_version_id }))
+  /** The rounds a place takes part in, newest first, with when each opened and whether its results are published. */
+  async roundsOfPlace(placeId: number): Promise<Array<{ id: number; title: string; opensAt: Date; closesAt: Date; frameworkVersionId: number; published: boolean }>> {
+    const rows = await readRoundsOfPlace(this.db, { placeId })
+    return rows.map((r) => ({
+      id: r.id,
+      title: r.title,
+      opensAt: toDate(r.opens_at),
+      closesAt: toDate(r.closes_at),
+      frameworkVersionId: r.framework_version_id,
+      published: r.published_at !== null && r.published_at !== undefined,
+    }))
   }
 }

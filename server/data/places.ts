@@ -1,4 +1,5 @@
 import type { Database } from '../db/connection'
+import { compiledRead } from '../db/compiledRead'
 import { timestamp, toBoolean, toCount, toDateOrNull } from '../db/values'
 import type { Executor } from './frameworks'
 
@@ -69,6 +70,10 @@ export function slugify(name: string): string {
  * ICSs, places and partner organisations. Nothing with history is ever deleted: a place or
  * organisation is retired (left out of new rounds and choices) and keeps its answers.
  */
+const placeQuery = (db: Executor, id: number) => db('places').where({ id }).first('id', 'ics_id', 'name', 'slug', 'retired_at')
+/** A place, read on every place page: compiled once. */
+const readPlace = compiledRead<{ id: number }, PlaceRow>((db, { id }) => placeQuery(db, id), ['id'])
+
 export class PlaceData {
   constructor(private readonly db: Database) {}
 
@@ -137,7 +142,11 @@ export class PlaceData {
   }
 
   async findPlace(id: number, executor: Executor = this.db): Promise<PlaceRecord | undefined> {
-    const row = (await executor('places').where({ id }).first('id', 'ics_id', 'name', 'slug', 'retired_at')) as PlaceRow | undefined
+    // Outside a transaction (every place page) the compiled read; in one, its own connection.
+    const row =
+      executor === this.db
+        ? (await readPlace(this.db, { id }))[0]
+        : ((await placeQuery(executor, id)) as PlaceRow | undefined)
     return row && toPlace(row)
   }
 

@@ -1,4 +1,5 @@
 import type { Database } from '../db/connection'
+import { compiledRead } from '../db/compiledRead'
 import { timestamp, toBoolean, toCount, toDate, toDateOrNull } from '../db/values'
 import type { AnswerValue } from '../assessment/answers'
 import type { CriterionRow, Executor } from './frameworks'
@@ -101,19 +102,19 @@ export function progressColumns(db: Database) {
   }
 }
 
-export class ResponseData {
-  constructor(private readonly db: Database) {}
+/** The round, organisation and response of an assessment page, read on every one of its requests: compiled once. */
+type RoundForOrganisationRow = RoundRow & {
+  organisation_id: number
+  place_id: number
+  organisation_name: string
+  kind: string
+  place_name: string
+  organisation_retired_at: unknown
+} & ResponseColumns
 
-  /**
-   * A round and an organisation of the same ICS whose place takes part in it, with the
-   * organisation's response if it has one, in one query (the check every assessment page and
-   * save makes). Undefined when the round, the organisation or the place's part in it is not there.
-   */
-  async findRoundForOrganisation(
-    roundId: number,
-    organisationId: number,
-  ): Promise<{ round: RoundRecord; organisation: OrganisationRecord; response: ResponseRecord | undefined } | undefined> {
-    const row = (await this.db('rounds as r')
+const readRoundForOrganisation = compiledRead<{ roundId: number; organisationId: number }, RoundForOrganisationRow>(
+  (db, { roundId, organisationId }) =>
+    db('rounds as r')
       .join('round_places as rp', 'rp.round_id', 'r.id')
       .join('places as p', 'p.id', 'rp.place_id')
       .join('organisations as o', 'o.place_id', 'p.id')
@@ -132,7 +133,81 @@ export class ResponseData {
         'o.kind',
         'p.name as place_name',
         ...responseColumns,
-      )) as (RoundRow & { organisation_id: number; place_id: number; organisation_name: string; kind: string; place_name: string; organisation_retired_at: unknown } & ResponseColumns) | undefined
+      ),
+  ['roundId', 'organisationId'],
+)
+
+interface AnswerOrCompletionRow {
+  row_kind: 'answer' | 'completed'
+  criterion_id: number | null
+  domain_code: string | null
+  level: number | null
+  not_sure: unknown
+  evidence: string | null
+  support_needed: string | null
+  target_level: number | null
+  version: number
+  updated_at: unknown
+  updated_by_name: string | null
+}
+
+/** A response's answers (each row an answer), then its completed domains (each a row naming the domain). */
+function answersAndCompletionQuery(db: Database, responseId: number, domainCode?: string) {
+  const answers = db('answers as a').leftJoin('users as u', 'u.id', 'a.updated_by').where('a.response_id', responseId)
+  // One domain's: its criteria are the framework version's, as the response's answers all are.
+  if (domainCode !== undefined)
+    answers.join('framework_criteria as c', 'c.id', 'a.criterion_id').join('framework_domains as d', 'd.id', 'c.domain_id').where('d.code', domainCode)
+  return answers
+    .select(
+      db.raw("'answer' as row_kind"),
+      'a.criterion_id',
+      db.raw('null as domain_code'),
+      'a.level',
+      'a.not_sure',
+      'a.evidence',
+      'a.support_needed',
+      'a.target_level',
+      'a.version',
+      'a.updated_at',
+      'u.name as updated_by_name',
+    )
+    .unionAll((q) => {
+      q.from('response_domains')
+        .where('response_id', responseId)
+        .select(
+          db.raw("'completed' as row_kind"),
+          db.raw('null as criterion_id'),
+          'domain_code',
+          ...['level', 'not_sure', 'evidence', 'support_needed', 'target_level', 'version', 'updated_at', 'updated_by_name'].map((c) =>
+            db.raw(`null as ${c}`),
+          ),
+        )
+    })
+}
+
+/** Read on every assessment page: compiled once. */
+const readAnswersAndCompletion = compiledRead<{ responseId: number }, AnswerOrCompletionRow>(
+  (db, { responseId }) => answersAndCompletionQuery(db, responseId),
+  ['responseId'],
+)
+const readDomainAnswersAndCompletion = compiledRead<{ responseId: number; domainCode: string }, AnswerOrCompletionRow>(
+  (db, { responseId, domainCode }) => answersAndCompletionQuery(db, responseId, domainCode),
+  ['responseId', 'domainCode'],
+)
+
+export class ResponseData {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * A round and an organisation of the same ICS whose place takes part in it, with the
+   * organisation's response if it has one, in one query (the check every assessment page and
+   * save makes). Undefined when the round, the organisation or the place's part in it is not there.
+   */
+  async findRoundForOrganisation(
+    roundId: number,
+    organisationId: number,
+  ): Promise<{ round: RoundRecord; organisation: OrganisationRecord; response: ResponseRecord | undefined } | undefined> {
+    const [row] = await readRoundForOrganisation(this.db, { roundId, organisationId })
     if (!row) return undefined
     return {
       round: toRound(row),
@@ -171,60 +246,15 @@ export class ResponseData {
   }
 
   /**
-   * A response's answers by criterion code (all of them, or only those of `only`, say one
-   * domain's) and the domains marked complete, in one query. `criteria` are the round's
-   * framework's, which name the answers, so no join to the criteria is needed.
+   * A response's answers by criterion code (all of them, or only one domain's) and the domains
+   * marked complete, in one query. `criteria` are the round's framework's, which name the answers.
    */
   async answersAndCompletion(
     responseId: number,
     criteria: CriterionRow[],
-    only?: CriterionRow[],
-    executor: Executor = this.db,
+    domainCode?: string,
   ): Promise<{ answers: Map<string, StoredAnswer>; completedDomains: Set<string> }> {
-    const answers = executor('answers as a').leftJoin('users as u', 'u.id', 'a.updated_by').where('a.response_id', responseId)
-    if (only)
-      answers.whereIn(
-        'a.criterion_id',
-        only.map((c) => c.id),
-      )
-    const rows = (await answers
-      .select(
-        this.db.raw("'answer' as row_kind"),
-        'a.criterion_id',
-        this.db.raw('null as domain_code'),
-        'a.level',
-        'a.not_sure',
-        'a.evidence',
-        'a.support_needed',
-        'a.target_level',
-        'a.version',
-        'a.updated_at',
-        'u.name as updated_by_name',
-      )
-      .unionAll((q) => {
-        q.from('response_domains')
-          .where('response_id', responseId)
-          .select(
-            this.db.raw("'completed' as row_kind"),
-            this.db.raw('null as criterion_id'),
-            'domain_code',
-            ...['level', 'not_sure', 'evidence', 'support_needed', 'target_level', 'version', 'updated_at', 'updated_by_name'].map((c) =>
-              this.db.raw(`null as ${c}`),
-            ),
-          )
-      })) as Array<{
-      row_kind: 'answer' | 'completed'
-      criterion_id: number | null
-      domain_code: string | null
-      level: number | null
-      not_sure: unknown
-      evidence: string | null
-      support_needed: string | null
-      target_level: number | null
-      version: number
-      updated_at: unknown
-      updated_by_name: string | null
-    }>
+    const rows = domainCode === undefined ? await readAnswersAndCompletion(this.db, { responseId }) : await readDomainAnswersAndCompletion(this.db, { responseId, domainCode })
     const codes = new Map(criteria.map((c) => [c.id, c.code]))
     const result = { answers: new Map<string, StoredAnswer>(), completedDomains: new Set<string>() }
     for (const r of rows) {

@@ -15,6 +15,8 @@ import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
 import { statusTags } from './statusTags'
 import type { AssessmentContext, AssessmentService, ConflictingAnswer, SaveResult } from '../services/assessmentService'
+import type { CriterionRow } from '../data/frameworks'
+import type { FrameworkDocument } from '../framework/types'
 import { formatDateTime } from '../time/london'
 
 /** The most criteria a domain can have: a domain's page is the largest form there is. */
@@ -36,6 +38,78 @@ function basePath(ctx: AssessmentContext): string {
 
 function basePathOf(req: Request): string {
   return `/rounds/${idParam(req, 'roundId')}/organisations/${idParam(req, 'organisationId')}`
+}
+
+/** A criterion's level question, as the radios partial takes it. */
+function levelField(framework: FrameworkDocument, criterion: CriterionWithDescriptors, value: string, error?: string) {
+  return {
+    id: fieldIds.level(criterion.code),
+    legend: `How mature is ${criterion.code} in your place?`,
+    legendSize: 's',
+    items: levelChoices(framework, criterion),
+    value,
+    error,
+  }
+}
+
+/** A criterion's target level, as the select partial takes it. */
+function targetField(framework: FrameworkDocument, criterion: CriterionWithDescriptors, value: string, error?: string) {
+  return {
+    id: fieldIds.target(criterion.code),
+    label: `Target level for ${criterion.code} in the next round`,
+    items: targetChoices(framework),
+    value,
+    error,
+  }
+}
+
+/**
+ * A criterion's level radios and target select show only the framework's choices, which of them
+ * is chosen and any error. Without an error and with one of the choices (or none) chosen, each is
+ * rendered once per framework version, criterion and choice, by the same partials, instead of
+ * option by option on every domain page; anything else (an error, a value sent that is not a
+ * choice) is rendered by the page as before.
+ */
+const choiceHtml = new WeakMap<FrameworkDocument, Map<string, string>>()
+const noChoiceFields = { level: new Map<string, string>(), target: new Map<string, string>() }
+
+async function choiceFields(
+  res: Response,
+  framework: FrameworkDocument,
+  criteria: CriterionRow[],
+  typed: Map<string, TypedAnswer>,
+  errors: Record<string, string>,
+): Promise<{ level: Map<string, string>; target: Map<string, string> }> {
+  // Under `npm run dev` (no view cache) an edited partial shows at the next request.
+  if (!res.app.enabled('view cache')) return noChoiceFields
+  let cache = choiceHtml.get(framework)
+  if (!cache) choiceHtml.set(framework, (cache = new Map()))
+  const fields = { level: new Map<string, string>(), target: new Map<string, string>() }
+  for (const criterion of criteria) {
+    const t = typed.get(criterion.code)!
+    const wanted = [
+      { kind: 'level', view: 'partials/fields/radios', value: t.level, field: () => levelField(framework, criterion, t.level) },
+      { kind: 'target', view: 'partials/fields/select', value: t.target, field: () => targetField(framework, criterion, t.target) },
+    ] as const
+    for (const { kind, view, value, field } of wanted) {
+      const f = field()
+      if (errors[f.id] || (value !== '' && !f.items.some((item) => item.value === value))) continue
+      const key = `${kind}\0${criterion.code}\0${value}`
+      let html = cache.get(key)
+      if (html === undefined) {
+        html = await new Promise<string>((resolve, reject) =>
+          res.app.render(view, { field: f, layout: false }, (error, rendered) => (error ? reject(error) : resolve(rendered))),
+        )
+        cache.set(key, html)
+      }
+      fields[kind].set(criterion.code, html)
+    }
+  }
+  return fields
+}
+
+function errorsOf(errors: FormError[] | undefined): Record<string, string> {
+  return formErrorView(errors ?? []).fieldErrors
 }
 
 /** Partner self-assessment pages: the overview, task list, domains, check, submit, the CSV copy and an answer's history. */
@@ -91,6 +165,8 @@ export function assessmentRoutes(assessments: AssessmentService) {
       notice = 'You were signed out before your last changes were saved. We have kept what you typed below – check it and save.'
       delete req.session.pendingForm
     }
+    let savedTyped: Map<string, TypedAnswer> | undefined
+    const saved = () => (savedTyped ??= assessments.savedTyped(ctx, criteria))
     const domainIndex = ctx.framework.domains.findIndex((d) => d.code === domainCode)
     if (options.status) res.status(options.status)
     res.render('assessment/domain', {
@@ -101,10 +177,15 @@ export function assessmentRoutes(assessments: AssessmentService) {
       domainNumber: domainIndex + 1,
       domainCount: ctx.framework.domains.length,
       criteria,
-      typed: typed ?? assessments.savedTyped(ctx, criteria),
-      levelItems: (criterion: CriterionWithDescriptors) => levelChoices(ctx.framework, criterion),
+      typed: typed ?? saved(),
+      levelField: (criterion: CriterionWithDescriptors, value: string, error?: string) =>
+        levelField(ctx.framework, criterion, value, error),
+      targetField: (criterion: CriterionWithDescriptors, value: string, error?: string) =>
+        targetField(ctx.framework, criterion, value, error),
+      choiceFields: ctx.editable
+        ? await choiceFields(res, ctx.framework, criteria, typed ?? saved(), errorsOf(options.errors))
+        : noChoiceFields,
       ...levelWriters(ctx.framework),
-      targetItems: targetChoices(ctx.framework),
       fieldIds,
       maxEvidenceLength,
       maxSupportLength,

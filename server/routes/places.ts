@@ -41,12 +41,19 @@ export function placeRoutes(placeReturns: PlaceReturnService, dashboards: Dashbo
 
   async function renderRoundPlace(req: Request, res: Response, { errors, values }: FormState) {
     const view = await placeReturns.view(req.user!, idParam(req, 'roundId'), idParam(req, 'placeId'))
+    const base = `/rounds/${view.round.id}/places/${view.place.id}`
     res.render('places/round-place', {
       title: `${view.place.name}: ${view.round.title}`,
       view,
-      base: `/rounds/${view.round.id}/places/${view.place.id}`,
+      base,
       levelName: levelName(view.framework),
       sourceLabels,
+      criteriaTable: await fragmentOf(res, criteriaTables, view.criteria, 'places/_criteria-review', {
+        view,
+        base,
+        levelName: levelName(view.framework),
+        sourceLabels,
+      }),
       values,
       backLink: { href: `/places/${view.place.id}`, text: `${view.place.name} overview` },
       ...formErrorView(errors),
@@ -152,11 +159,24 @@ export function placeRoutes(placeReturns: PlaceReturnService, dashboards: Dashbo
 
   async function renderPlace(req: Request, res: Response, { errors, values }: FormState) {
     const page = await placeReturns.placePage(req.user!, idParam(req, 'placeId'))
+    const latest = page.latest
     res.render('places/place', {
       title: page.place.name,
       page,
-      placeReports: await reports.placeReports(req.user!, page.place),
-      levelName: page.latest ? levelName(page.latest.framework) : () => '',
+      placeReports: reports.placeReportsOf(
+        req.user!,
+        page.place,
+        page.allRounds.map((r) => ({ roundId: r.id, title: r.title, published: r.published })),
+      ),
+      levelName: latest ? levelName(latest.framework) : () => '',
+      levelsTable:
+        latest &&
+        (await fragmentOf(res, levelsTables(latest.criteria), page.previous?.criteria ?? noPrevious, 'places/_levels-trend', {
+          latest,
+          page,
+          levelName: levelName(latest.framework),
+          sourceLabels,
+        })),
       sourceLabels,
       actionStatuses,
       values: { status: 'not_started', ...shownAgain(values) },
@@ -212,6 +232,35 @@ export function placeRoutes(placeReturns: PlaceReturnService, dashboards: Dashbo
   )
 
   return r.router
+}
+
+/**
+ * A place's criteria table in a round shows only the round's results, which the dashboards keep
+ * (the very same objects) while the database says nothing changed; so it is rendered once per
+ * results rather than on every request, and rendered afresh as soon as they are read again.
+ */
+const criteriaTables = new WeakMap<object, string>()
+
+/** The place page's levels table: likewise, once per latest round's results and previous round's. */
+const levelsTablesByLatest = new WeakMap<object, WeakMap<object, string>>()
+const noPrevious = {}
+function levelsTables(latest: object): WeakMap<object, string> {
+  let tables = levelsTablesByLatest.get(latest)
+  if (!tables) levelsTablesByLatest.set(latest, (tables = new WeakMap()))
+  return tables
+}
+
+/** A view rendered without the layout, once per `key` object (only what `key` determines may be in it). */
+async function fragmentOf(res: Response, cache: WeakMap<object, string>, key: object, view: string, locals: object): Promise<string> {
+  // Under `npm run dev` (no view cache) an edited view shows at the next request.
+  let html = res.app.enabled('view cache') ? cache.get(key) : undefined
+  if (html === undefined) {
+    html = await new Promise<string>((resolve, reject) =>
+      res.app.render(view, { ...locals, layout: false }, (error, rendered) => (error ? reject(error) : resolve(rendered))),
+    )
+    cache.set(key, html)
+  }
+  return html
 }
 
 /** A date field can only show a real date; anything else comes back blank, with its error. */

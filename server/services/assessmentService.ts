@@ -130,10 +130,9 @@ export class AssessmentService {
     const { document, criteria } = await this.frameworkOf(round.frameworkVersionId)
     // Saving reads the answers afresh inside its transaction, so it asks for the context without them.
     const withAnswers = options.withAnswers ?? true
-    const only = options.domainCode === undefined ? undefined : this.domainCriteria(criteria, options.domainCode)
     const { answers, completedDomains } =
       response && withAnswers
-        ? await this.responses.answersAndCompletion(response.id, criteria, only)
+        ? await this.responses.answersAndCompletion(response.id, criteria, options.domainCode)
         : { answers: new Map<string, StoredAnswer>(), completedDomains: new Set<string>() }
     const now = this.clock()
     const deadline = deadlineOf(round)

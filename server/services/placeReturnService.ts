@@ -292,8 +292,11 @@ export class PlaceReturnService {
   async placePage(user: CurrentUser, placeId: number) {
     const place = await this.places.findPlace(placeId)
     if (!place || !canViewPlace(user, place)) throw new NotFoundError()
-    // The latest round with results: one that has not opened yet (the next round, set up early) has none.
-    const rounds = await this.data.roundsOfPlace(place.id, this.clock())
+    // Every round the place takes part in, for its reports; the latest round with results is one
+    // that has opened (the next round, set up early, has none yet).
+    const allRounds = await this.data.roundsOfPlace(place.id)
+    const now = this.clock()
+    const rounds = allRounds.filter((r) => r.opensAt <= now)
     const [latestId, previousId] = rounds.map((r) => r.id)
     const [results, organisations] = await Promise.all([
       this.resultsOf(
@@ -315,6 +318,8 @@ export class PlaceReturnService {
       latest,
       previous,
       rounds,
+      /** Every round the place takes part in, newest first, opened or not, with whether its results are published. */
+      allRounds,
       trend: latest?.criteria.map((c) => {
         const before = previousLevels.get(c.criterion.code) ?? null
         const now = c.used.level

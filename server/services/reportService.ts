@@ -155,7 +155,15 @@ export class ReportService {
 
   /** The place reports this user may download, newest round first, each marked when it is still a draft. */
   async placeReports(user: CurrentUser, place: PlaceRecord): Promise<Array<{ roundId: number; title: string; draft: boolean }>> {
-    const rounds = await this.data.roundsOfPlace(place.id)
+    return this.placeReportsOf(user, place, await this.data.roundsOfPlace(place.id))
+  }
+
+  /** The same, from the place's rounds already read (newest first), as the place page has them. */
+  placeReportsOf(
+    user: CurrentUser,
+    place: PlaceRecord,
+    rounds: Array<{ roundId: number; title: string; published: boolean }>,
+  ): Array<{ roundId: number; title: string; draft: boolean }> {
     return rounds
       .filter((r) => canDownloadPlaceReport(user, place, r.published))
       .map((r) => ({ roundId: r.roundId, title: r.title, draft: !r.published }))
