@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import ejs from 'ejs'
@@ -7,6 +8,28 @@ export const viewsDirectory = path.resolve(__dirname, '../../views')
 type RenderCallback = (error: Error | null, html?: string) => void
 type Template = (locals: object) => string
 type Locals = Record<string, unknown>
+
+/**
+ * What the layout (with the header and footer it includes) reads of a page's locals, besides
+ * the app's own locals (constant for the app's life) and `body`. The layout around a page depends
+ * on these alone, so with `cache` it is rendered once for each set of their values and kept as
+ * the text before and after the body. test/unit/viewEngine.test.ts reads the layout's templates
+ * and fails if they use any other local.
+ */
+export const layoutInputs = [
+  'title',
+  'errorSummary',
+  'refreshSeconds',
+  'backLink',
+  'currentUser',
+  'csrfToken',
+  'currentPath',
+  'currentSection',
+  'navigation',
+] as const
+
+/** Layouts kept (the text around a body) per process; each signed-in session has its own form token, so its own. */
+const keptLayouts = 1000
 
 /**
  * EJS with one layout: the page renders first, then the layout wraps it with `body`.
@@ -67,13 +90,34 @@ export function createViewEngine(options: { cache: boolean; directory?: string }
   /** Page bodies that depend only on a key the route gives (pageCacheKey), by view and key. */
   const bodies = new Map<string, string>()
 
+  /** Stands for the body while the layout is rendered on its own; random, so no page text can match it. */
+  const bodyMarker = `<!--layout-body-${randomUUID()}-->`
+  const layouts = new Map<string, [before: string, after: string]>()
+
+  /** The layout's text before and after the body, for these locals: kept by the values of layoutInputs. */
+  const layoutAround = (locals: Locals): [string, string] => {
+    const key = options.cache ? JSON.stringify(layoutInputs.map((name) => locals[name] ?? null)) : undefined
+    let around = key === undefined ? undefined : layouts.get(key)
+    if (around === undefined) {
+      const html = render(layoutFile, Object.assign(Object.create(locals) as Locals, { body: bodyMarker }))
+      const at = html.indexOf(bodyMarker)
+      if (at < 0) throw new Error('The layout must output its body once, unescaped (<%- body %>)')
+      around = [html.slice(0, at), html.slice(at + bodyMarker.length)]
+      if (key !== undefined) {
+        if (layouts.size >= keptLayouts) layouts.clear()
+        layouts.set(key, around)
+      }
+    }
+    return around
+  }
+
   return function renderWithLayout(filePath: string, renderOptions: object, callback: RenderCallback): void {
     const locals = Object.assign(Object.create(null) as Locals, renderOptions)
     let html: string
     try {
       // A page whose body depends only on its key (say, a framework's content hash) and on
       // nothing of the request (no user or CSRF token: those are in the layout) passes
-      // `pageCacheKey`, and its body is rendered once per key; the layout still is every time.
+      // `pageCacheKey`, and its body is rendered once per key; the layout is kept by its own inputs.
       const key = options.cache && typeof locals.pageCacheKey === 'string' ? `${filePath}\0${locals.pageCacheKey}` : undefined
       let body = key === undefined ? undefined : bodies.get(key)
       if (body === undefined) {
@@ -83,7 +127,11 @@ export function createViewEngine(options: { cache: boolean; directory?: string }
           bodies.set(key, body)
         }
       }
-      html = locals.layout === false ? body : render(layoutFile, Object.assign(Object.create(locals) as Locals, { body }))
+      if (locals.layout === false) html = body
+      else {
+        const [before, after] = layoutAround(locals)
+        html = before + body + after
+      }
     } catch (error) {
       return callback(error as Error)
     }

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { createViewEngine } from '../../server/views/engine'
+import { createViewEngine, layoutInputs, viewsDirectory } from '../../server/views/engine'
 
 describe('view engine', () => {
   let dir: string
@@ -78,5 +78,62 @@ describe('view engine', () => {
   it('fails the render, naming the include, when it does not exist', async () => {
     write('pages/a.ejs', "<%- include('missing') %>")
     await expect(render(createViewEngine({ cache: true, directory: dir }), 'pages/a.ejs', { layout: false })).rejects.toThrow(/missing/)
+  })
+
+  it('keeps the layout around a body by its inputs: another value of any of them renders it again', async () => {
+    write('layout.ejs', '[<%= title %>|<%= locals.currentUser ? currentUser.name : "nobody" %>|<%= locals.csrfToken %>: <%- body %>]')
+    write('pages/a.ejs', 'body <%= name %>')
+    const cached = createViewEngine({ cache: true, directory: dir })
+    expect(await render(cached, 'pages/a.ejs', { title: 'T', name: 'A' })).toBe('[T|nobody|: body A]')
+    expect(await render(cached, 'pages/a.ejs', { title: 'T', name: 'B' })).toBe('[T|nobody|: body B]')
+    expect(await render(cached, 'pages/a.ejs', { title: 'T', name: 'B', currentUser: { name: 'Ada' }, csrfToken: 'one' })).toBe(
+      '[T|Ada|one: body B]',
+    )
+    expect(await render(cached, 'pages/a.ejs', { title: 'T', name: 'B', currentUser: { name: 'Bo' }, csrfToken: 'one' })).toBe(
+      '[T|Bo|one: body B]',
+    )
+    expect(await render(cached, 'pages/a.ejs', { title: 'T', name: 'C', currentUser: { name: 'Bo' }, csrfToken: 'two' })).toBe(
+      '[T|Bo|two: body C]',
+    )
+    expect(await render(cached, 'pages/a.ejs', { title: 'U', name: 'C' })).toBe('[U|nobody|: body C]')
+  })
+
+  it('is told every local the real layout, header and footer read (a new one would be kept stale)', () => {
+    // The app's own locals, the same on every page, and what the templates declare or EJS gives them.
+    const constant = ['serviceName', 'assetUrl', 'bootScript', 'body', 'include', 'locals']
+    const javascript = new Set([
+      'const',
+      'let',
+      'of',
+      'for',
+      'if',
+      'else',
+      'true',
+      'false',
+      'null',
+      'undefined',
+      'typeof',
+      'in',
+      'length',
+      'startsWith',
+    ])
+    const used = new Set<string>()
+    for (const file of ['layout.ejs', 'partials/header.ejs', 'partials/footer.ejs']) {
+      const source = fs.readFileSync(path.join(viewsDirectory, file), 'utf8')
+      expect(source).not.toMatch(/include\((?!'partials\/(header|footer)')/)
+      // The template's code, without its strings and object literal keys.
+      const code = [...source.matchAll(/<%[-=_]?([\s\S]*?)[-_]?%>/g)]
+        .map((m) => m[1]!.replace(/'[^']*'|"[^"]*"|`[^`]*`/g, '').replace(/([{,]\s*)[A-Za-z_$][\w$]*\s*:/g, '$1'))
+        .join('\n')
+      const declared = new Set([...code.matchAll(/\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)/g)].map((m) => m[1]!))
+      for (const [name] of code.matchAll(/(?<![.\w$])[A-Za-z_$][\w$]*/g)) if (!declared.has(name)) used.add(name)
+      for (const [, name] of code.matchAll(/\blocals\.([A-Za-z_$][\w$]*)/g)) used.add(name!)
+    }
+    const unknown = [...used].filter(
+      (name) => !javascript.has(name) && !constant.includes(name) && !(layoutInputs as readonly string[]).includes(name),
+    )
+    expect(unknown).toEqual([])
+    // And every input is really read, so the list stays true.
+    for (const name of layoutInputs) expect(used).toContain(name)
   })
 })
