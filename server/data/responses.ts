@@ -137,16 +137,33 @@ const readRoundForOrganisation = compiledRead<{ roundId: number; organisationId:
   ['roundId', 'organisationId'],
 )
 
-interface AnswerOrCompletionRow {
-  row_kind: 'answer' | 'completed'
-  criterion_id: number | null
-  domain_code: string | null
+/** An answer's own columns as stored. */
+interface StoredAnswerRow {
   level: number | null
   not_sure: unknown
   evidence: string | null
   support_needed: string | null
   target_level: number | null
   version: number
+}
+
+function versionedAnswerOf(row: StoredAnswerRow, criterionId: number, code: string): VersionedAnswer {
+  return {
+    criterionId,
+    code,
+    level: row.level,
+    notSure: toBoolean(row.not_sure),
+    evidence: row.evidence,
+    supportNeeded: row.support_needed,
+    targetLevel: row.target_level,
+    version: row.version,
+  }
+}
+
+type AnswerOrCompletionRow = StoredAnswerRow & {
+  row_kind: 'answer' | 'completed'
+  criterion_id: number | null
+  domain_code: string | null
   updated_at: unknown
   updated_by_name: string | null
 }
@@ -265,14 +282,7 @@ export class ResponseData {
       const code = codes.get(r.criterion_id!)
       if (code === undefined) continue
       result.answers.set(code, {
-        criterionId: r.criterion_id!,
-        code,
-        level: r.level,
-        notSure: toBoolean(r.not_sure),
-        evidence: r.evidence,
-        supportNeeded: r.support_needed,
-        targetLevel: r.target_level,
-        version: r.version,
+        ...versionedAnswerOf(r, r.criterion_id!, code),
         updatedAt: toDate(r.updated_at),
         updatedByName: r.updated_by_name,
       })
@@ -288,30 +298,15 @@ export class ResponseData {
         'criterion_id',
         criteria.map((c) => c.id),
       )
-      .select('criterion_id', 'level', 'not_sure', 'evidence', 'support_needed', 'target_level', 'version')) as Array<{
-      criterion_id: number
-      level: number | null
-      not_sure: unknown
-      evidence: string | null
-      support_needed: string | null
-      target_level: number | null
-      version: number
-    }>
+      .select('criterion_id', 'level', 'not_sure', 'evidence', 'support_needed', 'target_level', 'version')) as Array<
+      StoredAnswerRow & { criterion_id: number }
+    >
     const codes = new Map(criteria.map((c) => [c.id, c.code]))
     return new Map(
-      rows.map((r) => [
-        codes.get(r.criterion_id)!,
-        {
-          criterionId: r.criterion_id,
-          code: codes.get(r.criterion_id)!,
-          level: r.level,
-          notSure: toBoolean(r.not_sure),
-          evidence: r.evidence,
-          supportNeeded: r.support_needed,
-          targetLevel: r.target_level,
-          version: r.version,
-        },
-      ]),
+      rows.map((r) => {
+        const code = codes.get(r.criterion_id)!
+        return [code, versionedAnswerOf(r, r.criterion_id, code)]
+      }),
     )
   }
 
