@@ -13,7 +13,7 @@ import { levelLabel, levelWriters } from '../framework/levels'
 import { NotFoundError, ValidationError } from '../errors'
 import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
-import { renderView } from '../views/render'
+import { keptFragment, renderPartial } from '../views/fragments'
 import { statusTags } from './statusTags'
 import type { AssessmentContext, AssessmentService, ConflictingAnswer, SaveResult } from '../services/assessmentService'
 import type { CriterionRow } from '../data/frameworks'
@@ -72,6 +72,7 @@ function targetField(framework: FrameworkDocument, criterion: CriterionWithDescr
  * choice) is rendered by the page as before.
  */
 const choiceHtml = new WeakMap<FrameworkDocument, Map<string, string>>()
+/** No kept fields: the page renders each as usual (a self-assessment that can no longer be changed). */
 const noChoiceFields = { level: new Map<string, string>(), target: new Map<string, string>() }
 
 async function choiceFields(
@@ -81,8 +82,6 @@ async function choiceFields(
   typed: Map<string, TypedAnswer>,
   errors: Record<string, string>,
 ): Promise<{ level: Map<string, string>; target: Map<string, string> }> {
-  // Under `npm run dev` (no view cache) an edited partial shows at the next request.
-  if (!res.app.enabled('view cache')) return noChoiceFields
   let cache = choiceHtml.get(framework)
   if (!cache) choiceHtml.set(framework, (cache = new Map()))
   const fields = { level: new Map<string, string>(), target: new Map<string, string>() }
@@ -96,12 +95,7 @@ async function choiceFields(
       const f = field()
       if (errors[f.id] || (value !== '' && !f.items.some((item) => item.value === value))) continue
       const key = `${kind}\0${criterion.code}\0${value}`
-      let html = cache.get(key)
-      if (html === undefined) {
-        html = await renderView(res.app, view, { field: f, layout: false })
-        cache.set(key, html)
-      }
-      fields[kind].set(criterion.code, html)
+      fields[kind].set(criterion.code, await keptFragment(res.app, cache, key, () => renderPartial(res.app, view, { field: f })))
     }
   }
   return fields

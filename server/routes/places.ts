@@ -18,7 +18,7 @@ import { levelLabel } from '../framework/levels'
 import { NotFoundError } from '../errors'
 import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
-import { renderView } from '../views/render'
+import { keptFragment, renderPartial } from '../views/fragments'
 import { parseIsoDate } from '../time/london'
 import { actionStatuses, type PlaceReturnService } from '../services/placeReturnService'
 import type { DashboardService } from '../services/dashboardService'
@@ -49,12 +49,14 @@ export function placeRoutes(placeReturns: PlaceReturnService, dashboards: Dashbo
       base,
       levelName: levelName(view.framework),
       sourceLabels,
-      criteriaTable: await fragmentOf(res, criteriaTables, view.criteria, 'places/_criteria-review', {
-        view,
-        base,
-        levelName: levelName(view.framework),
-        sourceLabels,
-      }),
+      criteriaTable: await keptFragment(res.app, criteriaTables, view.criteria, () =>
+        renderPartial(res.app, 'places/_criteria-review', {
+          view,
+          base,
+          levelName: levelName(view.framework),
+          sourceLabels,
+        }),
+      ),
       values,
       backLink: { href: `/places/${view.place.id}`, text: `${view.place.name} overview` },
       ...formErrorView(errors),
@@ -172,12 +174,14 @@ export function placeRoutes(placeReturns: PlaceReturnService, dashboards: Dashbo
       levelName: latest ? levelName(latest.framework) : () => '',
       levelsTable:
         latest &&
-        (await fragmentOf(res, levelsTables(latest.criteria), page.previous?.criteria ?? noPrevious, 'places/_levels-trend', {
-          latest,
-          page,
-          levelName: levelName(latest.framework),
-          sourceLabels,
-        })),
+        (await keptFragment(res.app, levelsTables(latest.criteria), page.previous?.criteria ?? noPrevious, () =>
+          renderPartial(res.app, 'places/_levels-trend', {
+            latest,
+            page,
+            levelName: levelName(latest.framework),
+            sourceLabels,
+          }),
+        )),
       sourceLabels,
       actionStatuses,
       values: { status: 'not_started', ...shownAgain(values) },
@@ -249,17 +253,6 @@ function levelsTables(latest: object): WeakMap<object, string> {
   let tables = levelsTablesByLatest.get(latest)
   if (!tables) levelsTablesByLatest.set(latest, (tables = new WeakMap()))
   return tables
-}
-
-/** A view rendered without the layout, once per `key` object (only what `key` determines may be in it). */
-async function fragmentOf(res: Response, cache: WeakMap<object, string>, key: object, view: string, locals: object): Promise<string> {
-  // Under `npm run dev` (no view cache) an edited view shows at the next request.
-  let html = res.app.enabled('view cache') ? cache.get(key) : undefined
-  if (html === undefined) {
-    html = await renderView(res.app, view, { ...locals, layout: false })
-    cache.set(key, html)
-  }
-  return html
 }
 
 /** A date field can only show a real date; anything else comes back blank, with its error. */

@@ -8,7 +8,8 @@ import { auditKinds, type AuditService } from '../../services/auditService'
 import type { UserAdminService } from '../../services/userAdminService'
 import { isoDate, nextDay, startOfLondonDay } from '../../time/london'
 import { handleForm, typedValues, type FormState } from '../forms'
-import { FragmentCache, renderPartial } from './fragments'
+import { BoundedCache } from '../../dashboard/boundedCache'
+import { keptFragment, renderPartial } from '../../views/fragments'
 import { pageSize, pagination } from './pagination'
 import { leadIcsId } from './scope'
 
@@ -19,7 +20,7 @@ const kindItems = [{ value: '', text: 'Any kind' }, ...Object.entries(auditKinds
 export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdmin: UserAdminService }) {
   const r = guardedRouter()
   // The filter's two lists (the ICS's people, the kinds of event), rendered once per version of the people and per choice.
-  const selects = new FragmentCache(200)
+  const selects = new BoundedCache<string, string>(200)
 
   /** The trail with the filter applied; a filter that cannot be used shows every event, with its errors. */
   async function renderAudit(req: Request, res: Response, form: FormState, filter: Partial<AuditFilterInput> = {}) {
@@ -38,10 +39,10 @@ export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdm
     const { fieldErrors } = formErrorView(form.errors)
     const select = async (id: string, label: string, key: string, items: () => Promise<Array<{ value: unknown; text: string }>>) => {
       const field = { id, label, value: form.values[id], error: fieldErrors[id] }
-      const render = async () => renderPartial(req, 'partials/fields/select', { field: { ...field, items: await items() } })
+      const render = async () => renderPartial(req.app, 'partials/fields/select', { field: { ...field, items: await items() } })
       // Only what a person picks is kept (an option's value), not whatever a query string holds.
       const usual = field.value === undefined || (typeof field.value === 'string' && field.value.length <= 40)
-      return usual ? selects.get(req, JSON.stringify([key, field]), render) : render()
+      return usual ? keptFragment(req.app, selects, JSON.stringify([key, field]), render) : render()
     }
     const userSelect = await select('user', 'Who', `${icsId}:${await userAdmin.namesVersion(user, icsId)}`, async () => [
       { value: '', text: 'Anyone' },

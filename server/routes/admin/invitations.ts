@@ -8,14 +8,15 @@ import type { InvitationService } from '../../services/invitationService'
 import { actorOf, handleForm, type FormState } from '../forms'
 import { idParam } from '../params'
 import { pageNumber, pageSize, pagination } from './pagination'
-import { FragmentCache, renderPartial } from './fragments'
+import { BoundedCache } from '../../dashboard/boundedCache'
+import { keptFragment, renderPartial } from '../../views/fragments'
 import { currentIcsId, roleItems, scopeItems } from './scope'
 
 /** Inviting people, and resending or revoking invitations (ICS leads, and place leads for their partners). */
 export function invitationRoutes({ invitations }: { invitations: InvitationService }) {
   const r = guardedRouter()
   // The place and organisation lists, rendered once per version of the ICS's places and organisations and per choice.
-  const selects = new FragmentCache(200)
+  const selects = new BoundedCache<string, string>(200)
 
   /** The form's place and organisation lists, read and rendered only when the held ones are out of date. */
   async function scopeSelects(req: Request, icsId: number, { errors, values }: FormState) {
@@ -40,14 +41,14 @@ export function invitationRoutes({ invitations }: { invitations: InvitationServi
     )
     const render = async () => {
       const items = scopeItems(await invitations.grantableScopes(req.user!, icsId))
-      const place = await renderPartial(req, 'partials/fields/select', { field: { ...fields.placeId, items: items.placeItems } })
-      const organisation = await renderPartial(req, 'partials/fields/select', {
+      const place = await renderPartial(req.app, 'partials/fields/select', { field: { ...fields.placeId, items: items.placeItems } })
+      const organisation = await renderPartial(req.app, 'partials/fields/select', {
         field: { ...fields.organisationId, items: items.organisationItems },
       })
       return place + organisation
     }
     if (!usual) return render()
-    return selects.get(req, JSON.stringify([await invitations.grantableScopesVersion(req.user!, icsId), fields]), render)
+    return keptFragment(req.app, selects, JSON.stringify([await invitations.grantableScopesVersion(req.user!, icsId), fields]), render)
   }
 
   async function renderInvitations(req: Request, res: Response, { errors, values }: FormState) {
