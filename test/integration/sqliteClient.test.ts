@@ -39,9 +39,10 @@ describe('LIMIT and OFFSET', () => {
     ])
   })
 
+  // PostgreSQL keeps knex's own client, LIMIT bound.
   it('on SQLite, writes them as integers and binds only the values of the query', () => {
     const { db } = database
-    if (isPostgres(db)) return expect(db('users').first('email').toSQL().sql).toMatch(/limit \$1$/)
+    if (isPostgres(db)) return expect(db('users').first('email').toSQL().sql).toMatch(/limit \?$/)
     const first = db('users').where({ email: 'a@example.org' }).first('email').toSQL()
     expect(first.sql).toMatch(/ limit 1$/)
     expect(first.bindings).toEqual(['a@example.org'])
