@@ -45,8 +45,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express()
 
   app.disable('x-powered-by')
-  // No ETag on rendered pages: each carries a fresh CSP nonce (and most a CSRF token), so a tag
-  // never matches and hashing every page only costs time. Static files keep theirs.
+  // No ETag on rendered pages: a signed-in page carries its session's CSRF token and may not be
+  // kept (no-store), so a tag would hardly ever match and hashing every page only costs time.
+  // Static files keep theirs.
   app.disable('etag')
   // Behind a load balancer, trust the one hop it adds: req.ip is the address it saw, not the
   // left-most X-Forwarded-For entry, which any client can write (and so dodge rate limits).

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import ejs from 'ejs'
+import { compileTemplate, type Template } from './compile'
 
 export const viewsDirectory = path.resolve(__dirname, '../../views')
 
 type RenderCallback = (error: Error | null, html?: string) => void
-type Template = (locals: object) => string
 type Locals = Record<string, unknown>
 
 /**
@@ -55,9 +54,8 @@ export function createViewEngine(options: { cache: boolean; directory?: string }
   const templateFor = (file: string): Template => {
     let template = options.cache ? templates.get(file) : undefined
     if (!template) {
-      // unsafePrototypeLocals: EJS uses the locals given rather than copying them; see above.
-      const compileOptions = { filename: file, root: directory, views: [directory], unsafePrototypeLocals: true }
-      template = ejs.compile(fs.readFileSync(file, 'utf8'), compileOptions) as Template
+      // EJS uses the locals given rather than copying them (see above), read once each (compile.ts).
+      template = compileTemplate(fs.readFileSync(file, 'utf8'), file, directory).template
       if (options.cache) templates.set(file, template)
     }
     return template
