@@ -63,7 +63,15 @@ export function invitationRoutes({ invitations }: { invitations: InvitationServi
       icsId,
       isLead: isIcsLead(user, icsId),
       invitations: list,
-      rows: withFormToken(await keptRows(req.app, rows, 'admin/_invitation-row', 'inv', list, { csrfToken: formTokenMarker }), res),
+      rows: withFormToken(
+        await keptRows(req.app, rows, list, {
+          view: 'admin/_invitation-row',
+          as: 'inv',
+          key: (inv) => [inv.id, inv.status, inv.lastSentAt, inv.name, inv.email, inv.roleLabel, inv.scope],
+          locals: { csrfToken: formTokenMarker },
+        }),
+        res,
+      ),
       ...pagination(page, total, `/admin/invitations?ics=${icsId}&`),
       values,
       sent: req.query.sent === '1',
