@@ -1,9 +1,8 @@
 import type { Knex } from 'knex'
-import { BoundedCache } from '../dashboard/boundedCache'
-import { compiledRead } from '../db/compiledRead'
 import type { Database } from '../db/connection'
 import { timestamp, toDate } from '../db/values'
 import type { Executor } from './frameworks'
+import { idParams, idsOf, shapedReads, type ShapedParams } from './shapedReads'
 
 /** One audit event as stored: who, what, to what, when and from where. */
 export interface AuditRecord {
@@ -72,12 +71,9 @@ export function auditEventOf(r: AuditEventSqlRow): Omit<AuditEventRow, 'details'
   }
 }
 
-type ListParams = Record<string, string | number>
-
 /** The filter's values as named parameters: `ics0`, `ics1`… for the ICSs, then those of the filters set. */
-function listParams(filter: AuditFilter): ListParams {
-  const params: ListParams = {}
-  filter.icsIds.forEach((id, i) => (params[`ics${i}`] = id))
+function listParams(filter: AuditFilter): ShapedParams {
+  const params = idParams('ics', filter.icsIds)
   if (filter.userId !== undefined) params.user = filter.userId
   if (filter.kind) params.kind = filter.kind
   if (filter.from) params.from = timestamp(filter.from)
@@ -86,10 +82,8 @@ function listParams(filter: AuditFilter): ListParams {
 }
 
 /** The two halves of the trail, each filtered: an ICS's own events and its members' sign-ins. */
-function listQueries(db: Database, params: ListParams) {
-  const icsIds = Object.keys(params)
-    .filter((name) => name.startsWith('ics'))
-    .map((name) => params[name]!)
+function listQueries(db: Database, params: ShapedParams) {
+  const icsIds = idsOf('ics', params)
   const members = db('memberships').whereIn('ics_id', icsIds).select('user_id')
   const filtered = (query: Knex.QueryBuilder) => {
     if (params.user !== undefined) query.where('e.actor_user_id', params.user)
@@ -104,40 +98,42 @@ function listQueries(db: Database, params: ListParams) {
   }
 }
 
-type Read<Row> = (db: Database, params: ListParams) => Promise<Row[]>
+const countReads = shapedReads<{ of_ics: unknown; sign_ins: unknown }>(100)
+const pageReads = shapedReads<AuditEventSqlRow>(200)
 
-/**
- * The trail's two queries compiled once per shape of filter (which filters are set, how many
- * ICSs) rather than built by knex on every view: building them cost more than SQLite took to
- * run them. A page's limits are written into its SQL (knex binds no limit), so the page is
- * part of its shape; both kinds are kept up to a bound.
- */
-const countReads = new BoundedCache<string, Read<{ of_ics: unknown; sign_ins: unknown }>>(100)
-const pageReads = new BoundedCache<string, Read<AuditEventSqlRow>>(200)
+/** The audit trail: append-only events, read a page at a time or as one subject's history. */
+export class AuditData {
+  constructor(private readonly db: Database) {}
 
-function countRead(filter: AuditFilter) {
-  const names = Object.keys(listParams(filter))
-  const shape = names.join(',')
-  let read = countReads.get(shape)
-  if (!read) {
-    read = compiledRead((db, params: ListParams) => {
+  /** Appends events, in batches of 500, as part of the caller's transaction when given one. */
+  async insert(records: AuditRecord[], executor: Executor = this.db): Promise<void> {
+    const rows = records.map((r) => ({
+      occurred_at: timestamp(r.occurredAt),
+      actor_user_id: r.actorUserId,
+      ics_id: r.icsId,
+      kind: r.kind,
+      subject_type: r.subjectType,
+      subject_id: r.subjectId,
+      details: r.details ? JSON.stringify(r.details) : null,
+      ip: r.ip,
+    }))
+    for (let i = 0; i < rows.length; i += 500) await executor('audit_events').insert(rows.slice(i, i + 500))
+  }
+
+  /**
+   * Events of the given ICSs, plus sign-in events of their members (which belong to no ICS),
+   * newest first, one page at a time.
+   */
+  async list(filter: AuditFilter): Promise<{ events: AuditEventRow[]; total: number }> {
+    const params = listParams(filter)
+    const countRead = countReads(params, '', (db, params) => {
       const { ofIcs, signInsOfMembers } = listQueries(db, params)
       return db.queryBuilder().select(ofIcs().count({ n: '*' }).as('of_ics'), signInsOfMembers().count({ n: '*' }).as('sign_ins')).first()
-    }, names)
-    countReads.set(shape, read)
-  }
-  return read
-}
-
-function pageRead(filter: AuditFilter) {
-  const names = Object.keys(listParams(filter))
-  const shape = `${names.join(',')}:${filter.page}:${filter.pageSize}`
-  let read = pageReads.get(shape)
-  if (!read) {
-    // Two index-driven halves, each newest first, rather than one query with an OR, which
-    // cannot read the (ics_id, occurred_at) index in order and sorts every event of the ICS.
+    })
     const offset = (filter.page - 1) * filter.pageSize
-    read = compiledRead((db, params: ListParams) => {
+    const pageRead = pageReads(params, `${filter.page}:${filter.pageSize}`, (db, params) => {
+      // Two index-driven halves, each newest first, rather than one query with an OR, which
+      // cannot read the (ics_id, occurred_at) index in order and sorts every event of the ICS.
       const { ofIcs, signInsOfMembers } = listQueries(db, params)
       const newestFirst = [
         { column: 'e.occurred_at', order: 'desc' },
@@ -165,39 +161,9 @@ function pageRead(filter: AuditFilter) {
         .limit(filter.pageSize)
         .offset(offset)
         .select(auditEventColumns)
-    }, names)
-    pageReads.set(shape, read)
-  }
-  return read
-}
-
-/** The audit trail: append-only events, read a page at a time or as one subject's history. */
-export class AuditData {
-  constructor(private readonly db: Database) {}
-
-  /** Appends events, in batches of 500, as part of the caller's transaction when given one. */
-  async insert(records: AuditRecord[], executor: Executor = this.db): Promise<void> {
-    const rows = records.map((r) => ({
-      occurred_at: timestamp(r.occurredAt),
-      actor_user_id: r.actorUserId,
-      ics_id: r.icsId,
-      kind: r.kind,
-      subject_type: r.subjectType,
-      subject_id: r.subjectId,
-      details: r.details ? JSON.stringify(r.details) : null,
-      ip: r.ip,
-    }))
-    for (let i = 0; i < rows.length; i += 500) await executor('audit_events').insert(rows.slice(i, i + 500))
-  }
-
-  /**
-   * Events of the given ICSs, plus sign-in events of their members (which belong to no ICS),
-   * newest first, one page at a time.
-   */
-  async list(filter: AuditFilter): Promise<{ events: AuditEventRow[]; total: number }> {
-    const params = listParams(filter)
-    const [countRow] = await countRead(filter)(this.db, params)
-    const rows = await pageRead(filter)(this.db, params)
+    })
+    const [countRow] = await countRead(this.db, params)
+    const rows = await pageRead(this.db, params)
     return {
       total: Number(countRow?.of_ics ?? 0) + Number(countRow?.sign_ins ?? 0),
       events: rows.map((r) => ({ ...auditEventOf(r), details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {} })),
