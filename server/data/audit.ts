@@ -128,7 +128,12 @@ export class AuditData {
     const params = listParams(filter)
     const countRead = countReads(params, '', (db, params) => {
       const { ofIcs, signInsOfMembers } = listQueries(db, params)
-      return db.queryBuilder().select(ofIcs().count({ n: '*' }).as('of_ics'), signInsOfMembers().count({ n: '*' }).as('sign_ins')).first()
+      // Unfiltered, an ICS's events are as many as the database keeps count of (migration 015).
+      const unfiltered = Object.keys(params).every((name) => /^ics\d+$/.test(name))
+      const ofIcsCount = unfiltered
+        ? db('audit_counts').whereIn('ics_id', idsOf('ics', params)).sum({ n: 'events' })
+        : ofIcs().count({ n: '*' })
+      return db.queryBuilder().select(ofIcsCount.as('of_ics'), signInsOfMembers().count({ n: '*' }).as('sign_ins')).first()
     })
     const offset = (filter.page - 1) * filter.pageSize
     const pageRead = pageReads(params, `${filter.page}:${filter.pageSize}`, (db, params) => {
