@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { Database } from '../db/connection'
+import { compiledRead } from '../db/compiledRead'
 import { timestamp, toDate } from '../db/values'
 import type { Executor } from './frameworks'
 
@@ -70,6 +71,27 @@ export function auditEventOf(r: AuditEventSqlRow): Omit<AuditEventRow, 'details'
   }
 }
 
+/** An audit event's row as written. */
+interface AuditInsertRow {
+  occurred_at: string
+  actor_user_id: number | null
+  ics_id: number | null
+  kind: string
+  subject_type: string | null
+  subject_id: string | null
+  details: string | null
+  ip: string | null
+}
+
+/**
+ * One event, the common case (every save records one), compiled once rather than built by knex
+ * each time. It returns the id written: compiledRead runs a statement that returns rows.
+ */
+const insertOne = compiledRead<AuditInsertRow & Record<string, string | number | null>, { id: number }>(
+  (db, row) => db('audit_events').insert(row).returning('id'),
+  ['occurred_at', 'actor_user_id', 'ics_id', 'kind', 'subject_type', 'subject_id', 'details', 'ip'],
+)
+
 /** The audit trail: append-only events, read a page at a time or as one subject's history. */
 export class AuditData {
   constructor(private readonly db: Database) {}
@@ -86,6 +108,10 @@ export class AuditData {
       details: r.details ? JSON.stringify(r.details) : null,
       ip: r.ip,
     }))
+    if (rows.length === 1) {
+      await insertOne(executor, rows[0]!)
+      return
+    }
     for (let i = 0; i < rows.length; i += 500) await executor('audit_events').insert(rows.slice(i, i + 500))
   }
 
