@@ -221,8 +221,15 @@ export function checkComplete(values: Map<string, AnswerValue>, criteria: Criter
   return errors
 }
 
+/** Whether two answers hold the same (an absent answer and an empty one are the same), as their fingerprints would tell, without hashing. */
 export function sameValue(a: AnswerValue | undefined, b: AnswerValue | undefined): boolean {
-  return fingerprint(a) === fingerprint(b)
+  return (
+    (a?.level ?? null) === (b?.level ?? null) &&
+    (a?.notSure ?? false) === (b?.notSure ?? false) &&
+    (a?.evidence ?? null) === (b?.evidence ?? null) &&
+    (a?.supportNeeded ?? null) === (b?.supportNeeded ?? null) &&
+    (a?.targetLevel ?? null) === (b?.targetLevel ?? null)
+  )
 }
 
 export function isAnswered(value: AnswerValue | undefined): boolean {
