@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
-import type { Database } from '../db/connection'
+import { BoundedCache } from '../dashboard/boundedCache'
 import { compiledRead } from '../db/compiledRead'
+import type { Database } from '../db/connection'
 import { timestamp, toDate } from '../db/values'
 import type { Executor } from './frameworks'
 
@@ -92,6 +93,105 @@ const insertOne = compiledRead<AuditInsertRow & Record<string, string | number |
   ['occurred_at', 'actor_user_id', 'ics_id', 'kind', 'subject_type', 'subject_id', 'details', 'ip'],
 )
 
+type ListParams = Record<string, string | number>
+
+/** The filter's values as named parameters: `ics0`, `ics1`… for the ICSs, then those of the filters set. */
+function listParams(filter: AuditFilter): ListParams {
+  const params: ListParams = {}
+  filter.icsIds.forEach((id, i) => (params[`ics${i}`] = id))
+  if (filter.userId !== undefined) params.user = filter.userId
+  if (filter.kind) params.kind = filter.kind
+  if (filter.from) params.from = timestamp(filter.from)
+  if (filter.before) params.before = timestamp(filter.before)
+  return params
+}
+
+/** The two halves of the trail, each filtered: an ICS's own events and its members' sign-ins. */
+function listQueries(db: Database, params: ListParams) {
+  const icsIds = Object.keys(params)
+    .filter((name) => name.startsWith('ics'))
+    .map((name) => params[name]!)
+  const members = db('memberships').whereIn('ics_id', icsIds).select('user_id')
+  const filtered = (query: Knex.QueryBuilder) => {
+    if (params.user !== undefined) query.where('e.actor_user_id', params.user)
+    if (params.kind !== undefined) query.where('e.kind', params.kind)
+    if (params.from !== undefined) query.where('e.occurred_at', '>=', params.from)
+    if (params.before !== undefined) query.where('e.occurred_at', '<', params.before)
+    return query
+  }
+  return {
+    ofIcs: () => filtered(db('audit_events as e').whereIn('e.ics_id', icsIds)),
+    signInsOfMembers: () => filtered(db('audit_events as e').whereNull('e.ics_id').whereIn('e.actor_user_id', members)),
+  }
+}
+
+type Read<Row> = (db: Database, params: ListParams) => Promise<Row[]>
+
+/**
+ * The trail's two queries compiled once per shape of filter (which filters are set, how many
+ * ICSs) rather than built by knex on every view: building them cost more than SQLite took to
+ * run them. A page's limits are written into its SQL (knex binds no limit), so the page is
+ * part of its shape; both kinds are kept up to a bound.
+ */
+const countReads = new BoundedCache<string, Read<{ of_ics: unknown; sign_ins: unknown }>>(100)
+const pageReads = new BoundedCache<string, Read<AuditEventSqlRow>>(200)
+
+function countRead(filter: AuditFilter) {
+  const names = Object.keys(listParams(filter))
+  const shape = names.join(',')
+  let read = countReads.get(shape)
+  if (!read) {
+    read = compiledRead((db, params: ListParams) => {
+      const { ofIcs, signInsOfMembers } = listQueries(db, params)
+      return db.queryBuilder().select(ofIcs().count({ n: '*' }).as('of_ics'), signInsOfMembers().count({ n: '*' }).as('sign_ins')).first()
+    }, names)
+    countReads.set(shape, read)
+  }
+  return read
+}
+
+function pageRead(filter: AuditFilter) {
+  const names = Object.keys(listParams(filter))
+  const shape = `${names.join(',')}:${filter.page}:${filter.pageSize}`
+  let read = pageReads.get(shape)
+  if (!read) {
+    // Two index-driven halves, each newest first, rather than one query with an OR, which
+    // cannot read the (ics_id, occurred_at) index in order and sorts every event of the ICS.
+    const offset = (filter.page - 1) * filter.pageSize
+    read = compiledRead((db, params: ListParams) => {
+      const { ofIcs, signInsOfMembers } = listQueries(db, params)
+      const newestFirst = [
+        { column: 'e.occurred_at', order: 'desc' },
+        { column: 'e.id', order: 'desc' },
+      ]
+      const newest = (query: Knex.QueryBuilder) =>
+        query
+          .select('e.id', 'e.occurred_at')
+          .orderBy(newestFirst)
+          .limit(offset + filter.pageSize)
+      const page = db
+        .select('*')
+        .from(newest(ofIcs()).as('a'))
+        .unionAll((q) => {
+          q.select('*').from(newest(signInsOfMembers()).as('b'))
+        })
+      return db
+        .from(page.as('w'))
+        .join('audit_events as e', 'e.id', 'w.id')
+        .leftJoin('users as u', 'u.id', 'e.actor_user_id')
+        .orderBy([
+          { column: 'w.occurred_at', order: 'desc' },
+          { column: 'w.id', order: 'desc' },
+        ])
+        .limit(filter.pageSize)
+        .offset(offset)
+        .select(auditEventColumns)
+    }, names)
+    pageReads.set(shape, read)
+  }
+  return read
+}
+
 /** The audit trail: append-only events, read a page at a time or as one subject's history. */
 export class AuditData {
   constructor(private readonly db: Database) {}
@@ -120,49 +220,9 @@ export class AuditData {
    * newest first, one page at a time.
    */
   async list(filter: AuditFilter): Promise<{ events: AuditEventRow[]; total: number }> {
-    // Two index-driven halves, each newest first, rather than one query with an OR, which
-    // cannot read the (ics_id, occurred_at) index in order and sorts every event of the ICS.
-    const members = this.db('memberships').whereIn('ics_id', filter.icsIds).select('user_id')
-    const filtered = (query: Knex.QueryBuilder) => {
-      if (filter.userId !== undefined) query.where('e.actor_user_id', filter.userId)
-      if (filter.kind) query.where('e.kind', filter.kind)
-      if (filter.from) query.where('e.occurred_at', '>=', timestamp(filter.from))
-      if (filter.before) query.where('e.occurred_at', '<', timestamp(filter.before))
-      return query
-    }
-    const ofIcs = () => filtered(this.db('audit_events as e').whereIn('e.ics_id', filter.icsIds))
-    const signInsOfMembers = () => filtered(this.db('audit_events as e').whereNull('e.ics_id').whereIn('e.actor_user_id', members))
-    const newestFirst = [
-      { column: 'e.occurred_at', order: 'desc' },
-      { column: 'e.id', order: 'desc' },
-    ]
-    const offset = (filter.page - 1) * filter.pageSize
-    const newest = (query: Knex.QueryBuilder) =>
-      query
-        .select('e.id', 'e.occurred_at')
-        .orderBy(newestFirst)
-        .limit(offset + filter.pageSize)
-    const page = this.db
-      .select('*')
-      .from(newest(ofIcs()).as('a'))
-      .unionAll((q) => {
-        q.select('*').from(newest(signInsOfMembers()).as('b'))
-      })
-    const countRow = (await this.db
-      .queryBuilder()
-      .select(ofIcs().count({ n: '*' }).as('of_ics'), signInsOfMembers().count({ n: '*' }).as('sign_ins'))
-      .first()) as { of_ics: unknown; sign_ins: unknown } | undefined
-    const rows = (await this.db
-      .from(page.as('w'))
-      .join('audit_events as e', 'e.id', 'w.id')
-      .leftJoin('users as u', 'u.id', 'e.actor_user_id')
-      .orderBy([
-        { column: 'w.occurred_at', order: 'desc' },
-        { column: 'w.id', order: 'desc' },
-      ])
-      .limit(filter.pageSize)
-      .offset(offset)
-      .select(auditEventColumns)) as AuditEventSqlRow[]
+    const params = listParams(filter)
+    const [countRow] = await countRead(filter)(this.db, params)
+    const rows = await pageRead(filter)(this.db, params)
     return {
       total: Number(countRow?.of_ics ?? 0) + Number(countRow?.sign_ins ?? 0),
       events: rows.map((r) => ({ ...auditEventOf(r), details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {} })),

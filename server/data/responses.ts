@@ -125,10 +125,7 @@ const readRoundForOrganisation = compiledRead<{ roundId: number; organisationId:
       .where({ 'r.id': roundId, 'o.id': organisationId })
       .whereRaw('p.ics_id = r.ics_id')
       .whereRaw(organisationInRoundSql('r', 'o'))
-      // Not first(): at most one row matches (one round, one organisation of one place, one
-      // response each), and SQLite (built with STAT4) prepares a statement again on every run
-      // when its limit is a bound parameter, which cost more than the rest of this read.
-      .select(
+      .first(
         ...roundColumns('r'),
         'o.id as organisation_id',
         'o.retired_at as organisation_retired_at',

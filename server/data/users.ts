@@ -1,4 +1,5 @@
 import type { Database } from '../db/connection'
+import { compiledRead } from '../db/compiledRead'
 import { timestamp, toBoolean, toDateOrNull } from '../db/values'
 import type { Knex } from 'knex'
 import type { CurrentUser, Membership, Role } from '../auth/types'
@@ -140,6 +141,20 @@ export function currentUserOf(rows: ActiveUserRow[]): CurrentUser | undefined {
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase()
 }
+
+/** What namesVersion reads (on every view of the audit trail), compiled once rather than built at each call. */
+const readNamesVersion = compiledRead<{ icsId: number }, { results: unknown; members: unknown; newest: unknown }>(
+  (db, { icsId }) =>
+    db
+      .queryBuilder()
+      .select(
+        db('results_versions').where({ ics_id: icsId }).select('version').as('results'),
+        db('memberships').where({ ics_id: icsId }).count({ n: '*' }).as('members'),
+        db('memberships').where({ ics_id: icsId }).max({ n: 'id' }).as('newest'),
+      )
+      .first(),
+  ['icsId'],
+)
 
 export class UserData {
   constructor(private readonly db: Database) {}
@@ -319,14 +334,7 @@ export class UserData {
    * version, which moves when a user's name changes (an email address never does).
    */
   async namesVersion(icsId: number): Promise<string> {
-    const row = (await this.db
-      .queryBuilder()
-      .select(
-        this.db('results_versions').where({ ics_id: icsId }).select('version').as('results'),
-        this.db('memberships').where({ ics_id: icsId }).count({ n: '*' }).as('members'),
-        this.db('memberships').where({ ics_id: icsId }).max({ n: 'id' }).as('newest'),
-      )
-      .first()) as { results: unknown; members: unknown; newest: unknown } | undefined
+    const [row] = await readNamesVersion(this.db, { icsId })
     return `${String(row?.results ?? '')}:${String(row?.members ?? '')}:${String(row?.newest ?? '')}`
   }
 

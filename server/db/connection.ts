@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import knex, { type Knex } from 'knex'
 import type { DatabaseConfig } from '../config'
+import { SqliteClient } from './sqliteClient'
 
 export type Database = Knex
 
@@ -23,7 +24,8 @@ export function createDatabase(config: DatabaseConfig): Database {
   }
   if (config.filename !== ':memory:') fs.mkdirSync(path.dirname(config.filename), { recursive: true })
   return knex({
-    client: 'better-sqlite3',
+    // knex's better-sqlite3 client with LIMIT and OFFSET written as integers (see sqliteClient.ts).
+    client: SqliteClient as unknown as typeof knex.Client,
     connection: { filename: config.filename },
     useNullAsDefault: true,
     pool: {

@@ -1,4 +1,6 @@
-import type { Application } from 'express'
+import { randomUUID } from 'node:crypto'
+import ejs from 'ejs'
+import type { Application, Response } from 'express'
 import { renderView } from './render'
 
 /**
@@ -30,4 +32,44 @@ export async function keptFragment<K>(app: Application, store: FragmentStore<K>,
   const html = await render()
   if (keep) store.set(key, html)
   return html
+}
+
+/**
+ * The rows of a table, each kept as it was rendered by `view` (with the row as `name`) under a
+ * key of everything the row holds (its JSON), so a page of fifty rows already seen costs fifty
+ * look-ups rather than fifty renders; a row whose data changed has a new key. The row object
+ * must therefore hold everything its part shows, and `locals` must be the same on every call
+ * with the same store (a marker standing for a form token, say, replaced by the caller).
+ */
+export async function keptRows<T>(
+  app: Application,
+  store: FragmentStore<string>,
+  view: string,
+  name: string,
+  rows: readonly T[],
+  locals: object = {},
+): Promise<string> {
+  const keep = app.enabled('view cache')
+  let html = ''
+  for (const row of rows) {
+    const key = keep ? JSON.stringify(row) : undefined
+    let part = key === undefined ? undefined : store.get(key)
+    if (part === undefined) {
+      part = await renderPartial(app, view, { ...locals, [name]: row })
+      if (key !== undefined) store.set(key, part)
+    }
+    html += part
+  }
+  return html
+}
+
+/**
+ * Stands for the form token in a kept part, rendered with it as `csrfToken`: a part is shared by
+ * everyone who sees it, a token is each session's own. Random, so no data can contain it.
+ */
+export const formTokenMarker = `form-token-${randomUUID()}`
+
+/** A kept part with this response's form token in the marker's places, escaped as `<%= %>` escapes it. */
+export function withFormToken(html: string, res: Response): string {
+  return html.includes(formTokenMarker) ? html.replaceAll(formTokenMarker, ejs.escapeXML(String(res.locals.csrfToken ?? ''))) : html
 }

@@ -238,3 +238,37 @@ describe('the users list, a page at a time', () => {
     expect(person.text).toContain('zz.person.59@example.org')
   })
 })
+
+describe('the administration tables’ rows, kept as rendered', () => {
+  let context: TestContext
+
+  beforeAll(async () => {
+    context = await createTestContext({ demo: true })
+  })
+  afterAll(() => context.close())
+
+  const rowsOf = (html: string) =>
+    (/<tbody[^>]*>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '').split('</tr>').filter((row) => row.includes('<td'))
+
+  it('show a person’s new name, a new event and a changed role in rows already seen', async () => {
+    const lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const viewer = (await context.db('users').where({ email: 'board.viewer@example.org' }).first('id')) as { id: number }
+    await signIn(context.app, 'board.viewer@example.org', testDemoPassword)
+    const before = rowsOf((await lead.get('/admin/audit?kind=sign-in.succeeded')).text)
+    expect(before.filter((row) => row.includes('board.viewer@example.org'))[0]).toContain('Alex Morgan')
+    expect(rowsOf((await lead.get('/admin/users')).text).find((row) => row.includes('board.viewer@example.org'))).toContain('Alex Morgan')
+
+    await context.db('users').where({ id: viewer.id }).update({ name: 'Renamed Viewer' })
+    await context.db('memberships').where({ user_id: viewer.id }).update({ role: 'ics_lead', place_id: null })
+    context.clock.advance(60_000)
+    await signIn(context.app, 'board.viewer@example.org', testDemoPassword)
+    const after = rowsOf((await lead.get('/admin/audit?kind=sign-in.succeeded')).text)
+    expect(after).toHaveLength(before.length + 1)
+    const viewersRows = after.filter((row) => row.includes('board.viewer@example.org'))
+    expect(viewersRows).toHaveLength(2)
+    for (const row of viewersRows) expect(row).toContain('Renamed Viewer')
+    const usersRow = rowsOf((await lead.get('/admin/users')).text).find((row) => row.includes('board.viewer@example.org'))!
+    expect(usersRow).toContain('Renamed Viewer')
+    expect(usersRow).toContain('<li>ICS lead</li>')
+  })
+})

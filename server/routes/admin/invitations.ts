@@ -9,7 +9,7 @@ import { actorOf, handleForm, type FormState } from '../forms'
 import { idParam } from '../params'
 import { pageNumber, pageSize, pagination } from './pagination'
 import { BoundedCache } from '../../dashboard/boundedCache'
-import { keptFragment, renderPartial } from '../../views/fragments'
+import { formTokenMarker, keptFragment, keptRows, renderPartial, withFormToken } from '../../views/fragments'
 import { currentIcsId, roleItems, scopeItems } from './scope'
 
 /** Inviting people, and resending or revoking invitations (ICS leads, and place leads for their partners). */
@@ -17,6 +17,8 @@ export function invitationRoutes({ invitations }: { invitations: InvitationServi
   const r = guardedRouter()
   // The place and organisation lists, rendered once per version of the ICS's places and organisations and per choice.
   const selects = new BoundedCache<string, string>(200)
+  // Each invitation's row as rendered, kept by what it shows (its status included), with a marker for the form token.
+  const rows = new BoundedCache<string, string>(2000)
 
   /** The form's place and organisation lists, read and rendered only when the held ones are out of date. */
   async function scopeSelects(req: Request, icsId: number, { errors, values }: FormState) {
@@ -61,6 +63,7 @@ export function invitationRoutes({ invitations }: { invitations: InvitationServi
       icsId,
       isLead: isIcsLead(user, icsId),
       invitations: list,
+      rows: withFormToken(await keptRows(req.app, rows, 'admin/_invitation-row', 'inv', list, { csrfToken: formTokenMarker }), res),
       ...pagination(page, total, `/admin/invitations?ics=${icsId}&`),
       values,
       sent: req.query.sent === '1',

@@ -3,11 +3,15 @@ import { guardedRouter } from '../../auth/guardedRouter'
 import { NotFoundError } from '../../errors'
 import { maxDeliveryAttempts, type Mailer } from '../../services/mailer'
 import { idParam } from '../params'
+import { BoundedCache } from '../../dashboard/boundedCache'
+import { keptRows } from '../../views/fragments'
 import { pageNumber, pageSize, pagination } from './pagination'
 
 /** The ICS lead's outbox: every e-mail PlaceReady sent or queued for their ICS. */
 export function outboxRoutes({ mailer }: { mailer: Mailer }) {
   const r = guardedRouter()
+  // Each e-mail's row as rendered, kept by what it shows (its delivery state included).
+  const rows = new BoundedCache<string, string>(2000)
 
   r.get('/admin/outbox', allow.roles('ics_lead'), async (req, res) => {
     const icsIds = icsIdsWithRole(req.user!, 'ics_lead')
@@ -17,6 +21,7 @@ export function outboxRoutes({ mailer }: { mailer: Mailer }) {
     res.render('admin/outbox', {
       title: 'Outbox',
       messages,
+      rows: await keptRows(req.app, rows, 'admin/_outbox-row', 'm', messages),
       failedCount,
       failedOnly,
       maxAttempts: maxDeliveryAttempts,
