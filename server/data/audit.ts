@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { compiledRead } from '../db/compiledRead'
 import type { Database } from '../db/connection'
 import { timestamp, toDate } from '../db/values'
 import type { Executor } from './frameworks'
@@ -71,6 +72,27 @@ export function auditEventOf(r: AuditEventSqlRow): Omit<AuditEventRow, 'details'
   }
 }
 
+/** An audit event's row as written. */
+interface AuditInsertRow {
+  occurred_at: string
+  actor_user_id: number | null
+  ics_id: number | null
+  kind: string
+  subject_type: string | null
+  subject_id: string | null
+  details: string | null
+  ip: string | null
+}
+
+/**
+ * One event, the common case (every save records one), compiled once rather than built by knex
+ * each time. It returns the id written: compiledRead runs a statement that returns rows.
+ */
+const insertOne = compiledRead<AuditInsertRow & Record<string, string | number | null>, { id: number }>(
+  (db, row) => db('audit_events').insert(row).returning('id'),
+  ['occurred_at', 'actor_user_id', 'ics_id', 'kind', 'subject_type', 'subject_id', 'details', 'ip'],
+)
+
 /** The filter's values as named parameters: `ics0`, `ics1`… for the ICSs, then those of the filters set. */
 function listParams(filter: AuditFilter): ShapedParams {
   const params = idParams('ics', filter.icsIds)
@@ -117,6 +139,10 @@ export class AuditData {
       details: r.details ? JSON.stringify(r.details) : null,
       ip: r.ip,
     }))
+    if (rows.length === 1) {
+      await insertOne(executor, rows[0]!)
+      return
+    }
     for (let i = 0; i < rows.length; i += 500) await executor('audit_events').insert(rows.slice(i, i + 500))
   }
 
