@@ -1,9 +1,9 @@
 import type { Knex } from 'knex'
-import { BoundedCache } from '../dashboard/boundedCache'
 import { compiledRead } from '../db/compiledRead'
 import type { Database } from '../db/connection'
 import { timestamp, toDate } from '../db/values'
 import type { Executor } from './frameworks'
+import { idParams, idsOf, shapedReads, type ShapedParams } from './shapedReads'
 
 /** One audit event as stored: who, what, to what, when and from where. */
 export interface AuditRecord {
@@ -93,12 +93,9 @@ const insertOne = compiledRead<AuditInsertRow & Record<string, string | number |
   ['occurred_at', 'actor_user_id', 'ics_id', 'kind', 'subject_type', 'subject_id', 'details', 'ip'],
 )
 
-type ListParams = Record<string, string | number>
-
 /** The filter's values as named parameters: `ics0`, `ics1`… for the ICSs, then those of the filters set. */
-function listParams(filter: AuditFilter): ListParams {
-  const params: ListParams = {}
-  filter.icsIds.forEach((id, i) => (params[`ics${i}`] = id))
+function listParams(filter: AuditFilter): ShapedParams {
+  const params = idParams('ics', filter.icsIds)
   if (filter.userId !== undefined) params.user = filter.userId
   if (filter.kind) params.kind = filter.kind
   if (filter.from) params.from = timestamp(filter.from)
@@ -107,10 +104,8 @@ function listParams(filter: AuditFilter): ListParams {
 }
 
 /** The two halves of the trail, each filtered: an ICS's own events and its members' sign-ins. */
-function listQueries(db: Database, params: ListParams) {
-  const icsIds = Object.keys(params)
-    .filter((name) => name.startsWith('ics'))
-    .map((name) => params[name]!)
+function listQueries(db: Database, params: ShapedParams) {
+  const icsIds = idsOf('ics', params)
   const members = db('memberships').whereIn('ics_id', icsIds).select('user_id')
   const filtered = (query: Knex.QueryBuilder) => {
     if (params.user !== undefined) query.where('e.actor_user_id', params.user)
@@ -125,72 +120,8 @@ function listQueries(db: Database, params: ListParams) {
   }
 }
 
-type Read<Row> = (db: Database, params: ListParams) => Promise<Row[]>
-
-/**
- * The trail's two queries compiled once per shape of filter (which filters are set, how many
- * ICSs) rather than built by knex on every view: building them cost more than SQLite took to
- * run them. A page's limits are written into its SQL (knex binds no limit), so the page is
- * part of its shape; both kinds are kept up to a bound.
- */
-const countReads = new BoundedCache<string, Read<{ of_ics: unknown; sign_ins: unknown }>>(100)
-const pageReads = new BoundedCache<string, Read<AuditEventSqlRow>>(200)
-
-function countRead(filter: AuditFilter) {
-  const names = Object.keys(listParams(filter))
-  const shape = names.join(',')
-  let read = countReads.get(shape)
-  if (!read) {
-    read = compiledRead((db, params: ListParams) => {
-      const { ofIcs, signInsOfMembers } = listQueries(db, params)
-      return db.queryBuilder().select(ofIcs().count({ n: '*' }).as('of_ics'), signInsOfMembers().count({ n: '*' }).as('sign_ins')).first()
-    }, names)
-    countReads.set(shape, read)
-  }
-  return read
-}
-
-function pageRead(filter: AuditFilter) {
-  const names = Object.keys(listParams(filter))
-  const shape = `${names.join(',')}:${filter.page}:${filter.pageSize}`
-  let read = pageReads.get(shape)
-  if (!read) {
-    // Two index-driven halves, each newest first, rather than one query with an OR, which
-    // cannot read the (ics_id, occurred_at) index in order and sorts every event of the ICS.
-    const offset = (filter.page - 1) * filter.pageSize
-    read = compiledRead((db, params: ListParams) => {
-      const { ofIcs, signInsOfMembers } = listQueries(db, params)
-      const newestFirst = [
-        { column: 'e.occurred_at', order: 'desc' },
-        { column: 'e.id', order: 'desc' },
-      ]
-      const newest = (query: Knex.QueryBuilder) =>
-        query
-          .select('e.id', 'e.occurred_at')
-          .orderBy(newestFirst)
-          .limit(offset + filter.pageSize)
-      const page = db
-        .select('*')
-        .from(newest(ofIcs()).as('a'))
-        .unionAll((q) => {
-          q.select('*').from(newest(signInsOfMembers()).as('b'))
-        })
-      return db
-        .from(page.as('w'))
-        .join('audit_events as e', 'e.id', 'w.id')
-        .leftJoin('users as u', 'u.id', 'e.actor_user_id')
-        .orderBy([
-          { column: 'w.occurred_at', order: 'desc' },
-          { column: 'w.id', order: 'desc' },
-        ])
-        .limit(filter.pageSize)
-        .offset(offset)
-        .select(auditEventColumns)
-    }, names)
-    pageReads.set(shape, read)
-  }
-  return read
-}
+const countReads = shapedReads<{ of_ics: unknown; sign_ins: unknown }>(100)
+const pageReads = shapedReads<AuditEventSqlRow>(200)
 
 /** The audit trail: append-only events, read a page at a time or as one subject's history. */
 export class AuditData {
@@ -221,8 +152,49 @@ export class AuditData {
    */
   async list(filter: AuditFilter): Promise<{ events: AuditEventRow[]; total: number }> {
     const params = listParams(filter)
-    const [countRow] = await countRead(filter)(this.db, params)
-    const rows = await pageRead(filter)(this.db, params)
+    const countRead = countReads(params, '', (db, params) => {
+      const { ofIcs, signInsOfMembers } = listQueries(db, params)
+      // Unfiltered, an ICS's events are as many as the database keeps count of (migration 015).
+      const unfiltered = Object.keys(params).every((name) => /^ics\d+$/.test(name))
+      const ofIcsCount = unfiltered
+        ? db('audit_counts').whereIn('ics_id', idsOf('ics', params)).sum({ n: 'events' })
+        : ofIcs().count({ n: '*' })
+      return db.queryBuilder().select(ofIcsCount.as('of_ics'), signInsOfMembers().count({ n: '*' }).as('sign_ins')).first()
+    })
+    const offset = (filter.page - 1) * filter.pageSize
+    const pageRead = pageReads(params, `${filter.page}:${filter.pageSize}`, (db, params) => {
+      // Two index-driven halves, each newest first, rather than one query with an OR, which
+      // cannot read the (ics_id, occurred_at) index in order and sorts every event of the ICS.
+      const { ofIcs, signInsOfMembers } = listQueries(db, params)
+      const newestFirst = [
+        { column: 'e.occurred_at', order: 'desc' },
+        { column: 'e.id', order: 'desc' },
+      ]
+      const newest = (query: Knex.QueryBuilder) =>
+        query
+          .select('e.id', 'e.occurred_at')
+          .orderBy(newestFirst)
+          .limit(offset + filter.pageSize)
+      const page = db
+        .select('*')
+        .from(newest(ofIcs()).as('a'))
+        .unionAll((q) => {
+          q.select('*').from(newest(signInsOfMembers()).as('b'))
+        })
+      return db
+        .from(page.as('w'))
+        .join('audit_events as e', 'e.id', 'w.id')
+        .leftJoin('users as u', 'u.id', 'e.actor_user_id')
+        .orderBy([
+          { column: 'w.occurred_at', order: 'desc' },
+          { column: 'w.id', order: 'desc' },
+        ])
+        .limit(filter.pageSize)
+        .offset(offset)
+        .select(auditEventColumns)
+    })
+    const [countRow] = await countRead(this.db, params)
+    const rows = await pageRead(this.db, params)
     return {
       total: Number(countRow?.of_ics ?? 0) + Number(countRow?.sign_ins ?? 0),
       events: rows.map((r) => ({ ...auditEventOf(r), details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {} })),

@@ -1,6 +1,7 @@
 import request from 'supertest'
 import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
-import { errorSummaryOf, signIn, submitForm, type Agent } from '../helpers/session'
+import { timestamp } from '../../server/db/values'
+import { csrfFrom, errorSummaryOf, signIn, submitForm, type Agent } from '../helpers/session'
 
 describe('user management by an ICS lead', () => {
   let context: TestContext
@@ -270,5 +271,50 @@ describe('the administration tables’ rows, kept as rendered', () => {
     const usersRow = rowsOf((await lead.get('/admin/users')).text).find((row) => row.includes('board.viewer@example.org'))!
     expect(usersRow).toContain('Renamed Viewer')
     expect(usersRow).toContain('<li>ICS lead</li>')
+  })
+
+  it('show an invitation’s new status, and each session’s own form token in its buttons', async () => {
+    const lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const secondLead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const page = await lead.get('/admin/invitations')
+    await lead
+      .post('/admin/invitations')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), name: 'Kept Row', email: 'kept.row@example.org', role: 'viewer' })
+    const rowOf = (html: string) => rowsOf(html).find((row) => row.includes('kept.row@example.org'))!
+    const tokensIn = (row: string) => [...row.matchAll(/name="_csrf" value="([^"]+)"/g)].map((m) => m[1])
+    const [first, second] = [(await lead.get('/admin/invitations')).text, (await secondLead.get('/admin/invitations')).text]
+    expect(rowOf(first)).toContain('Waiting')
+    expect(tokensIn(rowOf(first))).toEqual([csrfFrom(first), csrfFrom(first)])
+    expect(tokensIn(rowOf(second))).toEqual([csrfFrom(second), csrfFrom(second)])
+    expect(csrfFrom(first)).not.toBe(csrfFrom(second))
+
+    const id = ((await context.db('invitations').where({ email: 'kept.row@example.org' }).first('id')) as { id: number }).id
+    const revoked = await secondLead
+      .post(`/admin/invitations/${id}/revoke`)
+      .type('form')
+      .send({ _csrf: tokensIn(rowOf(second))[1] })
+    expect(revoked.status).toBe(303)
+    const after = rowOf((await lead.get('/admin/invitations')).text)
+    expect(after).toContain('Revoked')
+    expect(tokensIn(after)).toEqual([])
+  })
+
+  it('show an e-mail’s new delivery state in a row already seen', async () => {
+    const lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const [mail] = (await context.db('outbox').orderBy('id', 'desc').limit(1).select('id', 'to_address')) as Array<{
+      id: number
+      to_address: string
+    }>
+    const rowOf = async () => rowsOf((await lead.get('/admin/outbox')).text).find((row) => row.includes(`/admin/outbox/${mail!.id}"`))!
+    await context.db('outbox').where({ id: mail!.id }).update({ sent_at: null, failed_at: null, attempts: 0 })
+    expect(await rowOf()).toContain('Held in the outbox')
+    await context.db('outbox').where({ id: mail!.id }).update({ attempts: 1, last_error: 'Mailbox busy' })
+    expect(await rowOf()).toContain('1 try failed (Mailbox busy)')
+    await context
+      .db('outbox')
+      .where({ id: mail!.id })
+      .update({ sent_at: timestamp(new Date(Date.UTC(2026, 10, 23, 9, 5))) })
+    expect(await rowOf()).toContain('Sent 23 November 2026 at 09:05')
   })
 })

@@ -45,7 +45,7 @@ describe('keptFragment: a part of a page rendered once per key', () => {
   })
 })
 
-describe('keptRows: a table’s rows, each rendered once per what it holds', () => {
+describe('keptRows: a table’s rows, each rendered once per the values its key names', () => {
   let dir: string
   const appWith = (cache: boolean) => {
     const app = express()
@@ -63,7 +63,7 @@ describe('keptRows: a table’s rows, each rendered once per what it holds', () 
   })
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-  it('renders each row once, and again only when what the row holds changes', async () => {
+  it('renders each row once, and again only when a value its key names changes', async () => {
     writeRow('<%= ++counter.n %>:<%= r.name %>;')
     const app = appWith(true)
     const counter = { n: 0 }
@@ -72,10 +72,11 @@ describe('keptRows: a table’s rows, each rendered once per what it holds', () 
       { id: 1, name: 'Ann' },
       { id: 2, name: '<Bo>' },
     ]
-    expect(await keptRows(app, store, 'row', 'r', rows, { counter })).toBe('1:Ann;2:&lt;Bo&gt;;')
-    expect(await keptRows(app, store, 'row', 'r', rows, { counter })).toBe('1:Ann;2:&lt;Bo&gt;;')
-    expect(await keptRows(app, store, 'row', 'r', [rows[0], { id: 2, name: 'Bea' }], { counter })).toBe('1:Ann;3:Bea;')
-    expect(await keptRows(app, store, 'row', 'r', [], { counter })).toBe('')
+    const parts = { view: 'row', as: 'r', key: (r: { id: number; name: string }) => [r.id, r.name], locals: { counter } }
+    expect(await keptRows(app, store, rows, parts)).toBe('1:Ann;2:&lt;Bo&gt;;')
+    expect(await keptRows(app, store, rows, parts)).toBe('1:Ann;2:&lt;Bo&gt;;')
+    expect(await keptRows(app, store, [rows[0]!, { id: 2, name: 'Bea' }], parts)).toBe('1:Ann;3:Bea;')
+    expect(await keptRows(app, store, [], parts)).toBe('')
   })
 
   it('renders every row every time without the view cache (npm run dev)', async () => {
@@ -83,8 +84,9 @@ describe('keptRows: a table’s rows, each rendered once per what it holds', () 
     const app = appWith(false)
     const counter = { n: 0 }
     const store = new BoundedCache<string, string>(10)
-    await keptRows(app, store, 'row', 'r', [{ id: 1 }], { counter })
-    expect(await keptRows(app, store, 'row', 'r', [{ id: 1 }], { counter })).toBe('2;')
+    const parts = { view: 'row', as: 'r', key: (r: { id: number }) => [r.id], locals: { counter } }
+    await keptRows(app, store, [{ id: 1 }], parts)
+    expect(await keptRows(app, store, [{ id: 1 }], parts)).toBe('2;')
     expect(store.size).toBe(0)
   })
 
@@ -92,7 +94,12 @@ describe('keptRows: a table’s rows, each rendered once per what it holds', () 
     writeRow('<input name="_csrf" value="<%= locals.csrfToken %>">')
     const app = appWith(true)
     const store = new BoundedCache<string, string>(10)
-    const kept = await keptRows(app, store, 'row', 'r', [{ id: 1 }], { csrfToken: formTokenMarker })
+    const kept = await keptRows(app, store, [{ id: 1 }], {
+      view: 'row',
+      as: 'r',
+      key: (r) => [r.id],
+      locals: { csrfToken: formTokenMarker },
+    })
     expect(kept).toBe(`<input name="_csrf" value="${formTokenMarker}">`)
     const responseWith = (token: string) => ({ locals: { csrfToken: token } }) as unknown as Response
     expect(withFormToken(kept, responseWith('token-of-one'))).toBe('<input name="_csrf" value="token-of-one">')

@@ -75,7 +75,8 @@ export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdm
     res.render('admin/audit', {
       title: 'Audit trail',
       events,
-      rows: await keptRows(req.app, rows, 'admin/_audit-row', 'e', events),
+      // An event is never changed; only its actor's name and address can be.
+      rows: await keptRows(req.app, rows, events, { view: 'admin/_audit-row', as: 'e', key: (e) => [e.id, e.actorName, e.actorEmail] }),
       values: form.values,
       userSelect,
       kindSelect,

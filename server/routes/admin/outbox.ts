@@ -21,7 +21,12 @@ export function outboxRoutes({ mailer }: { mailer: Mailer }) {
     res.render('admin/outbox', {
       title: 'Outbox',
       messages,
-      rows: await keptRows(req.app, rows, 'admin/_outbox-row', 'm', messages),
+      // An e-mail's address, subject and time never change; its delivery does.
+      rows: await keptRows(req.app, rows, messages, {
+        view: 'admin/_outbox-row',
+        as: 'm',
+        key: (m) => [m.id, m.state, m.attempts, m.sentAt, m.failedAt, m.nextAttemptAt, m.lastError],
+      }),
       failedCount,
       failedOnly,
       maxAttempts: maxDeliveryAttempts,

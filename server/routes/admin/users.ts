@@ -25,7 +25,19 @@ export function userRoutes({ userAdmin }: { userAdmin: UserAdminService }) {
     const { users, total } = await userAdmin.list(req.user!, icsId, page, pageSize)
     res.render('admin/users', {
       title: 'Users',
-      rows: await keptRows(req.app, rows, 'admin/_user-row', 'u', users, { roleLabels }),
+      rows: await keptRows(req.app, rows, users, {
+        view: 'admin/_user-row',
+        as: 'u',
+        key: (u) => [
+          u.id,
+          u.name,
+          u.email,
+          u.isActive,
+          u.lastSignInAt,
+          ...u.memberships.flatMap((m) => [m.role, m.organisationName, m.placeName]),
+        ],
+        locals: { roleLabels },
+      }),
       ...pagination(page, total, `/admin/users?ics=${icsId}&`),
     })
   })
