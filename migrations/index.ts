@@ -13,6 +13,7 @@ import * as importConfirmation from './20261205_011_import_confirmation'
 import * as outboxFailedIndex from './20261205_012_outbox_failed_index'
 import * as resultsVersionsAtCommit from './20261206_013_results_versions_at_commit'
 import * as frameworkVersionsLookupIndex from './20261207_014_framework_versions_lookup_index'
+import * as auditCounts from './20261208_015_audit_counts'
 
 /**
  * Every migration, in order. Listed explicitly (rather than read from the folder) so the
@@ -33,4 +34,5 @@ export const migrations: ReadonlyArray<[name: string, migration: Knex.Migration]
   ['20261205_012_outbox_failed_index', outboxFailedIndex],
   ['20261206_013_results_versions_at_commit', resultsVersionsAtCommit],
   ['20261207_014_framework_versions_lookup_index', frameworkVersionsLookupIndex],
+  ['20261208_015_audit_counts', auditCounts],
 ]

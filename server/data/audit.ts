@@ -1,7 +1,9 @@
 import type { Knex } from 'knex'
+import { compiledRead } from '../db/compiledRead'
 import type { Database } from '../db/connection'
 import { timestamp, toDate } from '../db/values'
 import type { Executor } from './frameworks'
+import { idParams, idsOf, shapedReads, type ShapedParams } from './shapedReads'
 
 /** One audit event as stored: who, what, to what, when and from where. */
 export interface AuditRecord {
@@ -70,6 +72,72 @@ export function auditEventOf(r: AuditEventSqlRow): Omit<AuditEventRow, 'details'
   }
 }
 
+/** An audit event's row as written. */
+interface AuditInsertRow {
+  occurred_at: string
+  actor_user_id: number | null
+  ics_id: number | null
+  kind: string
+  subject_type: string | null
+  subject_id: string | null
+  details: string | null
+  ip: string | null
+}
+
+/**
+ * One event, the common case (every save records one), compiled once rather than built by knex
+ * each time. It returns the id written: compiledRead runs a statement that returns rows.
+ */
+const insertOne = compiledRead<AuditInsertRow & Record<string, string | number | null>, { id: number }>(
+  (db, row) => db('audit_events').insert(row).returning('id'),
+  ['occurred_at', 'actor_user_id', 'ics_id', 'kind', 'subject_type', 'subject_id', 'details', 'ip'],
+)
+
+/** The filter's values as named parameters: `ics0`, `ics1`… for the ICSs, then those of the filters set. */
+function listParams(filter: AuditFilter): ShapedParams {
+  const params = idParams('ics', filter.icsIds)
+  if (filter.userId !== undefined) params.user = filter.userId
+  if (filter.kind) params.kind = filter.kind
+  if (filter.from) params.from = timestamp(filter.from)
+  if (filter.before) params.before = timestamp(filter.before)
+  return params
+}
+
+/** The two halves of the trail, each filtered: an ICS's own events and its members' sign-ins. */
+function listQueries(db: Database, params: ShapedParams) {
+  const icsIds = idsOf('ics', params)
+  const members = db('memberships').whereIn('ics_id', icsIds).select('user_id')
+  const filtered = (query: Knex.QueryBuilder) => {
+    if (params.user !== undefined) query.where('e.actor_user_id', params.user)
+    if (params.kind !== undefined) query.where('e.kind', params.kind)
+    if (params.from !== undefined) query.where('e.occurred_at', '>=', params.from)
+    if (params.before !== undefined) query.where('e.occurred_at', '<', params.before)
+    return query
+  }
+  return {
+    ofIcs: () => filtered(db('audit_events as e').whereIn('e.ics_id', icsIds)),
+    signInsOfMembers: () => filtered(db('audit_events as e').whereNull('e.ics_id').whereIn('e.actor_user_id', members)),
+  }
+}
+
+const countReads = shapedReads<{ of_ics: unknown; sign_ins: unknown }>(100)
+const pageReads = shapedReads<AuditEventSqlRow>(200)
+
+/** An event of the trail's page, its details parsed: built field by field, as a page maps fifty at a time. */
+function listedEventOf(r: AuditEventSqlRow): AuditEventRow {
+  return {
+    id: Number(r.id),
+    occurredAt: toDate(r.occurred_at),
+    kind: r.kind,
+    actorName: r.name,
+    actorEmail: r.email,
+    subjectType: r.subject_type,
+    subjectId: r.subject_id,
+    details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {},
+    ip: r.ip,
+  }
+}
+
 /** The audit trail: append-only events, read a page at a time or as one subject's history. */
 export class AuditData {
   constructor(private readonly db: Database) {}
@@ -86,6 +154,10 @@ export class AuditData {
       details: r.details ? JSON.stringify(r.details) : null,
       ip: r.ip,
     }))
+    if (rows.length === 1) {
+      await insertOne(executor, rows[0]!)
+      return
+    }
     for (let i = 0; i < rows.length; i += 500) await executor('audit_events').insert(rows.slice(i, i + 500))
   }
 
@@ -94,52 +166,53 @@ export class AuditData {
    * newest first, one page at a time.
    */
   async list(filter: AuditFilter): Promise<{ events: AuditEventRow[]; total: number }> {
-    // Two index-driven halves, each newest first, rather than one query with an OR, which
-    // cannot read the (ics_id, occurred_at) index in order and sorts every event of the ICS.
-    const members = this.db('memberships').whereIn('ics_id', filter.icsIds).select('user_id')
-    const filtered = (query: Knex.QueryBuilder) => {
-      if (filter.userId !== undefined) query.where('e.actor_user_id', filter.userId)
-      if (filter.kind) query.where('e.kind', filter.kind)
-      if (filter.from) query.where('e.occurred_at', '>=', timestamp(filter.from))
-      if (filter.before) query.where('e.occurred_at', '<', timestamp(filter.before))
-      return query
-    }
-    const ofIcs = () => filtered(this.db('audit_events as e').whereIn('e.ics_id', filter.icsIds))
-    const signInsOfMembers = () => filtered(this.db('audit_events as e').whereNull('e.ics_id').whereIn('e.actor_user_id', members))
-    const newestFirst = [
-      { column: 'e.occurred_at', order: 'desc' },
-      { column: 'e.id', order: 'desc' },
-    ]
+    const params = listParams(filter)
+    const countRead = countReads(params, '', (db, params) => {
+      const { ofIcs, signInsOfMembers } = listQueries(db, params)
+      // Unfiltered, an ICS's events are as many as the database keeps count of (migration 015).
+      const unfiltered = Object.keys(params).every((name) => /^ics\d+$/.test(name))
+      const ofIcsCount = unfiltered
+        ? db('audit_counts').whereIn('ics_id', idsOf('ics', params)).sum({ n: 'events' })
+        : ofIcs().count({ n: '*' })
+      return db.queryBuilder().select(ofIcsCount.as('of_ics'), signInsOfMembers().count({ n: '*' }).as('sign_ins')).first()
+    })
     const offset = (filter.page - 1) * filter.pageSize
-    const newest = (query: Knex.QueryBuilder) =>
-      query
-        .select('e.id', 'e.occurred_at')
-        .orderBy(newestFirst)
-        .limit(offset + filter.pageSize)
-    const page = this.db
-      .select('*')
-      .from(newest(ofIcs()).as('a'))
-      .unionAll((q) => {
-        q.select('*').from(newest(signInsOfMembers()).as('b'))
-      })
-    const countRow = (await this.db
-      .queryBuilder()
-      .select(ofIcs().count({ n: '*' }).as('of_ics'), signInsOfMembers().count({ n: '*' }).as('sign_ins'))
-      .first()) as { of_ics: unknown; sign_ins: unknown } | undefined
-    const rows = (await this.db
-      .from(page.as('w'))
-      .join('audit_events as e', 'e.id', 'w.id')
-      .leftJoin('users as u', 'u.id', 'e.actor_user_id')
-      .orderBy([
-        { column: 'w.occurred_at', order: 'desc' },
-        { column: 'w.id', order: 'desc' },
-      ])
-      .limit(filter.pageSize)
-      .offset(offset)
-      .select(auditEventColumns)) as AuditEventSqlRow[]
+    const pageRead = pageReads(params, `${filter.page}:${filter.pageSize}`, (db, params) => {
+      // Two index-driven halves, each newest first, rather than one query with an OR, which
+      // cannot read the (ics_id, occurred_at) index in order and sorts every event of the ICS.
+      const { ofIcs, signInsOfMembers } = listQueries(db, params)
+      const newestFirst = [
+        { column: 'e.occurred_at', order: 'desc' },
+        { column: 'e.id', order: 'desc' },
+      ]
+      const newest = (query: Knex.QueryBuilder) =>
+        query
+          .select('e.id', 'e.occurred_at')
+          .orderBy(newestFirst)
+          .limit(offset + filter.pageSize)
+      const page = db
+        .select('*')
+        .from(newest(ofIcs()).as('a'))
+        .unionAll((q) => {
+          q.select('*').from(newest(signInsOfMembers()).as('b'))
+        })
+      return db
+        .from(page.as('w'))
+        .join('audit_events as e', 'e.id', 'w.id')
+        .leftJoin('users as u', 'u.id', 'e.actor_user_id')
+        .orderBy([
+          { column: 'w.occurred_at', order: 'desc' },
+          { column: 'w.id', order: 'desc' },
+        ])
+        .limit(filter.pageSize)
+        .offset(offset)
+        .select(auditEventColumns)
+    })
+    const [countRow] = await countRead(this.db, params)
+    const rows = await pageRead(this.db, params)
     return {
       total: Number(countRow?.of_ics ?? 0) + Number(countRow?.sign_ins ?? 0),
-      events: rows.map((r) => ({ ...auditEventOf(r), details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {} })),
+      events: rows.map(listedEventOf),
     }
   }
 

@@ -3,6 +3,7 @@ import type { Role } from '../auth/types'
 import type { Database } from '../db/connection'
 import { timestamp, toDate, toDateOrNull } from '../db/values'
 import type { Executor } from './frameworks'
+import { idParams, idsOf, shapedReads, type ShapedParams } from './shapedReads'
 import type { MembershipInput } from './users'
 
 /** An invitation with the names of its scope and sender, and when its newest live link expires. */
@@ -71,6 +72,10 @@ function toRecord(row: InvitationRow): InvitationRecord {
   }
 }
 
+// The invitations' list, compiled once per shape (see shapedReads).
+const countReads = shapedReads<{ n: unknown }>(20)
+const pageReads = shapedReads<InvitationRow>(200)
+
 /** Invitations to take a role: who, in what scope, sent and accepted or revoked when. */
 export class InvitationData {
   constructor(private readonly db: Database) {}
@@ -121,21 +126,25 @@ export class InvitationData {
     page: number,
     pageSize: number,
   ): Promise<{ invitations: InvitationRecord[]; total: number }> {
-    const scoped = <Q extends Knex.QueryBuilder>(query: Q): Q => {
-      query.where('n.ics_id', filter.icsId)
-      if (filter.placeIds) query.whereIn('n.place_id', filter.placeIds)
+    const params = { ics: filter.icsId, ...(filter.placeIds ? idParams('place', filter.placeIds) : {}) }
+    const scoped = <Q extends Knex.QueryBuilder>(query: Q, params: ShapedParams): Q => {
+      query.where('n.ics_id', params.ics!)
+      if (filter.placeIds) query.whereIn('n.place_id', idsOf('place', params))
       return query
     }
-    const [count, rows] = await Promise.all([
-      scoped(this.db('invitations as n')).count({ n: '*' }).first() as Promise<{ n: unknown } | undefined>,
-      scoped(this.query(this.db))
+    // A place lead's list has its places (maybe none), an ICS lead's has none: the shape says which.
+    const scope = filter.placeIds ? 'places' : 'ics'
+    const countRead = countReads(params, scope, (db, params) => scoped(db('invitations as n'), params).count({ n: '*' }).first())
+    const pageRead = pageReads(params, `${scope}:${page}:${pageSize}`, (db, params) =>
+      scoped(this.query(db), params)
         .orderBy([
           { column: 'n.created_at', order: 'desc' },
           { column: 'n.id', order: 'desc' },
         ])
         .limit(pageSize)
-        .offset((page - 1) * pageSize) as Promise<InvitationRow[]>,
-    ])
+        .offset((page - 1) * pageSize),
+    )
+    const [[count], rows] = await Promise.all([countRead(this.db, params), pageRead(this.db, params)])
     return { invitations: rows.map(toRecord), total: Number(count?.n ?? 0) }
   }
 

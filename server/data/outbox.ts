@@ -1,6 +1,11 @@
 import type { Database } from '../db/connection'
 import { timestamp, toDate, toDateOrNull } from '../db/values'
 import type { Executor } from './frameworks'
+import { idParams, idsOf, shapedReads } from './shapedReads'
+
+// The outbox's list, compiled once per shape (see shapedReads).
+const countReads = shapedReads<{ n: unknown; failed: unknown }>(20)
+const pageReads = shapedReads<Omit<OutboxRow, 'text_body'>>(200)
 
 /** A mail as written to the outbox: where it goes, what it says, and how its delivery stands. */
 export interface OutboxRecord {
@@ -35,12 +40,16 @@ interface OutboxRow {
 const summaryColumns = ['id', 'ics_id', 'to_address', 'subject', 'created_at', 'sent_at', 'last_error', 'attempts', 'next_attempt_at', 'failed_at']
 
 function toRecord(row: OutboxRow): OutboxRecord {
+  return { ...toSummary(row), text: row.text_body }
+}
+
+/** A mail as a list shows it, without its text: built field by field, as a list maps fifty at a time. */
+function toSummary(row: Omit<OutboxRow, 'text_body'>): Omit<OutboxRecord, 'text'> {
   return {
     id: row.id,
     icsId: row.ics_id,
     to: row.to_address,
     subject: row.subject,
-    text: row.text_body,
     createdAt: toDate(row.created_at),
     sentAt: toDateOrNull(row.sent_at),
     lastError: row.last_error,
@@ -172,25 +181,25 @@ export class OutboxData {
     pageSize: number,
     filter: { failedOnly?: boolean } = {},
   ): Promise<{ mails: Array<Omit<OutboxRecord, 'text'>>; total: number; failed: number }> {
-    const counts = (await this.db('outbox').whereIn('ics_id', icsIds).first(this.db.raw('count(*) as n, count(failed_at) as failed'))) as
-      | { n: unknown; failed: unknown }
-      | undefined
-    const query = this.db('outbox').whereIn('ics_id', icsIds)
-    if (filter.failedOnly) query.whereNotNull('failed_at')
-    const rows = (await query
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(pageSize)
-      .offset((page - 1) * pageSize)
-      .select(summaryColumns)) as Array<Omit<OutboxRow, 'text_body'>>
+    const params = idParams('ics', icsIds)
+    const countRead = countReads(params, '', (db, params) => db('outbox').whereIn('ics_id', idsOf('ics', params)).first(db.raw('count(*) as n, count(failed_at) as failed')))
+    const pageRead = pageReads(params, `${filter.failedOnly ? 'failed' : 'all'}:${page}:${pageSize}`, (db, params) => {
+      const query = db('outbox').whereIn('ics_id', idsOf('ics', params))
+      if (filter.failedOnly) query.whereNotNull('failed_at')
+      return query
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(pageSize)
+        .offset((page - 1) * pageSize)
+        .select(summaryColumns)
+    })
+    const [counts] = await countRead(this.db, params)
+    const rows = await pageRead(this.db, params)
     const failed = Number(counts?.failed ?? 0)
     return {
-      mails: rows.map((row) => {
-        const { text: _text, ...summary } = toRecord({ ...row, text_body: '' })
-        return summary
-      }),
+      mails: rows.map(toSummary),
       total: filter.failedOnly ? failed : Number(counts?.n ?? 0),
       failed,
     }

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import type { Database } from '../db/connection'
 import { compiledRead } from '../db/compiledRead'
 import { timestamp, toBoolean, toCount, toDate, toDateOrNull } from '../db/values'
@@ -212,6 +213,87 @@ const readDomainAnswersAndCompletion = compiledRead<{ responseId: number; domain
   ['responseId', 'domainCode'],
 )
 
+/** A save's read of its domain's answers, compiled once per number of criteria (a domain has a few). */
+const versionedAnswerReads = new Map<number, (db: Executor, params: Record<string, number>) => Promise<Array<StoredAnswerRow & { criterion_id: number }>>>()
+function readVersionedAnswers(count: number) {
+  let read = versionedAnswerReads.get(count)
+  if (!read) {
+    const names = Array.from({ length: count }, (_, i) => `criterion${i}`)
+    read = compiledRead<Record<string, number>, StoredAnswerRow & { criterion_id: number }>(
+      (db, params) =>
+        db('answers')
+          .where('response_id', params.responseId!)
+          .whereIn(
+            'criterion_id',
+            names.map((name) => params[name]!),
+          )
+          .select('criterion_id', 'level', 'not_sure', 'evidence', 'support_needed', 'target_level', 'version'),
+      ['responseId', ...names],
+    )
+    versionedAnswerReads.set(count, read)
+  }
+  return read
+}
+
+/** An answer's columns as a save writes them. */
+type AnswerWrite = {
+  responseId: number
+  criterionId: number
+  level: number | null
+  notSure: boolean
+  evidence: string | null
+  supportNeeded: string | null
+  targetLevel: number | null
+  updatedAt: string
+  updatedBy: number
+}
+const answerWriteParams = ['responseId', 'criterionId', 'level', 'notSure', 'evidence', 'supportNeeded', 'targetLevel', 'updatedAt', 'updatedBy'] as const
+const answerColumns = (p: AnswerWrite) => ({
+  level: p.level,
+  not_sure: p.notSure,
+  evidence: p.evidence,
+  support_needed: p.supportNeeded,
+  target_level: p.targetLevel,
+  updated_at: p.updatedAt,
+  updated_by: p.updatedBy,
+})
+
+// The writes of every save, compiled once; each returns the rows it wrote, so a version check that failed writes none.
+const insertAnswer = compiledRead<AnswerWrite, { id: number }>(
+  (db, p) =>
+    db('answers')
+      .insert({ response_id: p.responseId, criterion_id: p.criterionId, version: 1, ...answerColumns(p) })
+      .onConflict(['response_id', 'criterion_id'])
+      .ignore()
+      .returning('id'),
+  answerWriteParams,
+)
+const updateAnswer = compiledRead<AnswerWrite & { expectedVersion: number; version: number }, { id: number }>(
+  (db, p) =>
+    db('answers')
+      .where({ response_id: p.responseId, criterion_id: p.criterionId, version: p.expectedVersion })
+      .update({ ...answerColumns(p), version: p.version })
+      .returning('id'),
+  [...answerWriteParams, 'expectedVersion', 'version'],
+)
+const touchResponse = compiledRead<{ responseId: number; updatedAt: string; updatedBy: number }, { id: number }>(
+  (db, p) =>
+    db('responses')
+      .where({ id: p.responseId })
+      .update({ updated_at: p.updatedAt, updated_by: p.updatedBy, version: db.raw('version + 1') })
+      .returning('id'),
+  ['responseId', 'updatedAt', 'updatedBy'],
+)
+const clearDomainComplete = compiledRead<{ responseId: number; domainCode: string }, { id: number }>(
+  (db, p) =>
+    // knex leaves out a delete's returning on SQLite.
+    db.raw('delete from response_domains where response_id = ? and domain_code = ? returning response_id', [
+      p.responseId,
+      p.domainCode,
+    ]) as unknown as Knex.QueryBuilder,
+  ['responseId', 'domainCode'],
+)
+
 export class ResponseData {
   constructor(private readonly db: Database) {}
 
@@ -290,17 +372,11 @@ export class ResponseData {
     return result
   }
 
-  /** Some criteria's answers, by criterion code, with only what a save compares (no names to join). */
+  /** Some criteria's answers (a domain's, at a save), by criterion code, with only what a save compares (no names to join). */
   async versionedAnswers(responseId: number, criteria: CriterionRow[], executor: Executor): Promise<Map<string, VersionedAnswer>> {
-    const rows = (await executor('answers')
-      .where('response_id', responseId)
-      .whereIn(
-        'criterion_id',
-        criteria.map((c) => c.id),
-      )
-      .select('criterion_id', 'level', 'not_sure', 'evidence', 'support_needed', 'target_level', 'version')) as Array<
-      StoredAnswerRow & { criterion_id: number }
-    >
+    const params: Record<string, number> = { responseId }
+    criteria.forEach((c, i) => (params[`criterion${i}`] = c.id))
+    const rows = await readVersionedAnswers(criteria.length)(executor, params)
     const codes = new Map(criteria.map((c) => [c.id, c.code]))
     return new Map(
       rows.map((r) => {
@@ -315,33 +391,26 @@ export class ResponseData {
    * false when someone else changed it in between (the caller then rolls back).
    */
   async writeAnswer(responseId: number, criterionId: number, expectedVersion: number, value: AnswerValue, userId: number, now: Date, executor: Executor): Promise<boolean> {
-    const columns = {
+    const params = {
+      responseId,
+      criterionId,
       level: value.level,
-      not_sure: value.notSure,
+      notSure: value.notSure,
       evidence: value.evidence,
-      support_needed: value.supportNeeded,
-      target_level: value.targetLevel,
-      updated_at: timestamp(now),
-      updated_by: userId,
+      supportNeeded: value.supportNeeded,
+      targetLevel: value.targetLevel,
+      updatedAt: timestamp(now),
+      updatedBy: userId,
     }
-    if (expectedVersion === 0) {
-      const inserted = (await executor('answers')
-        .insert({ response_id: responseId, criterion_id: criterionId, version: 1, ...columns })
-        .onConflict(['response_id', 'criterion_id'])
-        .ignore()
-        .returning('id')) as unknown[]
-      return inserted.length === 1
-    }
-    const updated = await executor('answers')
-      .where({ response_id: responseId, criterion_id: criterionId, version: expectedVersion })
-      .update({ ...columns, version: expectedVersion + 1 })
-    return updated === 1
+    const written =
+      expectedVersion === 0
+        ? await insertAnswer(executor, params)
+        : await updateAnswer(executor, { ...params, expectedVersion, version: expectedVersion + 1 })
+    return written.length === 1
   }
 
   async touchResponse(responseId: number, userId: number, now: Date, executor: Executor): Promise<void> {
-    await executor('responses')
-      .where({ id: responseId })
-      .update({ updated_at: timestamp(now), updated_by: userId, version: executor.raw('version + 1') })
+    await touchResponse(executor, { responseId, updatedAt: timestamp(now), updatedBy: userId })
   }
 
   async markDomainComplete(responseId: number, domainCode: string, userId: number, now: Date, executor: Executor): Promise<void> {
@@ -352,7 +421,7 @@ export class ResponseData {
   }
 
   async clearDomainComplete(responseId: number, domainCode: string, executor: Executor): Promise<void> {
-    await executor('response_domains').where({ response_id: responseId, domain_code: domainCode }).delete()
+    await clearDomainComplete(executor, { responseId, domainCode })
   }
 
   /** Submits once: false if the response was already submitted (a double click, or a colleague). */

@@ -1,8 +1,10 @@
 import type { Database } from '../db/connection'
+import { compiledRead } from '../db/compiledRead'
 import { timestamp, toBoolean, toDateOrNull } from '../db/values'
 import type { Knex } from 'knex'
 import type { CurrentUser, Membership, Role } from '../auth/types'
 import type { Executor } from './frameworks'
+import { idParams, idsOf, shapedReads, type ShapedParams } from './shapedReads'
 
 export interface UserRecord {
   id: number
@@ -141,6 +143,25 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase()
 }
 
+// The users' list and their roles, compiled once per shape (see shapedReads): the roles' query per number of people on the page.
+const userCountReads = shapedReads<{ n: unknown }>(10)
+const userPageReads = shapedReads<UserSummaryRow>(200)
+const membershipsOfUsersReads = shapedReads<MembershipRow>(100)
+
+/** What namesVersion reads (on every view of the audit trail), compiled once rather than built at each call. */
+const readNamesVersion = compiledRead<{ icsId: number }, { results: unknown; members: unknown; newest: unknown }>(
+  (db, { icsId }) =>
+    db
+      .queryBuilder()
+      .select(
+        db('results_versions').where({ ics_id: icsId }).select('version').as('results'),
+        db('memberships').where({ ics_id: icsId }).count({ n: '*' }).as('members'),
+        db('memberships').where({ ics_id: icsId }).max({ n: 'id' }).as('newest'),
+      )
+      .first(),
+  ['icsId'],
+)
+
 export class UserData {
   constructor(private readonly db: Database) {}
 
@@ -259,14 +280,19 @@ export class UserData {
    * and how many people there are: three queries, no N+1.
    */
   async listForIcs(icsId: number, page: number, pageSize: number): Promise<{ users: IcsUserSummary[]; total: number }> {
-    const members = this.db('memberships').where({ ics_id: icsId }).select('user_id')
-    const countRow = (await this.db('users as u').whereIn('u.id', members).count({ n: '*' }).first()) as { n: unknown } | undefined
-    const users = (await this.db('users as u')
-      .whereIn('u.id', members)
-      .orderBy([{ column: 'u.name' }, { column: 'u.id' }])
-      .limit(pageSize)
-      .offset((page - 1) * pageSize)
-      .select(userSummaryColumns)) as UserSummaryRow[]
+    const params = { ics: icsId }
+    const members = (db: Database, params: ShapedParams) => db('memberships').where({ ics_id: params.ics! }).select('user_id')
+    const countRead = userCountReads(params, '', (db, params) => db('users as u').whereIn('u.id', members(db, params)).count({ n: '*' }).first())
+    const pageRead = userPageReads(params, `${page}:${pageSize}`, (db, params) =>
+      db('users as u')
+        .whereIn('u.id', members(db, params))
+        .orderBy([{ column: 'u.name' }, { column: 'u.id' }])
+        .limit(pageSize)
+        .offset((page - 1) * pageSize)
+        .select(userSummaryColumns),
+    )
+    const [countRow] = await countRead(this.db, params)
+    const users = await pageRead(this.db, params)
     return { users: await this.withMembershipsInIcs(icsId, users), total: Number(countRow?.n ?? 0) }
   }
 
@@ -282,17 +308,18 @@ export class UserData {
   private async withMembershipsInIcs(icsId: number, users: UserSummaryRow[]): Promise<IcsUserSummary[]> {
     const memberships = new Map<number, Membership[]>()
     if (users.length > 0) {
-      const rows = (await this.db('memberships as m')
-        .join('ics as i', 'i.id', 'm.ics_id')
-        .leftJoin('places as p', 'p.id', 'm.place_id')
-        .leftJoin('organisations as o', 'o.id', 'm.organisation_id')
-        .where('m.ics_id', icsId)
-        .whereIn(
-          'm.user_id',
-          users.map((u) => u.id),
-        )
-        .orderBy(['i.name', 'p.name', 'o.name', 'm.id'])
-        .select(membershipColumns)) as MembershipRow[]
+      const params = { ics: icsId, ...idParams('user', users.map((u) => u.id)) }
+      const read = membershipsOfUsersReads(params, '', (db, params) =>
+        db('memberships as m')
+          .join('ics as i', 'i.id', 'm.ics_id')
+          .leftJoin('places as p', 'p.id', 'm.place_id')
+          .leftJoin('organisations as o', 'o.id', 'm.organisation_id')
+          .where('m.ics_id', params.ics!)
+          .whereIn('m.user_id', idsOf('user', params))
+          .orderBy(['i.name', 'p.name', 'o.name', 'm.id'])
+          .select(membershipColumns),
+      )
+      const rows = await read(this.db, params)
       for (const m of rows.map(toMembership)) memberships.set(m.userId, [...(memberships.get(m.userId) ?? []), m])
     }
     return users.map((u) => ({
@@ -319,14 +346,7 @@ export class UserData {
    * version, which moves when a user's name changes (an email address never does).
    */
   async namesVersion(icsId: number): Promise<string> {
-    const row = (await this.db
-      .queryBuilder()
-      .select(
-        this.db('results_versions').where({ ics_id: icsId }).select('version').as('results'),
-        this.db('memberships').where({ ics_id: icsId }).count({ n: '*' }).as('members'),
-        this.db('memberships').where({ ics_id: icsId }).max({ n: 'id' }).as('newest'),
-      )
-      .first()) as { results: unknown; members: unknown; newest: unknown } | undefined
+    const [row] = await readNamesVersion(this.db, { icsId })
     return `${String(row?.results ?? '')}:${String(row?.members ?? '')}:${String(row?.newest ?? '')}`
   }
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { isPostgres, type Database } from './connection'
 
-type ParamValue = string | number
+type ParamValue = string | number | boolean | null
 
 interface SqliteStatementSource {
   prepare(sql: string): { all(...values: unknown[]): unknown[] }

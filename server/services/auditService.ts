@@ -129,7 +129,20 @@ export class AuditService {
    */
   async list(filter: AuditFilter): Promise<{ events: AuditEventView[]; total: number }> {
     const { events, total } = await this.data.list(filter)
-    return { total, events: events.map((e) => ({ ...e, kindLabel: (auditKinds as Record<string, string>)[e.kind] ?? e.kind })) }
+    // Field by field rather than by spreading each row: a page maps fifty at a time.
+    const labelled = events.map((e): AuditEventView => ({
+      id: e.id,
+      occurredAt: e.occurredAt,
+      kind: e.kind,
+      kindLabel: (auditKinds as Record<string, string>)[e.kind] ?? e.kind,
+      actorName: e.actorName,
+      actorEmail: e.actorEmail,
+      subjectType: e.subjectType,
+      subjectId: e.subjectId,
+      details: e.details,
+      ip: e.ip,
+    }))
+    return { total, events: labelled }
   }
 
   /** Every recorded change of one answer, oldest first. */

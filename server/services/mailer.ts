@@ -24,10 +24,23 @@ export type OutboxSummary = Omit<OutboxMessage, 'text'>
 
 function toMessage(record: OutboxRecord): OutboxMessage
 function toMessage(record: Omit<OutboxRecord, 'text'>): OutboxSummary
-function toMessage(record: Omit<OutboxRecord, 'text'>): OutboxSummary {
-  const { icsId: _icsId, ...message } = record
+function toMessage(record: Omit<OutboxRecord, 'text'> & { text?: string }): OutboxSummary & { text?: string } {
   const state: DeliveryState = record.sentAt ? 'sent' : record.failedAt ? 'failed' : record.attempts > 0 ? 'retrying' : 'held'
-  return { ...message, state }
+  // Field by field rather than by spreading: a list maps fifty at a time.
+  const message: OutboxSummary & { text?: string } = {
+    id: record.id,
+    to: record.to,
+    subject: record.subject,
+    createdAt: record.createdAt,
+    sentAt: record.sentAt,
+    lastError: record.lastError,
+    attempts: record.attempts,
+    nextAttemptAt: record.nextAttemptAt,
+    failedAt: record.failedAt,
+    state,
+  }
+  if (record.text !== undefined) message.text = record.text
+  return message
 }
 
 const minuteMs = 60 * 1000

@@ -104,7 +104,8 @@ export function nextDay({ year, month, day }: CalendarDate): CalendarDate {
   return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() }
 }
 
-const hourMs = 60 * 60 * 1000
+const minuteMs = 60 * 1000
+const hourMs = 60 * minuteMs
 /** Since London's clocks first read GMT (1 December 1847) they have only ever been whole hours from UTC. */
 const wholeHourOffsetsSince = Date.UTC(1847, 11, 1)
 
@@ -177,8 +178,23 @@ const dateTimeFormat = new Intl.DateTimeFormat('en-GB', {
 const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: londonTimeZone })
 const monthYearFormat = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: londonTimeZone })
 
+/**
+ * byInstant for what shows no seconds: every instant of one minute shares it, so a save's "saved
+ * at" (a new millisecond each time) is formatted once a minute rather than on every save.
+ */
+function byMinute<T>(compute: (date: Date) => T): (date: Date) => T {
+  const remembered = byInstant(compute)
+  return (date) => {
+    const time = date.getTime()
+    // Before December 1847 (or an invalid date) as it is: London's minutes did not start on UTC's then.
+    if (!(time >= wholeHourOffsetsSince)) return remembered(date)
+    const minute = time - (((time % minuteMs) + minuteMs) % minuteMs)
+    return remembered(minute === time ? date : new Date(minute))
+  }
+}
+
 /** "22 November 2026 at 14:32", in London time, as NHS.UK style asks. */
-export const formatDateTime = byInstant((date: Date): string => {
+export const formatDateTime = byMinute((date: Date): string => {
   const parts = dateTimeFormat.formatToParts(date)
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
   return `${get('day')} ${get('month')} ${get('year')} at ${get('hour')}:${get('minute')}`

@@ -1,6 +1,7 @@
 import request from 'supertest'
 import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
-import { errorSummaryOf, signIn, submitForm, type Agent } from '../helpers/session'
+import { timestamp } from '../../server/db/values'
+import { csrfFrom, errorSummaryOf, signIn, submitForm, type Agent } from '../helpers/session'
 
 describe('user management by an ICS lead', () => {
   let context: TestContext
@@ -236,5 +237,84 @@ describe('the users list, a page at a time', () => {
     const person = await lead.get(`/admin/users/${last.id}`)
     expect(person.status).toBe(200)
     expect(person.text).toContain('zz.person.59@example.org')
+  })
+})
+
+describe('the administration tables’ rows, kept as rendered', () => {
+  let context: TestContext
+
+  beforeAll(async () => {
+    context = await createTestContext({ demo: true })
+  })
+  afterAll(() => context.close())
+
+  const rowsOf = (html: string) =>
+    (/<tbody[^>]*>([\s\S]*?)<\/tbody>/.exec(html)?.[1] ?? '').split('</tr>').filter((row) => row.includes('<td'))
+
+  it('show a person’s new name, a new event and a changed role in rows already seen', async () => {
+    const lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const viewer = (await context.db('users').where({ email: 'board.viewer@example.org' }).first('id')) as { id: number }
+    await signIn(context.app, 'board.viewer@example.org', testDemoPassword)
+    const before = rowsOf((await lead.get('/admin/audit?kind=sign-in.succeeded')).text)
+    expect(before.filter((row) => row.includes('board.viewer@example.org'))[0]).toContain('Alex Morgan')
+    expect(rowsOf((await lead.get('/admin/users')).text).find((row) => row.includes('board.viewer@example.org'))).toContain('Alex Morgan')
+
+    await context.db('users').where({ id: viewer.id }).update({ name: 'Renamed Viewer' })
+    await context.db('memberships').where({ user_id: viewer.id }).update({ role: 'ics_lead', place_id: null })
+    context.clock.advance(60_000)
+    await signIn(context.app, 'board.viewer@example.org', testDemoPassword)
+    const after = rowsOf((await lead.get('/admin/audit?kind=sign-in.succeeded')).text)
+    expect(after).toHaveLength(before.length + 1)
+    const viewersRows = after.filter((row) => row.includes('board.viewer@example.org'))
+    expect(viewersRows).toHaveLength(2)
+    for (const row of viewersRows) expect(row).toContain('Renamed Viewer')
+    const usersRow = rowsOf((await lead.get('/admin/users')).text).find((row) => row.includes('board.viewer@example.org'))!
+    expect(usersRow).toContain('Renamed Viewer')
+    expect(usersRow).toContain('<li>ICS lead</li>')
+  })
+
+  it('show an invitation’s new status, and each session’s own form token in its buttons', async () => {
+    const lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const secondLead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const page = await lead.get('/admin/invitations')
+    await lead
+      .post('/admin/invitations')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), name: 'Kept Row', email: 'kept.row@example.org', role: 'viewer' })
+    const rowOf = (html: string) => rowsOf(html).find((row) => row.includes('kept.row@example.org'))!
+    const tokensIn = (row: string) => [...row.matchAll(/name="_csrf" value="([^"]+)"/g)].map((m) => m[1])
+    const [first, second] = [(await lead.get('/admin/invitations')).text, (await secondLead.get('/admin/invitations')).text]
+    expect(rowOf(first)).toContain('Waiting')
+    expect(tokensIn(rowOf(first))).toEqual([csrfFrom(first), csrfFrom(first)])
+    expect(tokensIn(rowOf(second))).toEqual([csrfFrom(second), csrfFrom(second)])
+    expect(csrfFrom(first)).not.toBe(csrfFrom(second))
+
+    const id = ((await context.db('invitations').where({ email: 'kept.row@example.org' }).first('id')) as { id: number }).id
+    const revoked = await secondLead
+      .post(`/admin/invitations/${id}/revoke`)
+      .type('form')
+      .send({ _csrf: tokensIn(rowOf(second))[1] })
+    expect(revoked.status).toBe(303)
+    const after = rowOf((await lead.get('/admin/invitations')).text)
+    expect(after).toContain('Revoked')
+    expect(tokensIn(after)).toEqual([])
+  })
+
+  it('show an e-mail’s new delivery state in a row already seen', async () => {
+    const lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const [mail] = (await context.db('outbox').orderBy('id', 'desc').limit(1).select('id', 'to_address')) as Array<{
+      id: number
+      to_address: string
+    }>
+    const rowOf = async () => rowsOf((await lead.get('/admin/outbox')).text).find((row) => row.includes(`/admin/outbox/${mail!.id}"`))!
+    await context.db('outbox').where({ id: mail!.id }).update({ sent_at: null, failed_at: null, attempts: 0 })
+    expect(await rowOf()).toContain('Held in the outbox')
+    await context.db('outbox').where({ id: mail!.id }).update({ attempts: 1, last_error: 'Mailbox busy' })
+    expect(await rowOf()).toContain('1 try failed (Mailbox busy)')
+    await context
+      .db('outbox')
+      .where({ id: mail!.id })
+      .update({ sent_at: timestamp(new Date(Date.UTC(2026, 10, 23, 9, 5))) })
+    expect(await rowOf()).toContain('Sent 23 November 2026 at 09:05')
   })
 })

@@ -47,6 +47,24 @@ describe('London time', () => {
     expect(formatCalendarDate('2027-03-31')).toBe('31 March 2027')
   })
 
+  it('formats every instant of a minute alike, whatever was formatted before, across the clocks changing', () => {
+    // Formatted once a minute (a save's time is a new millisecond each time): the seconds must not show through.
+    for (const [instant, shown] of [
+      ['2026-11-22T14:32:00.000Z', '22 November 2026 at 14:32'],
+      ['2026-11-22T14:32:59.999Z', '22 November 2026 at 14:32'],
+      ['2026-11-22T14:32:30.500Z', '22 November 2026 at 14:32'],
+      ['2026-11-22T14:33:00.000Z', '22 November 2026 at 14:33'],
+      // British Summer Time begins at 01:00 UTC on 29 March 2026, and ends at 01:00 UTC on 25 October.
+      ['2026-03-29T00:59:59.999Z', '29 March 2026 at 00:59'],
+      ['2026-03-29T01:00:00.001Z', '29 March 2026 at 02:00'],
+      ['2026-10-25T00:59:30.000Z', '25 October 2026 at 01:59'],
+      ['2026-10-25T01:00:30.000Z', '25 October 2026 at 01:00'],
+      ['1969-12-31T23:59:59.999Z', '1 January 1970 at 00:59'],
+    ] as const) {
+      expect(formatDateTime(new Date(instant))).toBe(shown)
+    }
+  })
+
   it('gives the London day of an instant', () => {
     expect(londonIsoDate(new Date('2027-07-13T23:30:00Z'))).toBe('2027-07-14')
     expect(londonIsoDate(new Date('2027-01-13T23:30:00Z'))).toBe('2027-01-13')

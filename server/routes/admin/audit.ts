@@ -9,7 +9,7 @@ import type { UserAdminService } from '../../services/userAdminService'
 import { isoDate, nextDay, startOfLondonDay } from '../../time/london'
 import { handleForm, typedValues, type FormState } from '../forms'
 import { BoundedCache } from '../../dashboard/boundedCache'
-import { keptFragment, renderPartial } from '../../views/fragments'
+import { keptFragment, keptRows, renderPartial } from '../../views/fragments'
 import { pageSize, pagination } from './pagination'
 import { leadIcsId } from './scope'
 
@@ -21,6 +21,19 @@ export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdm
   const r = guardedRouter()
   // The filter's two lists (the ICS's people, the kinds of event), rendered once per version of the people and per choice.
   const selects = new BoundedCache<string, string>(200)
+  // Each event's row as rendered, kept by what it shows: an event never changes, its actor's name may.
+  const rows = new BoundedCache<string, string>(2000)
+  // Filters as parsed, by query string: the same few (none, above all) come again and again, and checking one costs more than a page of rows.
+  const filters = new BoundedCache<string, AuditFilterInput>(200)
+  const parseFilter = (query: unknown): AuditFilterInput => {
+    const key = JSON.stringify(query)
+    let filter = filters.get(key)
+    if (filter === undefined) {
+      filter = parseForm(auditFilter, query)
+      if (key.length <= 500) filters.set(key, filter)
+    }
+    return filter
+  }
 
   /** The trail with the filter applied; a filter that cannot be used shows every event, with its errors. */
   async function renderAudit(req: Request, res: Response, form: FormState, filter: Partial<AuditFilterInput> = {}) {
@@ -62,6 +75,8 @@ export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdm
     res.render('admin/audit', {
       title: 'Audit trail',
       events,
+      // An event is never changed; only its actor's name and address can be.
+      rows: await keptRows(req.app, rows, events, { view: 'admin/_audit-row', as: 'e', key: (e) => [e.id, e.actorName, e.actorEmail] }),
       values: form.values,
       userSelect,
       kindSelect,
@@ -75,7 +90,7 @@ export function auditRoutes({ audit, userAdmin }: { audit: AuditService; userAdm
     allow.roles('ics_lead'),
     handleForm(
       (req, res, { errors }) => renderAudit(req, res, { errors, values: typedValues(req.query) }),
-      async (req, res) => renderAudit(req, res, { errors: [], values: typedValues(req.query) }, parseForm(auditFilter, req.query)),
+      async (req, res) => renderAudit(req, res, { errors: [], values: typedValues(req.query) }, parseFilter(req.query)),
     ),
   )
 

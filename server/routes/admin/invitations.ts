@@ -9,7 +9,7 @@ import { actorOf, handleForm, type FormState } from '../forms'
 import { idParam } from '../params'
 import { pageNumber, pageSize, pagination } from './pagination'
 import { BoundedCache } from '../../dashboard/boundedCache'
-import { keptFragment, renderPartial } from '../../views/fragments'
+import { formTokenMarker, keptFragment, keptRows, renderPartial, withFormToken } from '../../views/fragments'
 import { currentIcsId, roleItems, scopeItems } from './scope'
 
 /** Inviting people, and resending or revoking invitations (ICS leads, and place leads for their partners). */
@@ -17,6 +17,10 @@ export function invitationRoutes({ invitations }: { invitations: InvitationServi
   const r = guardedRouter()
   // The place and organisation lists, rendered once per version of the ICS's places and organisations and per choice.
   const selects = new BoundedCache<string, string>(200)
+  // Each invitation's row as rendered, kept by what it shows (its status included), with a marker for the form token.
+  const rows = new BoundedCache<string, string>(2000)
+  // The form's name, address and role as rendered for a blank form, by the roles one may grant and the role chosen.
+  const blankFields = new BoundedCache<string, string>(20)
 
   /** The form's place and organisation lists, read and rendered only when the held ones are out of date. */
   async function scopeSelects(req: Request, icsId: number, { errors, values }: FormState) {
@@ -56,15 +60,32 @@ export function invitationRoutes({ invitations }: { invitations: InvitationServi
     const icsId = currentIcsId(user, req.query.ics)
     const page = pageNumber(req.query.page)
     const { invitations: list, total } = await invitations.list(user, icsId, page, pageSize)
+    const roles = roleItems(invitations.grantableRoles(user, icsId))
+    const { fieldErrors } = formErrorView(errors)
+    const renderFields = () => renderPartial(req.app, 'admin/_invitation-fields', { values, fieldErrors, roleItems: roles })
+    // Only a blank form is kept: what someone typed is shown back once, not held.
+    const blank = errors.length === 0 && Object.keys(values).every((name) => name === 'role') && typeof (values.role ?? '') === 'string'
+    const fields = blank
+      ? await keptFragment(req.app, blankFields, JSON.stringify([roles, values.role ?? null]), renderFields)
+      : await renderFields()
     res.render('admin/invitations', {
       title: 'Invitations',
       icsId,
       isLead: isIcsLead(user, icsId),
       invitations: list,
+      rows: withFormToken(
+        await keptRows(req.app, rows, list, {
+          view: 'admin/_invitation-row',
+          as: 'inv',
+          key: (inv) => [inv.id, inv.status, inv.lastSentAt, inv.name, inv.email, inv.roleLabel, inv.scope],
+          locals: { csrfToken: formTokenMarker },
+        }),
+        res,
+      ),
       ...pagination(page, total, `/admin/invitations?ics=${icsId}&`),
       values,
       sent: req.query.sent === '1',
-      roleItems: roleItems(invitations.grantableRoles(user, icsId)),
+      fields,
       scopeSelects: await scopeSelects(req, icsId, { errors, values }),
       ...formErrorView(errors),
     })

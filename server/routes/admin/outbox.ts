@@ -3,11 +3,15 @@ import { guardedRouter } from '../../auth/guardedRouter'
 import { NotFoundError } from '../../errors'
 import { maxDeliveryAttempts, type Mailer } from '../../services/mailer'
 import { idParam } from '../params'
+import { BoundedCache } from '../../dashboard/boundedCache'
+import { keptRows } from '../../views/fragments'
 import { pageNumber, pageSize, pagination } from './pagination'
 
 /** The ICS lead's outbox: every e-mail PlaceReady sent or queued for their ICS. */
 export function outboxRoutes({ mailer }: { mailer: Mailer }) {
   const r = guardedRouter()
+  // Each e-mail's row as rendered, kept by what it shows (its delivery state included).
+  const rows = new BoundedCache<string, string>(2000)
 
   r.get('/admin/outbox', allow.roles('ics_lead'), async (req, res) => {
     const icsIds = icsIdsWithRole(req.user!, 'ics_lead')
@@ -17,6 +21,12 @@ export function outboxRoutes({ mailer }: { mailer: Mailer }) {
     res.render('admin/outbox', {
       title: 'Outbox',
       messages,
+      // An e-mail's address, subject and time never change; its delivery does.
+      rows: await keptRows(req.app, rows, messages, {
+        view: 'admin/_outbox-row',
+        as: 'm',
+        key: (m) => [m.id, m.state, m.attempts, m.sentAt, m.failedAt, m.nextAttemptAt, m.lastError],
+      }),
       failedCount,
       failedOnly,
       maxAttempts: maxDeliveryAttempts,

@@ -8,18 +8,38 @@ import { membershipForm } from '../../forms/people'
 import type { UserAdminService } from '../../services/userAdminService'
 import { actorOf, blankForm, handleForm, type FormState } from '../forms'
 import { idParam } from '../params'
+import { BoundedCache } from '../../dashboard/boundedCache'
+import { keptRows } from '../../views/fragments'
 import { pageNumber, pageSize, pagination } from './pagination'
 import { leadIcsId, scopeItems } from './scope'
 
 /** The ICS lead's users: the list, one person's roles, deactivating and reactivating. */
 export function userRoutes({ userAdmin }: { userAdmin: UserAdminService }) {
   const r = guardedRouter()
+  // Each person's row as rendered, kept by what it shows (name, roles, last sign-in, status).
+  const rows = new BoundedCache<string, string>(2000)
 
   r.get('/admin/users', allow.roles('ics_lead'), async (req, res) => {
     const icsId = leadIcsId(req.user!, req.query.ics)
     const page = pageNumber(req.query.page)
     const { users, total } = await userAdmin.list(req.user!, icsId, page, pageSize)
-    res.render('admin/users', { title: 'Users', users, roleLabels, ...pagination(page, total, `/admin/users?ics=${icsId}&`) })
+    res.render('admin/users', {
+      title: 'Users',
+      rows: await keptRows(req.app, rows, users, {
+        view: 'admin/_user-row',
+        as: 'u',
+        key: (u) => [
+          u.id,
+          u.name,
+          u.email,
+          u.isActive,
+          u.lastSignInAt,
+          ...u.memberships.flatMap((m) => [m.role, m.organisationName, m.placeName]),
+        ],
+        locals: { roleLabels },
+      }),
+      ...pagination(page, total, `/admin/users?ics=${icsId}&`),
+    })
   })
 
   async function renderUser(req: Request, res: Response, { errors, values }: FormState) {
