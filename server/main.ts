@@ -52,6 +52,11 @@ function serve(config: AppConfig, logger: Logger, db: Database): void {
   const services = createServices(db, config, logger)
   const app = createApp({ config, db, logger, services, lifecycle })
   const server = http.createServer(app)
+  // An idle keep-alive connection is closed after 65 s, not Node's 5: a client (or a load
+  // balancer, whose idle timeout is commonly 60 s) that sends a request on a connection just as the
+  // server closes it gets a reset instead of an answer. The header timeout must be the longer.
+  server.keepAliveTimeout = 65_000
+  server.headersTimeout = 66_000
   // Every serving process runs the scheduler; a lease in the database lets one at a time run each job.
   const scheduler = startBackgroundJobs(config, db, services, logger)
   installGracefulShutdown(server, db, lifecycle, logger, { stopBackgroundWork: async () => scheduler?.stop() })
