@@ -57,8 +57,8 @@ export interface AuditEventSqlRow {
   ip: string | null
 }
 
-/** An audit event read with `auditEventColumns`, its details still the JSON text stored (the export writes it as it is). */
-export function auditEventOf(r: AuditEventSqlRow): Omit<AuditEventRow, 'details'> & { details: string | null } {
+/** An audit event read with `auditEventColumns`, its details as `details` makes them (built field by field: a page maps fifty). */
+function eventOf<Details>(r: AuditEventSqlRow, details: (text: string | null) => Details) {
   return {
     id: Number(r.id),
     occurredAt: toDate(r.occurred_at),
@@ -67,9 +67,14 @@ export function auditEventOf(r: AuditEventSqlRow): Omit<AuditEventRow, 'details'
     actorEmail: r.email,
     subjectType: r.subject_type,
     subjectId: r.subject_id,
-    details: r.details,
+    details: details(r.details),
     ip: r.ip,
   }
+}
+
+/** An audit event read with `auditEventColumns`, its details still the JSON text stored (the export writes it as it is). */
+export function auditEventOf(r: AuditEventSqlRow): Omit<AuditEventRow, 'details'> & { details: string | null } {
+  return eventOf(r, (text) => text)
 }
 
 /** An audit event's row as written. */
@@ -123,19 +128,9 @@ function listQueries(db: Database, params: ShapedParams) {
 const countReads = shapedReads<{ of_ics: unknown; sign_ins: unknown }>(100)
 const pageReads = shapedReads<AuditEventSqlRow>(200)
 
-/** An event of the trail's page, its details parsed: built field by field, as a page maps fifty at a time. */
+/** An event of the trail's page, its details parsed. */
 function listedEventOf(r: AuditEventSqlRow): AuditEventRow {
-  return {
-    id: Number(r.id),
-    occurredAt: toDate(r.occurred_at),
-    kind: r.kind,
-    actorName: r.name,
-    actorEmail: r.email,
-    subjectType: r.subject_type,
-    subjectId: r.subject_id,
-    details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : {},
-    ip: r.ip,
-  }
+  return eventOf(r, (text) => (text ? (JSON.parse(text) as Record<string, unknown>) : {}))
 }
 
 /** The audit trail: append-only events, read a page at a time or as one subject's history. */
