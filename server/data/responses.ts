@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import type { Database } from '../db/connection'
 import { compiledRead } from '../db/compiledRead'
+import { idParams, idsOf, shapedReads, type ShapedParams } from './shapedReads'
 import { timestamp, toBoolean, toCount, toDate, toDateOrNull } from '../db/values'
 import type { AnswerValue } from '../assessment/answers'
 import type { CriterionRow, Executor } from './frameworks'
@@ -213,26 +214,15 @@ const readDomainAnswersAndCompletion = compiledRead<{ responseId: number; domain
   ['responseId', 'domainCode'],
 )
 
-/** A save's read of its domain's answers, compiled once per number of criteria (a domain has a few). */
-const versionedAnswerReads = new Map<number, (db: Executor, params: Record<string, number>) => Promise<Array<StoredAnswerRow & { criterion_id: number }>>>()
-function readVersionedAnswers(count: number) {
-  let read = versionedAnswerReads.get(count)
-  if (!read) {
-    const names = Array.from({ length: count }, (_, i) => `criterion${i}`)
-    read = compiledRead<Record<string, number>, StoredAnswerRow & { criterion_id: number }>(
-      (db, params) =>
-        db('answers')
-          .where('response_id', params.responseId!)
-          .whereIn(
-            'criterion_id',
-            names.map((name) => params[name]!),
-          )
-          .select('criterion_id', 'level', 'not_sure', 'evidence', 'support_needed', 'target_level', 'version'),
-      ['responseId', ...names],
-    )
-    versionedAnswerReads.set(count, read)
-  }
-  return read
+/** A save's read of its domain's answers, compiled once per number of criteria (see shapedReads; a domain has a few). */
+const versionedAnswerReads = shapedReads<StoredAnswerRow & { criterion_id: number }>(50)
+function readVersionedAnswers(params: ShapedParams) {
+  return versionedAnswerReads(params, '', (db, p) =>
+    db('answers')
+      .where('response_id', p.responseId!)
+      .whereIn('criterion_id', idsOf('criterion', p))
+      .select('criterion_id', 'level', 'not_sure', 'evidence', 'support_needed', 'target_level', 'version'),
+  )
 }
 
 /** An answer's columns as a save writes them. */
@@ -374,9 +364,8 @@ export class ResponseData {
 
   /** Some criteria's answers (a domain's, at a save), by criterion code, with only what a save compares (no names to join). */
   async versionedAnswers(responseId: number, criteria: CriterionRow[], executor: Executor): Promise<Map<string, VersionedAnswer>> {
-    const params: Record<string, number> = { responseId }
-    criteria.forEach((c, i) => (params[`criterion${i}`] = c.id))
-    const rows = await readVersionedAnswers(criteria.length)(executor, params)
+    const params = { responseId, ...idParams('criterion', criteria.map((c) => c.id)) }
+    const rows = await readVersionedAnswers(params)(executor, params)
     const codes = new Map(criteria.map((c) => [c.id, c.code]))
     return new Map(
       rows.map((r) => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import ejs from 'ejs'
 import type { Application, Response } from 'express'
+import { escapeHtml } from './compile'
 import { renderView } from './render'
 
 /**
@@ -84,5 +84,5 @@ export const formTokenMarker = `form-token-${randomUUID()}`
 
 /** A kept part with this response's form token in the marker's places, escaped as `<%= %>` escapes it. */
 export function withFormToken(html: string, res: Response): string {
-  return html.includes(formTokenMarker) ? html.replaceAll(formTokenMarker, ejs.escapeXML(String(res.locals.csrfToken ?? ''))) : html
+  return html.includes(formTokenMarker) ? html.replaceAll(formTokenMarker, escapeHtml(res.locals.csrfToken ?? '')) : html
 }
