@@ -19,6 +19,7 @@ import { NotFoundError } from '../errors'
 import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
 import { keptFragment, renderPartial } from '../views/fragments'
+import { BoundedCache } from '../dashboard/boundedCache'
 import { parseIsoDate } from '../time/london'
 import { actionStatuses, type PlaceReturnService } from '../services/placeReturnService'
 import type { DashboardService } from '../services/dashboardService'
@@ -184,6 +185,10 @@ export function placeRoutes(placeReturns: PlaceReturnService, dashboards: Dashbo
         )),
       sourceLabels,
       actionStatuses,
+      addActionFields:
+        page.canEditPlan && latest && errors.length === 0 && Object.keys(values).length === 0
+          ? await blankActionFields(res, page)
+          : undefined,
       values: { status: 'not_started', ...shownAgain(values) },
       ...formErrorView(errors),
     })
@@ -253,6 +258,26 @@ function levelsTables(latest: object): WeakMap<object, string> {
   let tables = levelsTablesByLatest.get(latest)
   if (!tables) levelsTablesByLatest.set(latest, (tables = new WeakMap()))
   return tables
+}
+
+/**
+ * The place page's blank "add an action" form shows only the criteria (with whether each meets its
+ * threshold) and the place's organisations: it is kept under exactly those, rather than rendering
+ * its lists and radios on every visit. A form shown again with what someone typed is never kept.
+ */
+const blankActionForms = new BoundedCache<string, string>(500)
+type PlacePage = Awaited<ReturnType<PlaceReturnService['placePage']>>
+
+function blankActionFields(res: Response, page: PlacePage): Promise<string> {
+  const latest = page.latest!
+  const unmet = new Set(latest.readiness.unmet)
+  let key = ''
+  for (const c of latest.criteria) key += `${c.criterion.code}\u0000${c.criterion.title}\u0000${unmet.has(c.criterion.code)}\u0000`
+  key += '\u0001'
+  for (const o of page.organisations) key += `${o.id}\u0000${o.name}\u0000`
+  return keptFragment(res.app, blankActionForms, key, () =>
+    renderPartial(res.app, 'places/_action-fields', { page, values: { status: 'not_started' }, actionStatuses }),
+  )
 }
 
 /** A date field can only show a real date; anything else comes back blank, with its error. */

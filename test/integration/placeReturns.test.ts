@@ -322,6 +322,9 @@ describe('the development plan and the place page', () => {
       })
       expect(invalid.status).toBe(400)
       expect(errorSummaryOf(invalid.text)).toEqual(['Enter what the action is', 'Enter the due date as a real date'])
+      // What was typed comes back with the errors; the blank form shown to the next visit stays blank.
+      expect(invalid.text).toMatch(/<option value="DD3" selected>/)
+      expect((await lead.get(`/places/${wirral.id}`)).text).not.toMatch(/<option value="DD3" selected>/)
       const added = await submitForm(lead, `/places/${wirral.id}`, `/places/${wirral.id}/actions`, {
         criterionCode: 'DD3',
         description: 'Shared care record live in every PCN',
@@ -358,6 +361,23 @@ describe('the development plan and the place page', () => {
       const readOnly = await viewer.get(`/places/${wirral.id}`)
       expect(readOnly.status).toBe(200)
       expect(readOnly.text).not.toContain('Add an action')
+
+      // The blank form's lists are kept, under the criteria and organisations they show: a renamed
+      // or a new organisation is in the owner list at once.
+      const ownerOptions = async () => {
+        const text = (await lead.get(`/places/${wirral.id}`)).text
+        const list = text.slice(text.indexOf('id="action-owner"'), text.indexOf('</select>', text.indexOf('id="action-owner"')))
+        return [...list.matchAll(/<option value="(\d*)"[^>]*>([^<]*)<\/option>/g)].map((m) => [m[1], m[2]])
+      }
+      expect(await ownerOptions()).toContainEqual([String(council.id), 'Wirral Council'])
+      await context.db('organisations').where({ id: council.id }).update({ name: 'Wirral Borough Council' })
+      await context
+        .db('organisations')
+        .insert({ place_id: wirral.id, name: 'Wirral Carers Network', kind: 'vcse', created_at: timestamp(context.clock.now()) })
+      const renamed = await ownerOptions()
+      expect(renamed).toContainEqual([String(council.id), 'Wirral Borough Council'])
+      expect(renamed).not.toContainEqual([String(council.id), 'Wirral Council'])
+      expect(renamed.map(([, name]) => name)).toContain('Wirral Carers Network')
       const other = await submitForm(viewer, `/places/${wirral.id}`, `/places/${wirral.id}/actions`, {
         criterionCode: 'DD3',
         description: 'x',
