@@ -78,15 +78,11 @@ export class DatabaseSessionStore extends session.Store {
       .catch((error: unknown) => callback?.(error))
   }
 
-  /**
-   * express-session calls this on every request whose session did not change, which would
-   * make every request a database write. It need not be: the row's expiry only bounds how long
-   * an abandoned row is kept, and an active session is written anyway (set) whenever its
-   * lastSeenAt moves, at least once a minute, which moves the expiry on with it.
-   */
-  override touch(_sid: string, _data: session.SessionData, callback?: Callback): void {
-    callback?.()
-  }
+  // No `touch`: express-session would call it on every request whose session did not change, to
+  // move the row's expiry on, and check the session once more (a hash of it) to decide so. It
+  // need not: the row's expiry only bounds how long an abandoned row is kept, and an active
+  // session is written anyway (set) whenever its lastSeenAt moves, at least once a minute, which
+  // moves the expiry on with it. Without it, an unchanged session's response is simply ended.
 
   override destroy(sid: string, callback?: Callback): void {
     this.db('sessions')

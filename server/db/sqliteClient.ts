@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module'
-import type { Knex } from 'knex'
+import { KnexTimeoutError, type Knex } from 'knex'
 
 /**
- * knex's better-sqlite3 client, writing LIMIT and OFFSET into the SQL as integers instead of
- * binding them as parameters.
+ * knex's better-sqlite3 client, with two changes: its one connection is lent by
+ * SingleConnectionPool (below) rather than knex's pool, and LIMIT and OFFSET are written into the
+ * SQL as integers instead of bound as parameters.
  *
  * Why: SQLite's query planner may use a LIMIT's value, so a statement whose LIMIT or OFFSET is a
  * bound parameter is marked to be prepared again whenever that parameter is bound
@@ -40,8 +41,136 @@ class LiteralLimitQueryCompiler extends SqliteQueryCompiler {
   }
 }
 
+/** What knex's pool settings give a pool: how to open and close a connection, and how long a caller may wait. */
+interface PoolSettings {
+  create(): Promise<unknown>
+  destroy(connection: unknown): unknown
+  acquireTimeoutMillis: number
+}
+
+interface Waiter {
+  resolve(connection: unknown): void
+  reject(error: unknown): void
+  timer: NodeJS.Timeout
+}
+
+/**
+ * SQLite's one connection (better-sqlite3 runs statements synchronously, so one is all a process
+ * can use), lent to one caller at a time, in the order they asked: a transaction keeps it until it
+ * ends, and everyone else waits for it (up to knex's acquire timeout).
+ *
+ * Why not knex's own pool (tarn): lending the connection through it set up a timeout timer and a
+ * validation for every query, 7–9 µs each time (a page makes three to five queries), which is
+ * several times what SQLite takes to run most of them. Here a connection that is free is handed
+ * over at once, and a timer is set only for a caller that has to wait. It is opened when first
+ * asked for and closed by `destroy`, as knex's pool does with `min: 1, max: 1`.
+ */
+export class SingleConnectionPool {
+  private connection: unknown
+  private opening: Promise<void> | undefined
+  private lent = false
+  private readonly waiting: Waiter[] = []
+  private destroyed = false
+  /** Called when the connection comes back, while `destroy` waits for it. */
+  private onReturn: (() => void) | undefined
+
+  constructor(private readonly settings: PoolSettings) {}
+
+  /** As tarn's acquire: `promise` gives the connection once it is this caller's. */
+  acquire(): { promise: Promise<unknown> } {
+    if (this.destroyed) return { promise: Promise.reject(new Error('aborted: the database is being closed')) }
+    if (!this.lent && this.connection !== undefined) {
+      this.lent = true
+      return { promise: Promise.resolve(this.connection) }
+    }
+    const promise = new Promise<unknown>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiting.splice(this.waiting.indexOf(waiter), 1)
+          reject(
+            new KnexTimeoutError(
+              'Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?',
+            ),
+          )
+        }, this.settings.acquireTimeoutMillis),
+      }
+      this.waiting.push(waiter)
+    })
+    if (this.connection === undefined) this.open()
+    return { promise }
+  }
+
+  /** As tarn's release: false for a connection that is not the one lent. */
+  release(connection: unknown): boolean {
+    if (!this.lent || connection !== this.connection) return false
+    this.lent = false
+    this.lendToNext()
+    this.onReturn?.()
+    return true
+  }
+
+  /** Waits for the connection to come back (callers already waiting are served first), then closes it. */
+  async destroy(): Promise<void> {
+    this.destroyed = true
+    await this.opening
+    while (this.lent) await new Promise<void>((resolve) => (this.onReturn = resolve))
+    this.onReturn = undefined
+    for (const waiter of this.waiting.splice(0)) {
+      clearTimeout(waiter.timer)
+      waiter.reject(new Error('aborted: the database is being closed'))
+    }
+    const connection = this.connection
+    this.connection = undefined
+    if (connection !== undefined) await this.settings.destroy(connection)
+  }
+
+  private open(): void {
+    this.opening ??= this.settings.create().then(
+      (connection) => {
+        this.connection = connection
+        this.opening = undefined
+        this.lendToNext()
+      },
+      (error: unknown) => {
+        // As knex's pool does (propagateCreateError): whoever was waiting gets the error; the next caller tries again.
+        this.opening = undefined
+        for (const waiter of this.waiting.splice(0)) {
+          clearTimeout(waiter.timer)
+          waiter.reject(error)
+        }
+      },
+    )
+  }
+
+  private lendToNext(): void {
+    if (this.lent || this.connection === undefined) return
+    const next = this.waiting.shift()
+    if (!next) return
+    clearTimeout(next.timer)
+    this.lent = true
+    next.resolve(this.connection)
+  }
+}
+
+/** knex's client's own pool setting-up, which this client replaces. */
+interface ClientInternals {
+  pool: unknown
+  _ownsPool: boolean
+  config: Knex.Config
+  getPoolSettings(pool: Knex.PoolConfig | undefined): PoolSettings
+}
+
 export class SqliteClient extends BetterSqlite3Client {
   override queryCompiler(builder: unknown, formatter?: unknown): QueryCompiler {
     return new LiteralLimitQueryCompiler(this, builder, formatter)
+  }
+
+  override initializePool(config: Knex.Config = (this as unknown as ClientInternals).config): void {
+    const client = this as unknown as ClientInternals
+    if (client.pool) return
+    client.pool = new SingleConnectionPool(client.getPoolSettings(config.pool))
+    client._ownsPool = true
   }
 }

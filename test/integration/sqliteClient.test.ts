@@ -1,4 +1,5 @@
 import { isPostgres } from '../../server/db/connection'
+import { SingleConnectionPool } from '../../server/db/sqliteClient'
 import { createTestDatabase, type TestDatabase } from '../helpers/database'
 
 /**
@@ -57,5 +58,51 @@ describe('LIMIT and OFFSET', () => {
         .toSQL().sql,
     ).toMatch(/ limit 7$/)
     expect(db('users').offset(4).select('id').toSQL().sql).toMatch(/ limit -1 offset 4$/)
+  })
+})
+
+/**
+ * On SQLite, the one connection is lent by the client's own pool (SingleConnectionPool), not
+ * knex's: a query made while a transaction holds it waits for the transaction to end, and then
+ * sees what it committed (or not, if it rolled back). On PostgreSQL, as ever, it does not wait.
+ */
+describe('the connection, while a transaction holds it', () => {
+  let database: TestDatabase
+  beforeAll(async () => {
+    database = await createTestDatabase()
+  })
+  afterAll(() => database.destroy())
+
+  const count = async () => Number(((await database.db('ics').count({ n: '*' }).first()) as { n: number | string }).n)
+
+  it.each([
+    ['committed', true],
+    ['rolled back', false],
+  ])('a read waits for a transaction that is then %s, and sees its outcome', async (_outcome, commits) => {
+    const { db } = database
+    if (!isPostgres(db)) expect((db.client as unknown as { pool: unknown }).pool).toBeInstanceOf(SingleConnectionPool)
+    const before = await count()
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    let inserted!: () => void
+    const insertedYet = new Promise<void>((resolve) => (inserted = resolve))
+    const transaction = db
+      .transaction(async (trx) => {
+        await trx('ics').insert({ name: `Held ${String(commits)}`, slug: `held-${String(commits)}`, created_at: new Date().toISOString() })
+        inserted()
+        await held
+        if (!commits) throw new Error('rolled back on purpose')
+      })
+      .catch(() => undefined)
+    await insertedYet
+    const read = count()
+    let readDone = false
+    void read.then(() => (readDone = true))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    if (!isPostgres(db)) expect(readDone).toBe(false)
+    release()
+    await transaction
+    // PostgreSQL's read did not wait, and saw nothing uncommitted.
+    expect(await read).toBe(!isPostgres(db) && commits ? before + 1 : before)
   })
 })
