@@ -51,7 +51,8 @@ interface PoolSettings {
 interface Waiter {
   resolve(connection: unknown): void
   reject(error: unknown): void
-  timer: NodeJS.Timeout
+  /** When it gives up waiting (performance.now()). */
+  deadline: number
 }
 
 /**
@@ -62,8 +63,10 @@ interface Waiter {
  * Why not knex's own pool (tarn): lending the connection through it set up a timeout timer and a
  * validation for every query, 7–9 µs each time (a page makes three to five queries), which is
  * several times what SQLite takes to run most of them. Here a connection that is free is handed
- * over at once, and a timer is set only for a caller that has to wait. It is opened when first
- * asked for and closed by `destroy`, as knex's pool does with `min: 1, max: 1`.
+ * over at once; callers that have to wait (under load, most of those during another request's
+ * query) are given up on by one timer that looks at the longest-waiting every so often, rather
+ * than a timer each. The connection is opened when first asked for and closed by `destroy`, as
+ * knex's pool does with `min: 1, max: 1`.
  */
 export class SingleConnectionPool {
   private connection: unknown
@@ -71,6 +74,8 @@ export class SingleConnectionPool {
   private lent = false
   private readonly waiting: Waiter[] = []
   private destroyed = false
+  /** Gives up on callers waiting past their deadline; runs only while someone waits. */
+  private sweeper: NodeJS.Timeout | undefined
   /** Called when the connection comes back, while `destroy` waits for it. */
   private onReturn: (() => void) | undefined
 
@@ -84,20 +89,9 @@ export class SingleConnectionPool {
       return { promise: Promise.resolve(this.connection) }
     }
     const promise = new Promise<unknown>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.waiting.splice(this.waiting.indexOf(waiter), 1)
-          reject(
-            new KnexTimeoutError(
-              'Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?',
-            ),
-          )
-        }, this.settings.acquireTimeoutMillis),
-      }
-      this.waiting.push(waiter)
+      this.waiting.push({ resolve, reject, deadline: performance.now() + this.settings.acquireTimeoutMillis })
     })
+    this.sweeper ??= setInterval(() => this.giveUpOnLate(), Math.min(1000, this.settings.acquireTimeoutMillis))
     if (this.connection === undefined) this.open()
     return { promise }
   }
@@ -117,10 +111,7 @@ export class SingleConnectionPool {
     await this.opening
     while (this.lent) await new Promise<void>((resolve) => (this.onReturn = resolve))
     this.onReturn = undefined
-    for (const waiter of this.waiting.splice(0)) {
-      clearTimeout(waiter.timer)
-      waiter.reject(new Error('aborted: the database is being closed'))
-    }
+    this.rejectAllWaiting(new Error('aborted: the database is being closed'))
     const connection = this.connection
     this.connection = undefined
     if (connection !== undefined) await this.settings.destroy(connection)
@@ -136,10 +127,7 @@ export class SingleConnectionPool {
       (error: unknown) => {
         // As knex's pool does (propagateCreateError): whoever was waiting gets the error; the next caller tries again.
         this.opening = undefined
-        for (const waiter of this.waiting.splice(0)) {
-          clearTimeout(waiter.timer)
-          waiter.reject(error)
-        }
+        this.rejectAllWaiting(error)
       },
     )
   }
@@ -148,9 +136,31 @@ export class SingleConnectionPool {
     if (this.lent || this.connection === undefined) return
     const next = this.waiting.shift()
     if (!next) return
-    clearTimeout(next.timer)
     this.lent = true
     next.resolve(this.connection)
+  }
+
+  /** Those who asked first have the earliest deadlines: the late are at the front. */
+  private giveUpOnLate(): void {
+    const now = performance.now()
+    while (this.waiting.length > 0 && this.waiting[0]!.deadline <= now)
+      this.waiting
+        .shift()!
+        .reject(
+          new KnexTimeoutError(
+            'Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?',
+          ),
+        )
+    if (this.waiting.length === 0) {
+      clearInterval(this.sweeper)
+      this.sweeper = undefined
+    }
+  }
+
+  private rejectAllWaiting(error: unknown): void {
+    for (const waiter of this.waiting.splice(0)) waiter.reject(error)
+    clearInterval(this.sweeper)
+    this.sweeper = undefined
   }
 }
 
