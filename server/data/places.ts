@@ -1,5 +1,6 @@
 import type { Database } from '../db/connection'
 import { compiledRead } from '../db/compiledRead'
+import { shapedReads, type ShapedParams } from './shapedReads'
 import { timestamp, toBoolean, toCount, toDateOrNull } from '../db/values'
 import type { Executor } from './frameworks'
 
@@ -72,6 +73,9 @@ export function slugify(name: string): string {
  */
 const placeQuery = (db: Executor, id: number) => db('places').where({ id }).first('id', 'ics_id', 'name', 'slug', 'retired_at')
 /** A place, read on every place page: compiled once. */
+/** The lists of organisations, one compiled read per kind of filter (listOrganisations). */
+const organisationLists = shapedReads<OrganisationRow>(2)
+
 const readPlace = compiledRead<{ id: number }, PlaceRow>((db, { id }) => placeQuery(db, id), ['id'])
 
 export class PlaceData {
@@ -195,12 +199,21 @@ export class PlaceData {
       .select('o.id', 'o.place_id', 'p.ics_id', 'o.name', 'o.kind', 'p.name as place_name', 'o.retired_at')
   }
 
-  /** Organisations of an ICS (or one place of it), by place and name; retired ones only when asked for. */
-  async listOrganisations(filter: { icsId: number; placeId?: number; includeRetired?: boolean }): Promise<OrganisationRecord[]> {
-    const query = this.organisations(this.db).where('p.ics_id', filter.icsId).orderBy(['p.name', 'o.name'])
-    if (filter.placeId !== undefined) query.where('o.place_id', filter.placeId)
-    if (!filter.includeRetired) query.whereNull('o.retired_at').whereNull('p.retired_at')
-    return ((await query) as OrganisationRow[]).map(toOrganisation)
+  /**
+   * The organisations of an ICS (or of one place of it) that are not retired, in places that are
+   * not, by place and name. Read on every place page, so compiled once per filter (shapedReads).
+   */
+  async listOrganisations(filter: { icsId: number; placeId?: number }): Promise<OrganisationRecord[]> {
+    const params: ShapedParams = filter.placeId === undefined ? { icsId: filter.icsId } : { icsId: filter.icsId, placeId: filter.placeId }
+    const read = organisationLists(params, '', (db, p) => {
+      const query = this.organisations(db)
+        .where('p.ics_id', p.icsId!)
+        .whereNull('o.retired_at')
+        .whereNull('p.retired_at')
+        .orderBy(['p.name', 'o.name'])
+      return p.placeId === undefined ? query : query.where('o.place_id', p.placeId)
+    })
+    return (await read(this.db, params)).map(toOrganisation)
   }
 
   /** A place's organisations, retired ones included, with their contacts and responses counted in SQL. */
