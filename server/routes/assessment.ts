@@ -14,6 +14,7 @@ import { NotFoundError, ValidationError } from '../errors'
 import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
 import { keptFragment, renderPartial } from '../views/fragments'
+import { BoundedCache } from '../dashboard/boundedCache'
 import { statusTags } from './statusTags'
 import type { AssessmentContext, AssessmentService, ConflictingAnswer, SaveResult } from '../services/assessmentService'
 import type { CriterionRow } from '../data/frameworks'
@@ -101,6 +102,42 @@ async function choiceFields(
   return fields
 }
 
+type ChoiceFields = Awaited<ReturnType<typeof choiceFields>>
+
+/**
+ * Each criterion's part of a domain's page (its text, level radios, evidence, support and target)
+ * as it shows a saved answer, kept whole: on a domain's page, which partners return to as they
+ * work and colleagues read, these parts are most of the page, and rendering them field by field
+ * cost more than everything else the page does. A part is kept under the framework version (a
+ * round's is locked), the criterion, whether it can be changed, and the answer's version and
+ * fingerprint, which cover everything it shows (the level, "not sure", evidence, support and
+ * target), so a changed answer is never shown from a kept part. Nothing of the request is in it.
+ */
+const criterionParts = new WeakMap<FrameworkDocument, BoundedCache<string, string>>()
+const noKeptCriteria = new Map<string, string>()
+
+async function keptCriterionParts(
+  res: Response,
+  ctx: AssessmentContext,
+  criteria: CriterionRow[],
+  shown: Map<string, TypedAnswer>,
+  locals: () => Promise<object>,
+): Promise<Map<string, string>> {
+  let store = criterionParts.get(ctx.framework)
+  if (!store) criterionParts.set(ctx.framework, (store = new BoundedCache(2000)))
+  const parts = new Map<string, string>()
+  let shared: object | undefined
+  for (const criterion of criteria) {
+    const t = shown.get(criterion.code)!
+    const key = `${ctx.editable ? 'edit' : 'read'}\u0000${criterion.code}\u0000${t.version}\u0000${t.base}`
+    const part = await keptFragment(res.app, store, key, async () =>
+      renderPartial(res.app, 'assessment/_criterion', { ...(shared ??= await locals()), criterion, t, conflict: undefined }),
+    )
+    parts.set(criterion.code, part)
+  }
+  return parts
+}
+
 function errorsOf(errors: FormError[] | undefined): Record<string, string> {
   return formErrorView(errors ?? []).fieldErrors
 }
@@ -160,28 +197,40 @@ export function assessmentRoutes(assessments: AssessmentService) {
     }
     let savedTyped: Map<string, TypedAnswer> | undefined
     const saved = () => (savedTyped ??= assessments.savedTyped(ctx, criteria))
+    const shown = typed ?? saved()
     const domainIndex = ctx.framework.domains.findIndex((d) => d.code === domainCode)
+    // What each criterion's part of the page reads, besides its own criterion and answer.
+    const criterionLocals = {
+      ctx,
+      fieldIds,
+      maxEvidenceLength,
+      maxSupportLength,
+      levelField: (criterion: CriterionWithDescriptors, value: string, error?: string) =>
+        levelField(ctx.framework, criterion, value, error),
+      targetField: (criterion: CriterionWithDescriptors, value: string, error?: string) =>
+        targetField(ctx.framework, criterion, value, error),
+      ...levelWriters(ctx.framework),
+    }
+    let choices: ChoiceFields | undefined
+    const choiceFieldsOnce = async () =>
+      (choices ??= ctx.editable ? await choiceFields(res, ctx.framework, criteria, shown, errorsOf(options.errors)) : noChoiceFields)
+    // Only the saved answers, as they are, are kept: never what someone typed, an error or a colleague's change.
+    const keptCriteria =
+      typed === undefined && !options.errors?.length && !options.conflicts?.length
+        ? await keptCriterionParts(res, ctx, criteria, shown, async () => ({ ...criterionLocals, choiceFields: await choiceFieldsOnce() }))
+        : noKeptCriteria
     if (options.status) res.status(options.status)
     res.render('assessment/domain', {
       title: domain.title,
-      ctx,
       base: basePath(ctx),
       domain,
       domainNumber: domainIndex + 1,
       domainCount: ctx.framework.domains.length,
       criteria,
-      typed: typed ?? saved(),
-      levelField: (criterion: CriterionWithDescriptors, value: string, error?: string) =>
-        levelField(ctx.framework, criterion, value, error),
-      targetField: (criterion: CriterionWithDescriptors, value: string, error?: string) =>
-        targetField(ctx.framework, criterion, value, error),
-      choiceFields: ctx.editable
-        ? await choiceFields(res, ctx.framework, criteria, typed ?? saved(), errorsOf(options.errors))
-        : noChoiceFields,
-      ...levelWriters(ctx.framework),
-      fieldIds,
-      maxEvidenceLength,
-      maxSupportLength,
+      typed: shown,
+      keptCriteria,
+      ...criterionLocals,
+      choiceFields: keptCriteria.size === criteria.length ? noChoiceFields : await choiceFieldsOnce(),
       conflicts: options.conflicts ?? [],
       notice,
       daysLeft: assessments.daysLeft(ctx.deadline),

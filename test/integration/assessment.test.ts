@@ -202,6 +202,35 @@ describe('saving answers', () => {
     expect(stored).toMatchObject({ level: 3, evidence: 'Hana: vision approved in March.', version: 2 })
   })
 
+  it('shows each criterion as it is saved now, however it was changed, as a form to its partners and read-only to the ICS lead', async () => {
+    const { context, base, organisationId } = setup
+    const hana = await signIn(context.app, partnerEmail, testDemoPassword)
+    const chris = await signIn(context.app, colleagueEmail, testDemoPassword)
+    const evidenceShown = async (agent: Agent) =>
+      /id="evidence-AV1"[^>]*>([^<]*)<\/textarea>/.exec((await agent.get(`${base}/domains/AV`)).text)?.[1]
+    expect(await evidenceShown(hana)).toBe('')
+    expect((await postDomain(chris, base, 'AV', { 'level-AV1': '2', 'evidence-AV1': 'Board minutes, May' })).status).toBe(303)
+    expect(await evidenceShown(hana)).toBe('Board minutes, May')
+    expect((await hana.get(`${base}/domains/AV`)).text).toMatch(/id="level-AV1-2"[^>]* value="2" checked/)
+    // Changed with no new version (as a database restored by hand could leave it): the page shows what is stored.
+    const stored = (await context
+      .db('answers as a')
+      .join('responses as r', 'r.id', 'a.response_id')
+      .join('framework_criteria as c', 'c.id', 'a.criterion_id')
+      .where({ 'r.organisation_id': organisationId, 'r.round_id': setup.roundId, 'c.code': 'AV1' })
+      .first('a.id', 'a.version')) as { id: number; version: number }
+    await context.db('answers').where({ id: stored.id }).update({ evidence: 'Restored & reviewed', level: 4 })
+    expect(await evidenceShown(hana)).toBe('Restored &amp; reviewed')
+    expect((await hana.get(`${base}/domains/AV`)).text).toMatch(/id="level-AV1-4"[^>]* value="4" checked/)
+    expect((await storedAnswer(context, organisationId, 'AV1')).version).toBe(stored.version)
+    // The same answer, read by the ICS lead: shown, but not as a form.
+    const lead = await signIn(context.app, 'ics.lead@example.org', testDemoPassword)
+    const read = (await lead.get(`${base}/domains/AV`)).text
+    expect(read).not.toContain('id="evidence-AV1"')
+    expect(read).toContain('Restored &amp; reviewed')
+    expect(await evidenceShown(hana)).toBe('Restored &amp; reviewed')
+  })
+
   it('lets two colleagues change different criteria at the same time', async () => {
     const { context, base, organisationId } = setup
     const hana = await signIn(context.app, partnerEmail, testDemoPassword)
