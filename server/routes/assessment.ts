@@ -124,7 +124,7 @@ async function keptCriterionParts(
   locals: () => Promise<object>,
 ): Promise<Map<string, string>> {
   let store = criterionParts.get(ctx.framework)
-  if (!store) criterionParts.set(ctx.framework, (store = new BoundedCache(2000)))
+  if (!store) criterionParts.set(ctx.framework, (store = new BoundedCache(1000)))
   const parts = new Map<string, string>()
   let shared: object | undefined
   for (const criterion of criteria) {
