@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { BoundedCache } from '../dashboard/boundedCache'
+import { BoundedCache } from '../boundedCache'
 import { compiledRead } from '../db/compiledRead'
 import type { Database } from '../db/connection'
 

@@ -5,7 +5,7 @@ import { levelWriters } from '../framework/levels'
 import { frameworkSchema } from '../framework/validate'
 import { NotFoundError } from '../errors'
 import type { FrameworkService } from '../services/frameworkService'
-import { BoundedCache } from '../dashboard/boundedCache'
+import { BoundedCache } from '../boundedCache'
 import { renderView } from '../views/render'
 
 export function frameworkRoutes(frameworks: FrameworkService) {

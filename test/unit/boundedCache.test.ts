@@ -1,4 +1,4 @@
-import { BoundedCache } from '../../server/dashboard/boundedCache'
+import { BoundedCache } from '../../server/boundedCache'
 
 describe('the bounded cache', () => {
   it('keeps at most its capacity, dropping the least recently used', () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import express, { type Response } from 'express'
-import { BoundedCache } from '../../server/dashboard/boundedCache'
+import { BoundedCache } from '../../server/boundedCache'
 import { createViewEngine } from '../../server/views/engine'
 import { formTokenMarker, keptFragment, keptRows, withFormToken } from '../../server/views/fragments'
 

@@ -8,7 +8,7 @@ import type { InvitationService } from '../../services/invitationService'
 import { actorOf, handleForm, type FormState } from '../forms'
 import { idParam } from '../params'
 import { pageNumber, pageSize, pagination } from './pagination'
-import { BoundedCache } from '../../dashboard/boundedCache'
+import { BoundedCache } from '../../boundedCache'
 import { formTokenMarker, keptFragment, keptRows, renderPartial, withFormToken } from '../../views/fragments'
 import { currentIcsId, roleItems, scopeItems } from './scope'
 

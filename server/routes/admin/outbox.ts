@@ -3,7 +3,7 @@ import { guardedRouter } from '../../auth/guardedRouter'
 import { NotFoundError } from '../../errors'
 import { maxDeliveryAttempts, type Mailer } from '../../services/mailer'
 import { idParam } from '../params'
-import { BoundedCache } from '../../dashboard/boundedCache'
+import { BoundedCache } from '../../boundedCache'
 import { keptRows } from '../../views/fragments'
 import { pageNumber, pageSize, pagination } from './pagination'
 

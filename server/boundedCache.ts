@@ -1,7 +1,8 @@
 /**
  * A small in-process cache that keeps the most recently used entries up to a fixed count, so its
  * memory stays bounded whatever is asked of it. Entries are only ever reused under a key that says
- * everything they depend on (see the dashboard service), so there is nothing to invalidate.
+ * everything they depend on (the dashboards, kept parts of pages, compiled reads), so there is nothing
+ * to invalidate.
  */
 export class BoundedCache<K, V> {
   private readonly entries = new Map<K, V>()
