@@ -73,10 +73,10 @@ export function slugify(name: string): string {
  */
 const placeQuery = (db: Executor, id: number) => db('places').where({ id }).first('id', 'ics_id', 'name', 'slug', 'retired_at')
 /** A place, read on every place page: compiled once. */
+const readPlace = compiledRead<{ id: number }, PlaceRow>((db, { id }) => placeQuery(db, id), ['id'])
+
 /** The lists of organisations, one compiled read per kind of filter (listOrganisations). */
 const organisationLists = shapedReads<OrganisationRow>(2)
-
-const readPlace = compiledRead<{ id: number }, PlaceRow>((db, { id }) => placeQuery(db, id), ['id'])
 
 export class PlaceData {
   constructor(private readonly db: Database) {}
