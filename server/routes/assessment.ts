@@ -13,7 +13,7 @@ import { levelLabel, levelWriters } from '../framework/levels'
 import { NotFoundError, ValidationError } from '../errors'
 import { actorOf, blankForm, handleForm, type FormState } from './forms'
 import { idParam } from './params'
-import { keptFragment, renderPartial } from '../views/fragments'
+import { keptFragment, keptRows, renderPartial } from '../views/fragments'
 import { BoundedCache } from '../boundedCache'
 import { statusTags } from './statusTags'
 import type { AssessmentContext, AssessmentService, ConflictingAnswer, SaveResult } from '../services/assessmentService'
@@ -102,39 +102,20 @@ async function choiceFields(
   return fields
 }
 
-type ChoiceFields = Awaited<ReturnType<typeof choiceFields>>
-
 /**
  * Each criterion's part of a domain's page (its text, level radios, evidence, support and target)
- * as it shows a saved answer, kept whole: on a domain's page, which partners return to as they
- * work and colleagues read, these parts are most of the page, and rendering them field by field
- * cost more than everything else the page does. A part is kept under the framework version (a
- * round's is locked), the criterion, whether it can be changed, and the answer's version and
+ * as it shows a saved answer, kept whole (keptRows): on a domain's page, which partners return to
+ * as they work and colleagues read, these parts are most of the page, and rendering them field by
+ * field cost more than everything else the page does. A part is kept per framework version (a
+ * round's is locked) under the criterion, whether it can be changed, and the answer's version and
  * fingerprint, which cover everything it shows (the level, "not sure", evidence, support and
  * target), so a changed answer is never shown from a kept part. Nothing of the request is in it.
  */
 const criterionParts = new WeakMap<FrameworkDocument, BoundedCache<string, string>>()
-const noKeptCriteria = new Map<string, string>()
 
-async function keptCriterionParts(
-  res: Response,
-  ctx: AssessmentContext,
-  criteria: CriterionRow[],
-  shown: Map<string, TypedAnswer>,
-  locals: () => Promise<object>,
-): Promise<Map<string, string>> {
-  let store = criterionParts.get(ctx.framework)
-  if (!store) criterionParts.set(ctx.framework, (store = new BoundedCache(1000)))
-  const parts = new Map<string, string>()
-  let shared: object | undefined
-  for (const criterion of criteria) {
-    const t = shown.get(criterion.code)!
-    const key = `${ctx.editable ? 'edit' : 'read'}\u0000${criterion.code}\u0000${t.version}\u0000${t.base}`
-    const part = await keptFragment(res.app, store, key, async () =>
-      renderPartial(res.app, 'assessment/_criterion', { ...(shared ??= await locals()), criterion, t, conflict: undefined }),
-    )
-    parts.set(criterion.code, part)
-  }
+function criterionPartsOf(framework: FrameworkDocument): BoundedCache<string, string> {
+  let parts = criterionParts.get(framework)
+  if (!parts) criterionParts.set(framework, (parts = new BoundedCache(1000)))
   return parts
 }
 
@@ -209,16 +190,24 @@ export function assessmentRoutes(assessments: AssessmentService) {
         levelField(ctx.framework, criterion, value, error),
       targetField: (criterion: CriterionWithDescriptors, value: string, error?: string) =>
         targetField(ctx.framework, criterion, value, error),
+      choiceFields: ctx.editable ? await choiceFields(res, ctx.framework, criteria, shown, errorsOf(options.errors)) : noChoiceFields,
       ...levelWriters(ctx.framework),
     }
-    let choices: ChoiceFields | undefined
-    const choiceFieldsOnce = async () =>
-      (choices ??= ctx.editable ? await choiceFields(res, ctx.framework, criteria, shown, errorsOf(options.errors)) : noChoiceFields)
     // Only the saved answers, as they are, are kept: never what someone typed, an error or a colleague's change.
     const keptCriteria =
       typed === undefined && !options.errors?.length && !options.conflicts?.length
-        ? await keptCriterionParts(res, ctx, criteria, shown, async () => ({ ...criterionLocals, choiceFields: await choiceFieldsOnce() }))
-        : noKeptCriteria
+        ? await keptRows(
+            res.app,
+            criterionPartsOf(ctx.framework),
+            criteria.map((criterion) => ({ criterion, t: shown.get(criterion.code)! })),
+            {
+              view: 'assessment/_criterion',
+              as: 'part',
+              key: ({ criterion, t }) => [criterion.code, ctx.editable, t.version, t.base],
+              locals: criterionLocals,
+            },
+          )
+        : undefined
     if (options.status) res.status(options.status)
     res.render('assessment/domain', {
       title: domain.title,
@@ -230,7 +219,6 @@ export function assessmentRoutes(assessments: AssessmentService) {
       typed: shown,
       keptCriteria,
       ...criterionLocals,
-      choiceFields: keptCriteria.size === criteria.length ? noChoiceFields : await choiceFieldsOnce(),
       conflicts: options.conflicts ?? [],
       notice,
       daysLeft: assessments.daysLeft(ctx.deadline),

@@ -44,7 +44,10 @@ export interface RowParts<T> {
    * first (so two rows never share a key): a row is rendered again when any of these changes.
    */
   key: (row: T) => ReadonlyArray<string | number | boolean | Date | null | undefined>
-  /** Locals the same for every row and every call (a marker standing for a form token, say). */
+  /**
+   * Locals for every row (a marker standing for a form token, say): nothing in them may change
+   * what a row shows unless its key says so.
+   */
   locals?: object
 }
 
