@@ -1,5 +1,4 @@
 import cluster from 'node:cluster'
-import http from 'node:http'
 import { createApp } from './app'
 import { prepareDatabase } from './bootstrap'
 import { runClusterPrimary } from './cluster'
@@ -8,6 +7,7 @@ import { createDatabase, type Database } from './db/connection'
 import { demoIcs, demoUsers } from './demo/demoData'
 import { startBackgroundJobs } from './jobs/scheduler'
 import { defaultShutdownTimeoutMs, installGracefulShutdown } from './lifecycle'
+import { createHttpServer } from './httpServer'
 import { createLogger, type Logger } from './logger'
 import type { Lifecycle } from './routes/health'
 import { createServices } from './services'
@@ -51,7 +51,7 @@ function serve(config: AppConfig, logger: Logger, db: Database): void {
   const lifecycle: Lifecycle = { draining: false }
   const services = createServices(db, config, logger)
   const app = createApp({ config, db, logger, services, lifecycle })
-  const server = http.createServer(app)
+  const server = createHttpServer(app)
   // An idle keep-alive connection is closed after 65 s, not Node's 5: a client (or a load
   // balancer, whose idle timeout is commonly 60 s) that sends a request on a connection just as the
   // server closes it gets a reset instead of an answer. The header timeout must be the longer.
