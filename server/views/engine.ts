@@ -40,10 +40,18 @@ const keptLayouts = 1000
  *
  * Includes run through our own `include` rather than EJS's, which looks for the file on disk
  * (one or two `existsSync`) and copies every local twice each time an include runs, in every
- * loop of every page. Here an included template's locals are a new object whose prototype is
- * the includer's, holding only what the include passes; the chain ends in an object without a
- * prototype (a copy of what Express hands the engine), so `Object.prototype` never reaches a
+ * loop of every page. Here an include renders with the includer's own locals object, given what
+ * the include passes for as long as it runs (rendering is synchronous), and then put back as it
+ * was: what was added is removed, what was shadowed restored (see `withAdded`). The object has
+ * no prototype (a copy of what Express hands the engine), so `Object.prototype` never reaches a
  * template, as EJS itself ensures by copying.
+ *
+ * Not a new object per include whose prototype is the includer's, as this engine once did: an
+ * object made a prototype gets a map of its own (V8's hidden class, in the old generation), and
+ * each object made on it another, which then keeps the page's locals (and all they reference:
+ * the data read, the kept parts) alive until the next full collection. Under load that filled
+ * the old generation about twice a second, and every template's reads of its locals missed V8's
+ * caches, each map being new.
  */
 export function createViewEngine(options: { cache: boolean; directory?: string }) {
   const directory = options.directory ?? viewsDirectory
@@ -78,10 +86,7 @@ export function createViewEngine(options: { cache: boolean; directory?: string }
   }
 
   const render = (file: string, locals: Locals): string => {
-    locals.include = (name: string, data?: Locals) => {
-      const child = Object.create(locals) as Locals
-      return render(resolveInclude(file, name), data ? Object.assign(child, data) : child)
-    }
+    locals.include = (name: string, data?: Locals) => withAdded(locals, data, () => render(resolveInclude(file, name), locals))
     return templateFor(file)(locals)
   }
 
@@ -97,7 +102,7 @@ export function createViewEngine(options: { cache: boolean; directory?: string }
     const key = options.cache ? JSON.stringify(layoutInputs.map((name) => locals[name] ?? null)) : undefined
     let around = key === undefined ? undefined : layouts.get(key)
     if (around === undefined) {
-      const html = render(layoutFile, Object.assign(Object.create(locals) as Locals, { body: bodyMarker }))
+      const html = withAdded(locals, { body: bodyMarker }, () => render(layoutFile, locals))
       const at = html.indexOf(bodyMarker)
       if (at < 0) throw new Error('The layout must output its body once, unescaped (<%- body %>)')
       around = [html.slice(0, at), html.slice(at + bodyMarker.length)]
@@ -134,5 +139,29 @@ export function createViewEngine(options: { cache: boolean; directory?: string }
       return callback(error as Error)
     }
     callback(null, html)
+  }
+}
+
+/**
+ * Runs `render` with `data`'s entries set on `locals` (and `include`, which each template
+ * rendered sets to its own), then puts `locals` back as they were, even if rendering fails:
+ * an entry that was not there is removed again, one that was shadowed gets its value back.
+ */
+function withAdded(locals: Locals, data: Locals | undefined, render: () => string): string {
+  const saved: Array<{ key: string; had: boolean; value: unknown }> = [{ key: 'include', had: 'include' in locals, value: locals.include }]
+  if (data)
+    for (const key of Object.keys(data)) {
+      saved.push({ key, had: key in locals, value: locals[key] })
+      locals[key] = data[key]
+    }
+  try {
+    return render()
+  } finally {
+    // Last first, so that a key saved twice ends with the value it had at the start.
+    for (let i = saved.length - 1; i >= 0; i--) {
+      const { key, had, value } = saved[i]!
+      if (had) locals[key] = value
+      else delete locals[key]
+    }
   }
 }

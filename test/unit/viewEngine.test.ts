@@ -57,6 +57,28 @@ describe('view engine', () => {
     ).toBe('inner/S/inner outer outer')
   })
 
+  it('takes back what an include was given once it has rendered, and when it fails', async () => {
+    write(
+      'pages/a.ejs',
+      "<%- include('/partials/p', { who: 'inner', extra: 'E' }) %>|<%= typeof locals.extra %>|<%= locals.who %>|" +
+        "<% try { %><%- include('/partials/bad', { who: 'failing', extra: 'F' }) %><% } catch (e) { %>caught<% } %>|<%= typeof locals.extra %>|<%= locals.who %>",
+    )
+    write('partials/p.ejs', '<%= who %>/<%= extra %>')
+    write('partials/bad.ejs', '<% throw new Error(who) %>')
+    expect(await render(createViewEngine({ cache: true, directory: dir }), 'pages/a.ejs', { layout: false, who: 'outer' })).toBe(
+      'inner/E|undefined|outer|caught|undefined|outer',
+    )
+  })
+
+  it('renders an include with its includer’s own locals, never a new object made on them', async () => {
+    // An object made a prototype on every request keeps the page's data alive in V8 until a full
+    // collection (see engine.ts): an include's locals must have no prototype, as the page's have none.
+    write('pages/a.ejs', "<%= Object.getPrototypeOf(locals) === null %> <%- include('/partials/p', { x: 1 }) %>")
+    write('partials/p.ejs', "<%= Object.getPrototypeOf(locals) === null %> <%- include('/partials/q') %>")
+    write('partials/q.ejs', '<%= Object.getPrototypeOf(locals) === null %>')
+    expect(await render(createViewEngine({ cache: true, directory: dir }), 'pages/a.ejs', { layout: false })).toBe('true true true')
+  })
+
   it('keeps Object.prototype out of a template’s locals', async () => {
     write('pages/a.ejs', "<%= typeof locals.hasOwnProperty %> <%- include('/partials/p', { x: 1 }) %>")
     write('partials/p.ejs', '<%= typeof locals.constructor %>')
