@@ -53,6 +53,31 @@ describe('compiledRead: a query compiled once, run with new parameters', () => {
     expect((await activeUsersNamed(db, { name: 'B', minimumId: 0 })).map((r) => r.email)).toEqual(['cy@example.org'])
   })
 
+  it('gives each row as knex would, every column by name (the last of a name used twice), and leaves the statement to knex as it found it', async () => {
+    const { db } = database
+    const pairs = compiledRead<{ minimumId: number }, { id: number; email: string; is_active: unknown; created_at: unknown }>(
+      (db, { minimumId }) =>
+        db('users as a')
+          .join('users as b', 'b.id', 'a.id')
+          .where('a.id', '>=', minimumId)
+          .orderBy('a.id')
+          .select('a.id', 'a.email', 'a.is_active', 'a.created_at', 'b.name as email'),
+      ['minimumId'],
+    )
+    const viaKnex = () =>
+      db('users as a')
+        .join('users as b', 'b.id', 'a.id')
+        .where('a.id', '>=', 1)
+        .orderBy('a.id')
+        .select('a.id', 'a.email', 'a.is_active', 'a.created_at', 'b.name as email')
+    const rows = await pairs(db, { minimumId: 1 })
+    expect(rows.map((r) => r.email)).toEqual(['Ada', 'Bo', 'Cy'])
+    expect(rows).toEqual(await viaKnex())
+    // The same SQL run by knex afterwards (the same prepared statement, on SQLite) still gives objects.
+    expect((await viaKnex())[0]).toEqual(rows[0])
+    expect(Object.keys(rows[0]!)).toEqual(['id', 'email', 'is_active', 'created_at'])
+  })
+
   it('runs inside a transaction and sees its uncommitted writes', async () => {
     const { db } = database
     await db.transaction(async (trx) => {
