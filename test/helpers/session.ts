@@ -1,3 +1,4 @@
+import type http from 'node:http'
 import type { Express } from 'express'
 import request from 'supertest'
 import type TestAgent from 'supertest/lib/agent'
@@ -11,8 +12,8 @@ export function csrfFrom(html: string): string {
   return match[1]!
 }
 
-/** A browser-like agent (it keeps cookies) that has signed in through the real sign-in form. */
-export async function signIn(app: Express, email: string, password: string): Promise<Agent> {
+/** A browser-like agent (it keeps cookies) that has signed in through the real sign-in form, on the app or a server serving it. */
+export async function signIn(app: Express | http.Server, email: string, password: string): Promise<Agent> {
   const agent = request.agent(app)
   const page = await agent.get('/sign-in')
   const response = await agent

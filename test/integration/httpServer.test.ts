@@ -1,9 +1,8 @@
 import type http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import request from 'supertest'
 import { createHttpServer } from '../../server/httpServer'
 import { createTestContext, testDemoPassword, type TestContext } from '../helpers/app'
-import { csrfFrom } from '../helpers/session'
+import { signIn } from '../helpers/session'
 
 describe('the HTTP server (server/httpServer.ts)', () => {
   let ctx: TestContext
@@ -36,17 +35,9 @@ describe('the HTTP server (server/httpServer.ts)', () => {
   })
 
   it('serves the app as before: pages, a signed-in journey with its form token, errors', async () => {
-    const { port } = server.address() as AddressInfo
-    expect(port).toBeGreaterThan(0)
-    const agent = request.agent(server)
-    const signInPage = await agent.get('/sign-in').expect(200)
+    const signInPage = await request(server).get('/sign-in').expect(200)
     expect(signInPage.headers['content-type']).toBe('text/html; charset=utf-8')
-    await agent
-      .post('/sign-in')
-      .type('form')
-      .send({ _csrf: csrfFrom(signInPage.text), email: 'partner.wirral.council@example.org', password: testDemoPassword })
-      .expect(303)
-      .expect('location', '/home')
+    const agent = await signIn(server, 'partner.wirral.council@example.org', testDemoPassword)
     const home = await agent.get('/home').expect(200)
     expect(home.text).toContain('Sign out')
     // A form posted without its token is refused, as through any server.
